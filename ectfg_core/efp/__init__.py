@@ -1,0 +1,1 @@
+"""EmotionFluctuationPredictor: per-word and per-frame emotion label and intensity."""

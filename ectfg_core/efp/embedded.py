@@ -1,0 +1,114 @@
+"""Embedded EmotionFluctuationPredictor: no trained weights; the plan sets the emotion, the audio moves its intensity.
+
+The paper's predictor learns how intensity fluctuates with the speech (eq. 2). Without weights we keep its output
+type and approximate the effect: within each word the plan's emotion is held, between words it glides, and the
+intensity follows the speech frame by frame (louder and higher-pitched syllables show more, pauses relax a little).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ectfg_core.audio.features import AudioFrames
+from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
+
+ENERGY_GAIN = 0.45  # intensity change per unit of energy above/below the clip's speech average
+PITCH_GAIN = 0.10  # intensity change per standard deviation of (log) pitch
+PAUSE_RELAX = 0.85  # intensity factor where nobody speaks
+ONSET_SECONDS = 0.07  # Gaussian smoothing of the emotion itself: expressions take ~0.2 s to change
+FLUCTUATION_SECONDS = 0.05  # smoothing of the audio-driven modulation
+
+
+@dataclass
+class Prediction:
+    """What the predictor gives: the per-word plan (intensity re-estimated) and the per-frame track."""
+
+    plan: EmotionPlan
+    track: EmotionTrack
+    mode: str  # "embedded" or "learned"
+
+
+def _gaussian_smooth(values: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """Smooth along axis 0 with edge padding; sigma in frames."""
+    if sigma_frames < 0.3 or len(values) < 2:
+        return values
+    radius = int(np.ceil(3 * sigma_frames))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
+    kernel /= kernel.sum()
+    pad = [(radius, radius)] + [(0, 0)] * (values.ndim - 1)
+    padded = np.pad(values, pad, mode="edge")
+    flat = padded.reshape(len(padded), -1)
+    out = np.stack([np.convolve(flat[:, j], kernel, mode="valid") for j in range(flat.shape[1])], axis=1)
+    return out.reshape(values.shape).astype(np.float32)
+
+
+def plan_to_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame distribution and intensity straight from the plan: held inside words, linear across gaps."""
+    probs = np.zeros((num_frames, NUM_EMOTIONS), dtype=np.float32)
+    intensity = np.zeros(num_frames, dtype=np.float32)
+    if not words:
+        probs[:, 0] = 1.0
+        return probs, intensity
+    times = (np.arange(num_frames) + 0.5) / fps
+    # Knots at every word's start and end: constant within words, linear in the pauses between them.
+    knot_t = np.array([t for w in words for t in (w.start, max(w.end, w.start + 1e-3))], dtype=np.float64)
+    knot_t = np.maximum.accumulate(knot_t)
+    dists = np.repeat(np.stack([w.distribution() for w in words]), 2, axis=0)
+    levels = np.repeat(np.array([w.intensity for w in words], dtype=np.float32), 2)
+    for j in range(NUM_EMOTIONS):
+        probs[:, j] = np.interp(times, knot_t, dists[:, j])
+    intensity[:] = np.interp(times, knot_t, levels)
+    return probs, intensity
+
+
+def audio_modulation(audio: AudioFrames, num_frames: int) -> np.ndarray:
+    """Multiplicative intensity factor per frame from loudness and pitch."""
+    energy = np.zeros(num_frames, dtype=np.float32)
+    n = min(num_frames, len(audio.energy))
+    energy[:n] = audio.energy[:n]
+    speaking = energy > 0.05
+    if not speaking.any():
+        return np.full(num_frames, PAUSE_RELAX, dtype=np.float32)
+    factor = 1.0 + ENERGY_GAIN * (energy - float(energy[speaking].mean()))
+    f0 = np.zeros(num_frames, dtype=np.float32)
+    f0[:n] = audio.f0[:n]
+    voiced = f0 > 0
+    if voiced.sum() >= 3:
+        log_f0 = np.log(np.where(voiced, f0, 1.0))
+        spread = float(log_f0[voiced].std()) or 1.0
+        pitch_z = np.where(voiced, (log_f0 - float(log_f0[voiced].mean())) / spread, 0.0)
+        factor += PITCH_GAIN * np.clip(pitch_z, -2.0, 2.0)
+    factor = np.where(speaking, factor, PAUSE_RELAX)
+    return _gaussian_smooth(factor.astype(np.float32), FLUCTUATION_SECONDS * audio.fps)
+
+
+def predict_embedded(plan: EmotionPlan, audio: AudioFrames, num_frames: int) -> Prediction:
+    """Per-frame track from the plan, modulated by the audio, and the per-word plan re-read from that track."""
+    fps = audio.fps
+    probs, base_intensity = plan_to_frames(plan.words, num_frames, fps)
+    probs = _gaussian_smooth(probs, ONSET_SECONDS * fps)
+    base_intensity = _gaussian_smooth(base_intensity, ONSET_SECONDS * fps)
+    intensity = np.clip(base_intensity * audio_modulation(audio, num_frames), 0.0, 1.0)
+    track = EmotionTrack(fps=fps, probs=probs, intensity=intensity)
+    return Prediction(plan=words_from_track(plan, track), track=track, mode="embedded")
+
+
+def words_from_track(plan: EmotionPlan, track: EmotionTrack) -> EmotionPlan:
+    """Per-word label and intensity as the track shows them (mean over each word's frames)."""
+    words = []
+    for w in plan.words:
+        first = min(int(w.start * track.fps), track.num_frames - 1)
+        last = max(first + 1, min(int(np.ceil(w.end * track.fps)), track.num_frames))
+        mean_probs = track.probs[first:last].mean(axis=0)
+        emotion = EMOTIONS[int(mean_probs.argmax())]
+        mixture = {EMOTIONS[i]: float(p) for i, p in enumerate(mean_probs) if p >= 0.05}
+        words.append(
+            WordEmotion(
+                word=w.word, start=w.start, end=w.end, emotion=emotion,
+                intensity=float(np.clip(track.intensity[first:last].mean(), 0.0, 1.0)),
+                mixture=mixture if len(mixture) > 1 else None,
+            )
+        )
+    return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)

@@ -1,0 +1,1 @@
+"""Face landmarks, region masks and portrait framing."""

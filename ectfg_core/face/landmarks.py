@@ -1,0 +1,143 @@
+"""MediaPipe face mesh (478 points, models shipped inside the mediapipe wheel) on a portrait."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ectfg_core.errors import InputError, ModelError
+
+NUM_LANDMARKS = 478  # 468 mesh points + 10 iris points (refine_landmarks=True)
+
+# Index groups of the canonical MediaPipe face mesh topology.
+LIPS_OUTER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146]
+LIPS_INNER = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95]
+UPPER_LIP_INNER = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308]
+LOWER_LIP_INNER = [308, 324, 318, 402, 317, 14, 87, 178, 88, 95, 78]
+FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
+             176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109]
+LEFT_EYE = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]  # subject's left
+RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]
+LEFT_EYE_UPPER = [362, 398, 384, 385, 386, 387, 388, 466, 263]
+LEFT_EYE_LOWER = [263, 249, 390, 373, 374, 380, 381, 382, 362]
+RIGHT_EYE_UPPER = [33, 246, 161, 160, 159, 158, 157, 173, 133]
+RIGHT_EYE_LOWER = [133, 155, 154, 153, 145, 144, 163, 7, 33]
+LEFT_BROW = [276, 283, 282, 295, 285, 300, 293, 334, 296, 336]
+RIGHT_BROW = [46, 53, 52, 65, 55, 70, 63, 105, 66, 107]
+NOSE = [1, 2, 4, 5, 6, 19, 45, 275, 48, 278, 64, 294, 98, 327, 168, 197, 195]
+CHIN = 152
+FOREHEAD = 10
+NOSE_TIP = 1
+MOUTH_LEFT, MOUTH_RIGHT = 291, 61  # subject's left / right mouth corner
+UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
+UPPER_LIP_INNER_MID, LOWER_LIP_INNER_MID = 13, 14
+
+
+@dataclass
+class FaceLandmarks:
+    """478 landmarks in pixel coordinates of the image they were found on."""
+
+    points: np.ndarray  # (478, 2) float32, x then y, pixels
+    depth: np.ndarray  # (478,) float32, MediaPipe's relative z scaled like x (pixels), smaller = closer
+    image_size: tuple[int, int]  # (height, width)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """Face box (x0, y0, x1, y1) from the face oval."""
+        oval = self.points[FACE_OVAL]
+        return float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max())
+
+    @property
+    def face_width(self) -> float:
+        x0, _, x1, _ = self.bbox
+        return x1 - x0
+
+    def transformed(self, scale: float, offset_x: float, offset_y: float, image_size: tuple[int, int]) -> FaceLandmarks:
+        """The same landmarks after cropping at (offset) and scaling the image."""
+        pts = (self.points - np.array([offset_x, offset_y], dtype=np.float32)) * scale
+        return FaceLandmarks(points=pts.astype(np.float32), depth=(self.depth * scale).astype(np.float32), image_size=image_size)
+
+
+_lock = threading.Lock()
+_detector = None
+_warmed_up = False
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """MediaPipe's C++ side logs setup chatter straight to fd 2; hide it while the graph starts."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (some embedded hosts)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _face_mesh():
+    """One shared MediaPipe FaceMesh; its graph is costly to build and not thread safe."""
+    global _detector
+    if _detector is None:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        try:
+            from mediapipe.python.solutions import face_mesh
+        except ImportError as err:  # pragma: no cover - depends on the install
+            raise ModelError(
+                f"MediaPipe face mesh is unavailable ({err}); install mediapipe==0.10.21 with numpy<2 (`pip install -e .`)"
+            ) from None
+        _detector = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=8, refine_landmarks=True, min_detection_confidence=0.5)
+    return _detector
+
+
+def detect_landmarks(image: np.ndarray) -> FaceLandmarks:
+    """Landmarks of the largest face in an RGB uint8 image (H, W, 3). Raises InputError when no face is found."""
+    global _warmed_up
+    image = _as_rgb_uint8(image)
+    height, width = image.shape[:2]
+    with _lock:
+        if _warmed_up:
+            result = _face_mesh().process(np.ascontiguousarray(image))
+        else:
+            with _quiet_native_stderr():
+                result = _face_mesh().process(np.ascontiguousarray(image))
+            _warmed_up = True
+    faces = result.multi_face_landmarks or []
+    if not faces:
+        raise InputError(
+            "no face found in the image; use a portrait where one face is clearly visible, frontal, and at least ~80 pixels wide"
+        )
+    candidates = []
+    for face in faces:
+        arr = np.array([(p.x * width, p.y * height, p.z * width) for p in face.landmark], dtype=np.float32)
+        candidates.append(FaceLandmarks(points=arr[:, :2].copy(), depth=arr[:, 2].copy(), image_size=(height, width)))
+    # The largest face wins: the main subject of a portrait.
+    best = max(candidates, key=lambda f: f.face_width * (f.bbox[3] - f.bbox[1]))
+    if best.face_width < 24:
+        raise InputError(
+            f"the face is only {best.face_width:.0f} pixels wide; use a larger or closer portrait (at least ~80 pixels across the face)"
+        )
+    return best
+
+
+def _as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, axis=-1)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise InputError(f"expected an RGB image of shape (height, width, 3), got {arr.shape}")
+    arr = arr[:, :, :3]
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr.astype(np.float32) * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    if min(arr.shape[:2]) < 32:
+        raise InputError(f"the image is only {arr.shape[1]}x{arr.shape[0]} pixels; use a portrait at least 128 pixels across")
+    return arr

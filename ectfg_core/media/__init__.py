@@ -1,0 +1,1 @@
+"""Reading portraits and writing audio, video and sidecar files."""

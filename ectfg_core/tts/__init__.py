@@ -1,0 +1,1 @@
+"""Emotional text-to-speech backends."""

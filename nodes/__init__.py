@@ -1,0 +1,20 @@
+"""Thin ComfyUI adapters over ectfg_core (classic node API)."""
+
+from .efp_node import EmotionFluctuationPredictor
+from .face_node import FaceMaskExtractor
+from .render_node import EmbeddedRenderer
+from .tts_node import EmotionalTTS
+
+NODE_CLASS_MAPPINGS = {
+    "ECTFG_EmotionalTTS": EmotionalTTS,
+    "ECTFG_EmotionFluctuationPredictor": EmotionFluctuationPredictor,
+    "ECTFG_FaceMaskExtractor": FaceMaskExtractor,
+    "ECTFG_EmbeddedRenderer": EmbeddedRenderer,
+}
+
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "ECTFG_EmotionalTTS": "Emotional TTS (ectfg)",
+    "ECTFG_EmotionFluctuationPredictor": "Emotion Fluctuation Predictor (ectfg)",
+    "ECTFG_FaceMaskExtractor": "Face Mask Extractor (ectfg)",
+    "ECTFG_EmbeddedRenderer": "Embedded Renderer (ectfg)",
+}

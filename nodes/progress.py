@@ -1,0 +1,37 @@
+"""Progress and interrupt inside ComfyUI, falling back to silence when ComfyUI is not loaded."""
+
+from __future__ import annotations
+
+from ectfg_core.progress import Interrupted, Progress
+
+
+class ComfyProgress(Progress):
+    """Drives ComfyUI's ProgressBar for the node being run and honours its Cancel button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bar = None
+
+    def stage(self, name: str, total: int) -> None:
+        try:
+            from comfy.utils import ProgressBar
+        except ImportError:  # running outside ComfyUI (tests, scripts)
+            self._bar = None
+            return
+        self._bar = ProgressBar(max(int(total), 1))
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+        self.check()
+
+    def check(self) -> None:
+        super().check()
+        try:
+            import comfy.model_management as mm
+        except ImportError:
+            return
+        if mm.processing_interrupted():
+            # ComfyUI's own exception type makes the server report "interrupted", not an error.
+            mm.throw_exception_if_processing_interrupted()
+            raise Interrupted("stopped by the user")
