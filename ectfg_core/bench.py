@@ -6,6 +6,8 @@ import os
 import tempfile
 import time
 
+from ectfg_core.render.renderer import PortraitAnimator
+
 from ectfg_core.efp.embedded import predict_embedded
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.face.masks import extract_masks
@@ -13,7 +15,6 @@ from ectfg_core.media.audio import fit_to_frames, frame_count
 from ectfg_core.media.images import load_image
 from ectfg_core.media.video import write_mp4
 from ectfg_core.pipeline import generate, speak
-from ectfg_core.render.renderer import PortraitAnimator
 
 BENCH_TEXT = (
     "I honestly did not expect the results to come back this quickly, but here they are. "
@@ -86,7 +87,6 @@ def run_bench(size: int = 512, fps: float = 25.0, seconds: float = 10.0) -> str:
     peak = _peak_rss_mb()
     if peak:
         lines.append(f"peak memory (RSS): {peak:.0f} MiB")
-    del frames
     return "\n".join(lines)
 
 

@@ -29,7 +29,8 @@ def check_text(text: str) -> str:
     text = str(text).strip()
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(
-            f"the text is {len(text)} characters; the limit is {MAX_TEXT_CHARS} (about 5 minutes of speech): split it into several shorter runs"
+            f"the text is {len(text)} characters; the limit is {MAX_TEXT_CHARS} (about 5 minutes of speech): "
+            "split it into several shorter runs"
         )
     if not tokenize(text):
         raise InputError("the text has no speakable words (only punctuation or symbols); pass some words")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ectfg_core.pipeline import SpokenText, check_fps, predict_track
+
 from .types import CATEGORY, SPEECH, TRACK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.face.masks import extract_masks
+
 from .convert import frames_to_image, image_to_numpy, mask_to_tensor
 from .types import CATEGORY, FACE
 

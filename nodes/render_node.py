@@ -7,6 +7,7 @@ from ectfg_core.efp.embedded import Prediction
 from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 from ectfg_core.pipeline import SpokenText, render_frames
+
 from .convert import audio_to_comfy, frames_to_image
 from .progress import ComfyProgress
 from .types import CATEGORY, FACE, SPEECH, TRACK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ectfg_core.pipeline import speak
+
 from .convert import audio_to_comfy, comfy_to_audio
 from .types import CATEGORY, SPEECH
 
@@ -28,14 +29,18 @@ class EmotionalTTS:
             "required": {
                 "text": ("STRING", {"multiline": True, "default": "Hello! I am so glad you came. But where were you yesterday?",
                                     "tooltip": "The words the face will say (up to 5000 characters)."}),
-                "emotion": ("STRING", {"multiline": True, "default": "starts happy, then slowly becomes irritated",
-                                       "tooltip": "Free-form emotional arc, e.g. 'starts calm, suddenly furious at \"the money\", ends sad'."}),
+                "emotion": ("STRING", {
+                    "multiline": True, "default": "starts happy, then slowly becomes irritated",
+                    "tooltip": "Free-form emotional arc, e.g. 'starts calm, suddenly furious at \"the money\", ends sad'.",
+                }),
                 "voice": ("STRING", {"default": "en-us", "tooltip": "espeak-ng voice, e.g. en-us, en-gb, en-us+f3 (female)."}),
                 "words_per_minute": ("INT", {"default": 165, "min": 80, "max": 400, "step": 5,
                                              "tooltip": "Neutral speaking rate; emotions speed it up or slow it down."}),
             },
             "optional": {
-                "voice_reference": ("AUDIO", {"tooltip": "Optional recording of the target speaker; its pitch sets the voice's base pitch."}),
+                "voice_reference": ("AUDIO", {
+                    "tooltip": "Optional recording of the target speaker; its pitch sets the voice's base pitch.",
+                }),
             },
         }
 

@@ -1,0 +1,65 @@
+"""The ComfyUI adapters, loaded the way ComfyUI loads a custom node folder, and run without a server."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    # ComfyUI imports custom_nodes/<folder>/__init__.py as a package named after the folder.
+    spec = importlib.util.spec_from_file_location("ectfg_plugin", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ectfg_plugin"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_entry_point_exposes_mappings_and_web_directory(plugin):
+    assert set(plugin.NODE_CLASS_MAPPINGS) == set(plugin.NODE_DISPLAY_NAME_MAPPINGS)
+    assert {"ECTFG_EmotionalTTS", "ECTFG_EmotionFluctuationPredictor", "ECTFG_FaceMaskExtractor"} <= set(plugin.NODE_CLASS_MAPPINGS)
+    assert (ROOT / plugin.WEB_DIRECTORY).is_dir()
+
+
+def test_every_node_is_documented(plugin):
+    for name, cls in plugin.NODE_CLASS_MAPPINGS.items():
+        assert cls.CATEGORY.startswith("ectfg"), name
+        assert len(cls.DESCRIPTION) > 40, name
+        assert callable(getattr(cls(), cls.FUNCTION))
+        assert len(cls.RETURN_TYPES) == len(cls.RETURN_NAMES) == len(cls.OUTPUT_TOOLTIPS)
+        for group in cls.INPUT_TYPES().values():
+            for input_name, spec in group.items():
+                assert spec[1].get("tooltip"), f"{name}.{input_name} has no tooltip"
+
+
+def test_graph_of_nodes_produces_frames_and_matching_audio(plugin, astronaut):
+    nodes = plugin.NODE_CLASS_MAPPINGS
+    audio, speech, plan_json = nodes["ECTFG_EmotionalTTS"]().run("Hello, my friend.", "very happy", "en-us", 165)
+    assert audio["waveform"].ndim == 3 and audio["sample_rate"] == 22050
+    assert '"happy"' in plan_json
+    track, track_json = nodes["ECTFG_EmotionFluctuationPredictor"]().run(speech, 25.0)
+    image = torch.from_numpy(astronaut).float()[None] / 255.0
+    portrait, lip, expression, pose, face = nodes["ECTFG_FaceMaskExtractor"]().run(image, 256, "face")
+    assert portrait.shape == (1, 256, 256, 3) and lip.shape == expression.shape == pose.shape == (1, 256, 256)
+    frames, video_audio, fps = nodes["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
+    assert fps == 25.0 and frames.shape[1:] == (256, 256, 3) and frames.dtype == torch.float32
+    assert frames.shape[0] == track.track.num_frames
+    seconds = video_audio["waveform"].shape[-1] / video_audio["sample_rate"]
+    assert abs(seconds - frames.shape[0] / fps) < 1 / fps
+    assert float((frames[1:] - frames[:-1]).abs().mean()) > 0  # it moves
+
+
+def test_adapters_turn_bad_tensors_into_clear_errors(plugin):
+    from ectfg_core.errors import InputError
+
+    face_node = plugin.NODE_CLASS_MAPPINGS["ECTFG_FaceMaskExtractor"]()
+    with pytest.raises(InputError, match="expected an IMAGE tensor"):
+        face_node.run(torch.zeros(3, 64, 64), 256, "face")
+    tts = plugin.NODE_CLASS_MAPPINGS["ECTFG_EmotionalTTS"]()
+    with pytest.raises(InputError, match="AUDIO"):
+        tts.run("Hi", "happy", "en-us", 165, voice_reference={"nope": 1})
