@@ -25,6 +25,7 @@ from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.prosody import prosody_for_words
 from ectfg_core.tts.types import Speech
+from ectfg_core.tts.voice_hints import apply_voice_hints
 
 MIN_FPS, MAX_FPS = 10.0, 60.0
 
@@ -78,6 +79,7 @@ def speak(
     tokens = tokenize(text)
     described = parse_description(emotion, [t.text for t in tokens])
     prosody = prosody_for_words([(target.distribution(), target.intensity) for target in described.targets])
+    prosody = apply_voice_hints(prosody, described)
     base_pitch = voice_pitch_from_reference(*voice_reference) if voice_reference is not None else None
     speech = synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch)
     timings = [(w.word, w.start, w.end) for w in sorted(speech.words, key=lambda w: w.index)]
