@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from ectfg_core.render.renderer import PortraitAnimator
 
 from ectfg_core.audio.features import AudioFrames, frame_features, median_pitch
 from ectfg_core.efp.embedded import Prediction, predict_embedded
@@ -21,6 +20,7 @@ from ectfg_core.face.framing import Portrait, frame_portrait
 from ectfg_core.media.audio import fit_to_frames, frame_count
 from ectfg_core.media.video import atomic_output, write_mp4
 from ectfg_core.progress import Progress
+from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.prosody import prosody_for_words

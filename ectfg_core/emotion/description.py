@@ -3,13 +3,12 @@
 Stages, each a small function: tokenize the description -> lexicon items -> phrases (split at punctuation and time
 words) -> one reading per phrase (emotions, intensity, cues, quoted anchor) -> drafts (negation, blends,
 comparatives) -> keyframes placed over the words -> per-word targets interpolated between keyframes.
-Later stages (a text-emotion lexicon, conflict detection) can add or edit keyframes and call
-`keyframes_to_targets` again.
+This module parses, up to the drafts; placement and interpolation live in curve.py. Later stages (a text-emotion
+lexicon, conflict detection) can add or edit keyframes and call `keyframes_to_targets` again.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,50 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ectfg_core.emotion import lexicon
+from ectfg_core.emotion.curve import Draft, interpolate, keyframes_to_targets, place_keyframes, warn_unreached
+from ectfg_core.emotion.keyframes import Keyframe, WordTarget, emotion_distribution, mixture_of
 from ectfg_core.emotion.lexicon import Comparative, Cue, EmotionWord, Modifier, Negation, Term, VoiceHint
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, normalize_mixture, one_hot
+from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS
 from ectfg_core.errors import InputError
-from ectfg_core.text import tokenize
+
+__all__ = ["DescribedEmotion", "Keyframe", "WordTarget", "keyframes_to_targets", "parse_description"]
 
 # A sentence or two is plenty; longer input is almost certainly the text pasted into the wrong field.
 MAX_DESCRIPTION_CHARS = 1000
-# Words over which an unqualified change ("happy, then sad") cross-fades, centred on the boundary.
-DEFAULT_SPAN = 2.0
 # How far "more"/"less" move the intensity relative to the same emotion in the previous phrase.
 COMPARATIVE_STEP = 0.2
 _MAX_EMPHASIS = 3  # "!!!!!!" is not six times stronger than "!!!"
 _EXAMPLES = "happy, sad, angry, scared, surprised, disgusted, calm"
-
-
-@dataclass
-class Keyframe:
-    """The emotion the description asks for at one place in the text."""
-
-    position: float  # in words: 0.0 = first word, len(words)-1 = last word; fractional allowed
-    emotion: str  # one of EMOTIONS
-    intensity: float  # 0..1
-    transition: str  # "gradual" | "sudden": how we arrive at this keyframe from the previous one
-    mixture: dict[str, float] | None = None
-    source: str = ""  # the description phrase it came from (for warnings / UI); "" when implied
-    # Gradual only: words the change takes, centred on the boundary before `position`; None = all the way from
-    # the previous keyframe ("slowly becomes ...").
-    span: float | None = None
-
-    def distribution(self) -> np.ndarray:
-        return _distribution(self.emotion, self.mixture)
-
-
-@dataclass
-class WordTarget:
-    """The emotion one spoken word should carry."""
-
-    emotion: str
-    intensity: float
-    mixture: dict[str, float] | None = None
-
-    def distribution(self) -> np.ndarray:
-        """Probability over EMOTIONS."""
-        return _distribution(self.emotion, self.mixture)
 
 
 @dataclass
@@ -87,19 +56,14 @@ def parse_description(description: str, words: Sequence[str]) -> DescribedEmotio
     if not readings:
         if any(item.kind != "punct" for item in items) and not hints:
             raise InputError(_no_emotion_message(text, items))
-        drafts = [_Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, source="")]
+        drafts = [Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, source="")]
     else:
         drafts = _drafts(readings, text, warnings)
-    keyframes = _place(drafts, words, warnings)
-    targets, owners = _interpolate(keyframes, len(words))
+    keyframes = place_keyframes(drafts, words, warnings)
+    targets, owners = interpolate(keyframes, len(words))
     if words:
-        _warn_unreached(keyframes, owners, len(words), warnings)
+        warn_unreached(keyframes, owners, len(words), warnings)
     return DescribedEmotion(keyframes=keyframes, targets=targets, warnings=_unique(warnings), hints=hints)
-
-
-def keyframes_to_targets(keyframes: Sequence[Keyframe], num_words: int) -> list[WordTarget]:
-    """One target per word, interpolated between keyframes (sorted by position) as their transitions say."""
-    return _interpolate(list(keyframes), num_words)[0]
 
 
 # --- tokens and lexicon items --------------------------------------------------------------------------------------
@@ -345,21 +309,8 @@ def _no_emotion_message(text: str, items: Sequence[_Item]) -> str:
 # --- drafts: one emotion per phrase --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Draft:
-    emotion: str
-    intensity: float
-    mixture: dict[str, float] | None
-    transition: str | None  # None: the default short cross-fade
-    source: str
-    position: str | None = None  # "start" | "middle" | "end"
-    anchors: list[str] = field(default_factory=list)
-    anchor_after: bool = False
-    fixed: float | None = None  # resolved position in words
-
-
-def _drafts(readings: Sequence[_Reading], text: str, warnings: list[str]) -> list[_Draft]:
-    drafts: list[_Draft] = []
+def _drafts(readings: Sequence[_Reading], text: str, warnings: list[str]) -> list[Draft]:
+    drafts: list[Draft] = []
     for reading in readings:
         mentions = _keep_affirmed(reading, warnings)
         if mentions is None:
@@ -372,12 +323,12 @@ def _drafts(readings: Sequence[_Reading], text: str, warnings: list[str]) -> lis
         if len(reading.anchors) > 1:
             warnings.append(f'"{reading.source}" quotes more than one place; only the first ("{reading.anchors[0]}") is used')
         drafts.append(
-            _Draft(emotion, intensity, mixture, reading.transition, reading.source, reading.position,
+            Draft(emotion, intensity, mixture, reading.transition, reading.source, reading.position,
                    reading.anchors[:1], reading.anchor_after)
         )
     if not drafts:
         warnings.append("the description only says which emotions not to show; using neutral")
-        drafts.append(_Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, ""))
+        drafts.append(Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, ""))
     return drafts
 
 
@@ -401,7 +352,7 @@ def _keep_affirmed(reading: _Reading, warnings: list[str]) -> list[_Mention] | N
     return None
 
 
-def _combine(mentions: Sequence[_Mention], bangs: int, before: _Draft | None) -> tuple[str, float, dict[str, float] | None]:
+def _combine(mentions: Sequence[_Mention], bangs: int, before: Draft | None) -> tuple[str, float, dict[str, float] | None]:
     """One class, intensity and (for blends, "happy and sad") mixture from a phrase's emotion words."""
     weights = np.zeros(NUM_EMOTIONS, dtype=np.float64)
     order: list[str] = []
@@ -409,15 +360,15 @@ def _combine(mentions: Sequence[_Mention], bangs: int, before: _Draft | None) ->
     for mention in mentions:
         value = _intensity(mention, bangs, before)
         strongest = max(strongest, value)
-        weights += _distribution(mention.word.emotion, dict(mention.word.mixture or {}) or None) * max(value, 1e-3)
+        weights += emotion_distribution(mention.word.emotion, dict(mention.word.mixture or {}) or None) * max(value, 1e-3)
         order.append(mention.word.emotion)
     top = weights.max()
     # Ties go to the class named first.
     emotion = next(name for name in order if weights[EMOTION_INDEX[name]] >= top - 1e-9)
-    return emotion, strongest, _mixture(weights / weights.sum())
+    return emotion, strongest, mixture_of(weights / weights.sum())
 
 
-def _intensity(mention: _Mention, bangs: int, before: _Draft | None) -> float:
+def _intensity(mention: _Mention, bangs: int, before: Draft | None) -> float:
     value = mention.word.intensity
     if mention.comparative and before is not None and before.emotion == mention.word.emotion:
         value = before.intensity + COMPARATIVE_STEP * (1 if mention.comparative > 0 else -1.25)
@@ -429,205 +380,7 @@ def _intensity(mention: _Mention, bangs: int, before: _Draft | None) -> float:
     return float(min(max(value, 0.05), 1.0))
 
 
-# --- placing keyframes over the words ------------------------------------------------------------------------------
-
-
-def _place(drafts: list[_Draft], words: Sequence[str], warnings: list[str]) -> list[Keyframe]:
-    n = len(words)
-    last = float(max(n - 1, 0))
-    _fix_cued(drafts, words, last, warnings)
-    # "ends sad" belongs after everything else even when said first.
-    drafts = sorted(drafts, key=lambda d: d.fixed is None and d.position == "end")
-    first = drafts[0]
-    if first.fixed is None:
-        if first.position != "end" and first.transition is None:
-            first.fixed = 0.0
-        else:
-            drafts.insert(0, _baseline())  # "ends sad", "slowly becomes angry": it changes from a neutral start
-    _spread(drafts, n, last)
-    ordered = sorted(drafts, key=lambda d: d.fixed or 0.0)
-    moved = next((a for a, b in zip(ordered, drafts, strict=True) if a is not b), None)
-    if moved is not None:
-        warnings.append(f'"{moved.source}" is anchored earlier in the text than the phrase described before it; '
-                        "the phrases were put in the order of the text")
-    if (ordered[0].fixed or 0.0) > 0:
-        ordered.insert(0, _baseline())  # "scared at 'the door'": neutral until then
-    return [_keyframe(d) for d in ordered]
-
-
-def _baseline() -> _Draft:
-    return _Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, "", fixed=0.0)
-
-
-def _fix_cued(drafts: Sequence[_Draft], words: Sequence[str], last: float, warnings: list[str]) -> None:
-    """Positions that the description states: quotes from the text, "starts", "halfway", "slowly ... by the end"."""
-    normalized = [_normalize(w) for w in words]
-    search_from = 0
-    for index, draft in enumerate(drafts):
-        if draft.anchors:
-            found = _find(draft.anchors[0], normalized, search_from)
-            if found is None:
-                warnings.append(
-                    f'the quoted words "{draft.anchors[0]}" are not in the text, so "{draft.source}" was placed by its '
-                    "order in the description; quote words exactly as they appear in the text"
-                )
-            else:
-                search_from = found[0]
-                draft.fixed = float(min(found[1] + 1, last) if draft.anchor_after else found[0])
-                continue
-        if draft.position == "start" and index == 0:  # later, "starts crying" means "begins to", not "at word 0"
-            draft.fixed = 0.0
-        elif draft.position == "middle":
-            draft.fixed = last / 2
-        elif draft.position == "end" and draft.transition == "gradual":
-            draft.fixed = last
-
-
-def _spread(drafts: Sequence[_Draft], n: int, last: float) -> None:
-    """Unplaced phrases share the room between placed ones evenly, in the order they were described."""
-    i = 1
-    while i < len(drafts):
-        if drafts[i].fixed is not None:
-            i += 1
-            continue
-        j = i
-        while j < len(drafts) and drafts[j].fixed is None:
-            j += 1
-        left = drafts[i - 1].fixed or 0.0
-        run = list(drafts[i:j])
-        if j < len(drafts):
-            right = drafts[j].fixed or 0.0
-        elif run[-1].transition == "gradual":
-            run[-1].fixed = max(last, left)  # "... slowly becomes furious": reached at the last word
-            right = run.pop().fixed or 0.0
-        else:
-            right = float(n)  # the last phrase owns the last share of the words
-        right = max(right, left)
-        for k, draft in enumerate(run):
-            draft.fixed = left + (k + 1) * (right - left) / (len(run) + 1)
-        i = j
-
-
-def _keyframe(draft: _Draft) -> Keyframe:
-    if draft.transition == "sudden":
-        transition, span = "sudden", None
-    elif draft.transition == "gradual":
-        transition, span = "gradual", None
-    else:
-        transition, span = "gradual", DEFAULT_SPAN
-    return Keyframe(
-        position=round(draft.fixed or 0.0, 4),
-        emotion=draft.emotion,
-        intensity=round(draft.intensity, 4),
-        transition=transition,
-        mixture=draft.mixture,
-        source=draft.source,
-        span=span,
-    )
-
-
-def _normalize(word: str) -> str:
-    return re.sub(r"^\W+|\W+$", "", word.lower().replace("’", "'"))
-
-
-def _find(quote: str, words: Sequence[str], search_from: int) -> tuple[int, int] | None:
-    """First and last word index of the quote in the text, preferring matches after the previous anchor."""
-    target = [w for w in (_normalize(t.text) for t in tokenize(quote)) if w]
-    if not target:
-        return None
-    for begin in (search_from, 0):
-        for i in range(begin, len(words) - len(target) + 1):
-            if list(words[i : i + len(target)]) == target:
-                return i, i + len(target) - 1
-    return None
-
-
-# --- per-word targets ----------------------------------------------------------------------------------------------
-
-
-def _ramps(keyframes: Sequence[Keyframe]) -> list[tuple[float, float]]:
-    """For each keyframe, the word positions where the change towards it starts and ends (no overlaps)."""
-    ramps = [(-math.inf, -math.inf)]
-    done = -math.inf
-    for before, keyframe in zip(keyframes, keyframes[1:], strict=False):
-        p = keyframe.position
-        if keyframe.transition == "sudden":
-            start, end = p, p
-        elif keyframe.span is None:
-            start, end = before.position, p
-        else:
-            centre = p - 0.5  # the boundary between word p-1 and word p
-            start, end = centre - keyframe.span / 2, centre + keyframe.span / 2
-        start = max(start, done, before.position)
-        end = max(end, start)
-        ramps.append((start, end))
-        done = end
-    return ramps
-
-
-def _interpolate(keyframes: list[Keyframe], num_words: int) -> tuple[list[WordTarget], list[int]]:
-    """Targets per word and, per word, the index of the keyframe that dominates it."""
-    if not keyframes:
-        return [WordTarget("neutral", lexicon.NEUTRAL_BASELINE) for _ in range(num_words)], [-1] * num_words
-    ramps = _ramps(keyframes)
-    targets: list[WordTarget] = []
-    owners: list[int] = []
-    for x in range(num_words):
-        owner = 0
-        blended: WordTarget | None = None
-        for k in range(1, len(keyframes)):
-            start, end = ramps[k]
-            if x >= end:
-                owner = k
-                continue
-            if x > start:
-                t = (x - start) / (end - start)
-                blended = _blend(keyframes[k - 1], keyframes[k], t)
-                owner = k if t > 0.5 else k - 1
-            break
-        if blended is None:
-            kf = keyframes[owner]
-            blended = WordTarget(kf.emotion, kf.intensity, dict(kf.mixture) if kf.mixture else None)
-        targets.append(blended)
-        owners.append(owner)
-    return targets, owners
-
-
-def _blend(a: Keyframe, b: Keyframe, t: float) -> WordTarget:
-    """Cross-fade: the mixture moves from a to b while the intensity interpolates; the label switches halfway."""
-    dist = (1.0 - t) * a.distribution() + t * b.distribution()
-    intensity = (1.0 - t) * a.intensity + t * b.intensity
-    return WordTarget(b.emotion if t > 0.5 else a.emotion, float(intensity), _mixture(dist))
-
-
-def _warn_unreached(keyframes: Sequence[Keyframe], owners: Sequence[int], n: int, warnings: list[str]) -> None:
-    for k, keyframe in enumerate(keyframes):
-        if keyframe.source and k not in owners:
-            warnings.append(
-                f'"{keyframe.source}" does not get a word of its own: {n} words are too few for this many changes '
-                "(or its quote overlaps another); shorten the description or quote other words"
-            )
-
-
 # --- small helpers -------------------------------------------------------------------------------------------------
-
-
-def _distribution(emotion: str, mixture: dict[str, float] | None) -> np.ndarray:
-    if not mixture:
-        return one_hot(emotion)
-    vec = np.zeros(NUM_EMOTIONS, dtype=np.float32)
-    for name, weight in normalize_mixture(mixture).items():
-        vec[EMOTION_INDEX[name]] = weight
-    return vec
-
-
-def _mixture(dist: np.ndarray) -> dict[str, float] | None:
-    """A mixture dict for a distribution over EMOTIONS, or None when it is a single class."""
-    dist = np.where(dist >= 1e-3, dist, 0.0)
-    if np.count_nonzero(dist) <= 1:
-        return None
-    dist = dist / dist.sum()
-    return {EMOTIONS[i]: round(float(dist[i]), 6) for i in np.flatnonzero(dist)}
 
 
 def _unique(lines: Sequence[str]) -> list[str]:
