@@ -25,7 +25,7 @@ class Token:
 def check_text(text: str) -> str:
     """Validate the text to speak and return it stripped."""
     if text is None or not str(text).strip():
-        raise InputError("the text to speak is empty; pass some words, e.g. --text \"Hello there\"")
+        raise InputError("the text to speak is empty; give it some words to say, e.g. \"Hello there\"")
     text = str(text).strip()
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(

@@ -32,13 +32,14 @@ class EmbeddedRenderer:
                 "face": (FACE, {"tooltip": "Framed portrait from FaceMaskExtractor."}),
                 "speech": (SPEECH, {"tooltip": "Timed speech from EmotionalTTS."}),
                 "track": (TRACK, {"tooltip": "Per-frame emotion from EmotionFluctuationPredictor."}),
-                "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1, "tooltip": "Seed for blinks and head motion."}),
+                "motion_seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1,
+                                        "tooltip": "Seed for blinks and head motion; the same seed gives the same video."}),
             }
         }
 
-    def run(self, face: Portrait, speech: SpokenText, track: Prediction, seed: int):
+    def run(self, face: Portrait, speech: SpokenText, track: Prediction, motion_seed: int):
         emotion_track = track.track
         audio = frame_features(speech.speech.samples, speech.speech.sample_rate, emotion_track.fps, emotion_track.num_frames)
-        frames = list(render_frames(face, speech.speech, emotion_track, audio, seed, ComfyProgress()))
+        frames = list(render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress()))
         samples = fit_to_frames(speech.speech.samples, speech.speech.sample_rate, emotion_track.num_frames, emotion_track.fps)
         return (frames_to_image(frames), audio_to_comfy(samples, speech.speech.sample_rate), float(emotion_track.fps))
