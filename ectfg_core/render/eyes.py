@@ -1,0 +1,174 @@
+"""The eye layer: the eyeball stays in its socket while the lids slide over it (blinks, squints, droops).
+
+Inside the socket (the eye opening carried by the skin warp) three things are sampled from the portrait: the
+eyeball, moved and scaled as a whole with the socket; the upper lid surface, made from the skin just above the
+lashes stretched down to the lid's new margin; the lower lid surface, likewise from below. A lash line is drawn
+along a lowered upper margin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ectfg_core.render.geometry import EYES, IRIS, eye_polygon
+from ectfg_core.render.raster import apply_affine, box_around, fit_affine, invert_affine, polygon_coverage
+from ectfg_core.render.sampling import sample
+
+_MIN_CLOSURE_PX = 0.05  # below this the skin warp alone shows the eye correctly
+
+
+class EyeLayer:
+    """One eye of one portrait."""
+
+    def __init__(self, side: str, points: np.ndarray, face_width: float, source: torch.Tensor):
+        self.side = side
+        self.upper, self.lower = EYES[side]
+        self.polygon = eye_polygon(side)
+        self.iris = IRIS[side]
+        self.source_contour = np.asarray(points, dtype=np.float64)[self.polygon]
+        self.face_width = face_width
+        self.lash_gap = 0.012 * face_width  # lid margin and lash roots above the opening
+        self.lash_reach = self._lash_reach(np.asarray(points, dtype=np.float64), source)  # how far up lashes show
+        self.band = 0.03 * face_width  # skin band above the lashes that becomes the closed lid
+        self.skin_reach = 0.06 * face_width  # how far above the lashes lid skin is looked for
+        self.lash_width = max(0.8, 0.007 * face_width)
+        self.lash_color = self._lash_color(np.asarray(points, dtype=np.float64), source)
+
+    def _lash_color(self, points: np.ndarray, source: torch.Tensor) -> torch.Tensor:
+        """The dark of the upper lid margin: a low percentile of the pixels along it."""
+        margin = points[self.upper]
+        along = np.linspace(0.2, 0.8, 12)
+        xs = np.interp(along, np.linspace(0, 1, len(margin)), margin[:, 0])
+        ys = np.interp(along, np.linspace(0, 1, len(margin)), margin[:, 1])
+        pts = torch.tensor(np.stack([xs, ys], axis=1), dtype=torch.float32)
+        colors = sample(source, pts)  # (3, 12)
+        darkest = colors.sum(dim=0).argsort()[:4]
+        return colors[:, darkest].mean(dim=1)
+
+    def _lash_reach(self, points: np.ndarray, source: torch.Tensor) -> float:
+        """Distance above the upper margin where the lashes and lid shadow give way to skin (pixels)."""
+        upper = points[self.upper[2:-2]]
+        normal = np.array([0.0, -1.0])
+        steps = np.linspace(0.0, 0.07 * self.face_width, 24)
+        pts = upper[:, None, :] + steps[None, :, None] * normal
+        lum = sample(source, torch.tensor(pts, dtype=torch.float32)).mean(dim=0).numpy()  # (n, steps)
+        lum = np.median(lum, axis=0)
+        dark, light = lum[:6].min(), np.percentile(lum, 90)
+        recovered = np.flatnonzero((lum > dark + 0.8 * (light - dark)) & (steps > 0))
+        reach = steps[recovered[0]] if len(recovered) else 0.03 * self.face_width
+        return float(np.clip(reach, 0.01 * self.face_width, 0.05 * self.face_width))
+
+    def eyeball_transform(self, socket: np.ndarray) -> np.ndarray:
+        """(2, 3) affine from the portrait's eye to the socket: the eyeball moves and scales as a whole."""
+        return fit_affine(self.source_contour, socket)
+
+    def driven_iris(self, socket: np.ndarray, points: np.ndarray) -> np.ndarray:
+        return apply_affine(self.eyeball_transform(socket), np.asarray(points, dtype=np.float64)[self.iris])
+
+    def composite(self, canvas: torch.Tensor, origin: tuple[int, int], source: torch.Tensor, socket: np.ndarray,
+                  margins: np.ndarray, axes: tuple[np.ndarray, np.ndarray]) -> None:
+        """Draw into canvas (3, h, w), whose pixel (0, 0) is image pixel origin.
+
+        socket: (P, 2) eye polygon as the skin warp moved it; margins: the same polygon with the lids closed
+        as far as the controls say; axes: the head-rotated face axes (ex, ey).
+        """
+        travel = np.linalg.norm(margins - socket, axis=1)
+        if travel.max() < _MIN_CLOSURE_PX:
+            return
+        ex, ey = axes
+        n_up = len(self.upper)
+        # The layer covers the socket plus the lash band just outside it wherever a lid moves: the old lash
+        # line must go under the lid, not stay behind as a second one.
+        grow = np.zeros(len(socket))
+        grow[:n_up] = (self.lash_reach + 1.0) * np.clip(travel[:n_up] / (0.5 * self.lash_gap), 0.0, 1.0)
+        grow[[0, n_up - 1]] = 0.6 * grow[1 : n_up - 1].max()  # the lashes run into the corners: cover them there too
+        grow[n_up:] = -np.minimum(1.5 * self.lash_gap, 2.0 * travel[n_up:])
+        extent = socket - grow[:, None] * ey
+        ox, oy = origin
+        _, height, width = canvas.shape
+        box = box_around(np.concatenate([extent, margins]), 2.0, (ox, oy, ox + width, oy + height))
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+        # Ramps outwards (the layer's content there matches the skin), wide enough that the lid has no outline.
+        alpha = polygon_coverage(extent, xs, ys, inset=-1.5, feather=3.5)
+        if not alpha.any():
+            return
+        center = socket.mean(axis=0)
+        gx, gy = np.meshgrid(xs, ys)
+        u = (gx - center[0]) * ex[0] + (gy - center[1]) * ex[1]
+        v = (gx - center[0]) * ey[0] + (gy - center[1]) * ey[1]
+
+        def profile(contour: np.ndarray) -> np.ndarray:
+            cu, cv = (contour - center) @ ex, (contour - center) @ ey
+            order = np.argsort(cu)
+            return np.interp(u, cu[order], cv[order])
+
+        def split(poly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Upper contour (corner to corner) and lower contour (with both corners) of an eye polygon."""
+            return poly[:n_up], np.concatenate([poly[:1], poly[n_up:], poly[n_up - 1 : n_up]])
+
+        top, bottom = (profile(c) for c in split(extent))
+        sock_low = profile(split(socket)[1])
+        lid_up, lid_low = (profile(c) for c in split(margins))
+        cover_up = np.clip(lid_up - v + 0.5, 0.0, 1.0)  # above the upper margin: lid
+        cover_low = np.clip(v - lid_low + 0.5, 0.0, 1.0)  # below the lower margin: lid
+        sock_up = profile(socket[:n_up])
+        drop = np.clip(lid_up - sock_up, 0.0, None)  # how far the upper margin came down, per column
+        # Upper lid: the real lash band moves down with the margin; between it and the layer's edge lies lid skin,
+        # the skin beyond the edge mirrored back and forth (no seam, no stretched texture) and evened out
+        # towards the skin's typical colour (the brighter half of nearby rows: lashes, crease and brow are darker).
+        d_up = np.clip(v - top, 0.0, None)
+        mirrored = np.where(v < top, v, top - (self.band - np.abs(np.mod(d_up, 2 * self.band) - self.band)))
+        # The lash band (lashes and lid shadow) rides down with the margin, squeezed as the eye shuts
+        # (closed lashes point down and look thinner).
+        shut = np.clip(drop / np.maximum(sock_low - sock_up, 1e-3), 0.0, 1.0)
+        band_h = self.lash_reach * (1.0 - 0.6 * shut)
+        in_band = np.clip(v - (lid_up - band_h) + 0.5, 0.0, 1.0)
+        v_band = sock_up - (lid_up - v) * self.lash_reach / band_h
+        # The lid's tone: the colour just outside the layer's top edge, smoothed along the edge, so the lid joins its
+        # surroundings without an outline (a smooth fill of the hole from its border).
+        shifts = [s * self.band for s in (-1.0, -0.5, 0.0, 0.5, 1.0)]
+        # The lower lid slides up: its band of skin between margin and layer edge is stretched over the gap.
+        d_low = np.clip(bottom - v, 0.0, None)
+        v_low = np.where(v > bottom, v, bottom - d_low * (bottom - sock_low) / np.maximum(bottom - lid_low, 1e-3))
+
+        def to_image(vv: np.ndarray, du: float = 0.0) -> np.ndarray:
+            return center + (u + du)[..., None] * ex + vv[..., None] * ey
+
+        points = [np.stack([gx, gy], axis=-1), to_image(v_band), to_image(mirrored), to_image(v_low)]
+        points += [to_image(top - 1.0, du) for du in shifts]
+        to_source = invert_affine(self.eyeball_transform(socket))
+        stacked = np.stack(points)
+        src = apply_affine(to_source, stacked.reshape(-1, 2)).reshape(stacked.shape)
+        colors = sample(source, torch.from_numpy(src.astype(np.float32)))  # (3, 4 + len(rows) * 3, h, w)
+        eyeball, lash_band, lid_mirror, lid_lower = colors[:, 0], colors[:, 1], colors[:, 2], colors[:, 3]
+        border = colors[:, 4:].mean(dim=1)
+
+        def tensor(x: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(np.asarray(x, dtype=np.float32))
+
+        keep_texture = tensor(0.3 + 0.7 * np.exp(-d_up / self.lash_width))
+        lid_skin = lid_mirror * keep_texture + border * (1 - keep_texture)
+        t_up = np.clip(d_up / np.maximum(lid_up - band_h - top, 1e-3), 0.0, 1.0)
+        # The closing lid is a dome over the eyeball: darker towards the lashes and the eye corners.
+        cu = (socket[:n_up] - center) @ ex
+        along = np.clip((u - cu.min()) / max(cu.max() - cu.min(), 1e-6), 0.0, 1.0)
+        dome = np.sin(np.pi * along) ** 0.6
+        lid_skin = lid_skin * tensor(1.0 - 0.16 * t_up**1.5 - 0.12 * (1.0 - dome))
+        lid_upper = lid_skin * (1 - tensor(in_band)) + lash_band * tensor(in_band)
+        # The lashes' shadow on the eyeball just under a lowered margin.
+        strength = np.clip(drop / (2 * self.lash_width), 0.0, 1.0)
+        shade = 1.0 - 0.25 * strength * np.exp(-np.clip(v - lid_up, 0.0, None) / self.lash_width)
+        # Beyond the eye corners there is no lid: only the eyeball sample (which is the skin there) shows.
+        within = np.clip(u - cu.min() + 0.5, 0.0, 1.0) * np.clip(cu.max() - u + 0.5, 0.0, 1.0)
+        w_up = tensor(cover_up * within)
+        w_low = tensor(cover_low * (1.0 - cover_up) * within)
+        layer = eyeball * tensor(shade)
+        layer = layer * (1 - w_low) + lid_lower * w_low
+        layer = layer * (1 - w_up) + lid_upper * w_up
+        a = torch.from_numpy(alpha)
+        view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+        view.mul_(1 - a).add_(layer * a)

@@ -1,0 +1,57 @@
+"""Small raster helpers for the eye and mouth layers: anti-aliased polygons, affine fits, crop boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def polygon_coverage(polygon: np.ndarray, xs: np.ndarray, ys: np.ndarray, inset: float = 0.0, feather: float = 1.0) -> np.ndarray:
+    """(len(ys), len(xs)) float32 in 0..1: pixel coverage of a closed polygon, ramping over `feather` pixels.
+
+    inset > 0 shrinks the polygon (pixels), < 0 grows it.
+    """
+    poly = np.asarray(polygon, dtype=np.float64)
+    px = np.asarray(xs, dtype=np.float64)[None, :, None]
+    py = np.asarray(ys, dtype=np.float64)[:, None, None]
+    a = poly[None, None, :, :]
+    b = np.roll(poly, -1, axis=0)[None, None, :, :]
+    ax, ay, bx, by = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    ex, ey = bx - ax, by - ay
+    length2 = np.maximum(ex * ex + ey * ey, 1e-12)
+    t = np.clip(((px - ax) * ex + (py - ay) * ey) / length2, 0.0, 1.0)
+    dist = np.sqrt(((px - ax - t * ex) ** 2 + (py - ay - t * ey) ** 2).min(axis=2))
+    # Even-odd rule: count edges crossed by a ray to the right.
+    crosses = ((ay > py) != (by > py)) & (px < ax + (py - ay) * ex / np.where(ey == 0, 1e-12, ey))
+    inside = crosses.sum(axis=2) % 2 == 1
+    signed = np.where(inside, dist, -dist)
+    return np.clip((signed - inset) / feather + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(2, 3) least-squares affine map source -> target."""
+    src = np.asarray(source, dtype=np.float64)
+    design = np.concatenate([src, np.ones((len(src), 1))], axis=1)
+    solution, *_ = np.linalg.lstsq(design, np.asarray(target, dtype=np.float64), rcond=None)
+    return solution.T
+
+
+def invert_affine(matrix: np.ndarray) -> np.ndarray:
+    full = np.vstack([matrix, [0.0, 0.0, 1.0]])
+    return np.linalg.inv(full)[:2]
+
+
+def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    pts = np.asarray(points, dtype=np.float64)
+    return pts @ matrix[:, :2].T + matrix[:, 2]
+
+
+def box_around(points: np.ndarray, pad: float, limits: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """Integer box (x0, y0, x1, y1), end exclusive, around points plus pad, clipped to limits; None if empty."""
+    pts = np.asarray(points, dtype=np.float64)
+    x0 = max(int(np.floor(pts[:, 0].min() - pad)), limits[0])
+    y0 = max(int(np.floor(pts[:, 1].min() - pad)), limits[1])
+    x1 = min(int(np.ceil(pts[:, 0].max() + pad)) + 1, limits[2])
+    y1 = min(int(np.ceil(pts[:, 1].max() + pad)) + 1, limits[3])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1, y1

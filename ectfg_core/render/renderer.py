@@ -1,0 +1,150 @@
+"""PortraitAnimator: the embedded CPU renderer (landmark rig + image warp + eye and mouth layers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ectfg_core.emotion.model import EmotionTrack
+from ectfg_core.errors import InputError
+from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
+from ectfg_core.progress import Interrupted
+from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
+from ectfg_core.render.eyes import EyeLayer
+from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, LOWER_OUTER, UPPER_OUTER, FaceFrame, eye_polygon
+from ectfg_core.render.head import HeadMotion
+from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
+from ectfg_core.render.mouth import MouthLayer, MouthPose
+from ectfg_core.render.rig import Rig
+from ectfg_core.render.sampling import sample
+from ectfg_core.render.timeline import clip_controls
+from ectfg_core.render.warp import SkinWarp
+from ectfg_core.tts.types import PhonemeTiming
+
+_RIGID = [CONTROL_INDEX[n] for n in ("head_roll", "head_x", "head_y")]
+MOUTH_DETAIL = UPPER_OUTER + LOWER_OUTER
+_JAW = CONTROL_INDEX["jaw_open"]
+_PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
+
+
+@dataclass
+class _Pose:
+    skin: np.ndarray  # (V, 2) mesh vertices moved by the skin controls and the head
+    lids: np.ndarray  # the same with the lid margins closed over the eyes
+    head_row: dict[str, float]
+    axes: tuple[np.ndarray, np.ndarray]  # the face's x and y axes after head roll
+    mouth: MouthPose
+
+
+class PortraitAnimator:
+    """Animates one portrait: controls (see CONTROL_NAMES) in, frames (H, W, 3) uint8 out."""
+
+    def __init__(self, image: np.ndarray, landmarks: FaceLandmarks, seed: int = 0):
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise InputError(f"the portrait must be an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        if landmarks.points.shape != (NUM_LANDMARKS, 2):
+            raise InputError(f"expected {NUM_LANDMARKS} landmarks, got {landmarks.points.shape[0]}")
+        if tuple(landmarks.image_size) != image.shape[:2]:
+            raise InputError(f"the landmarks were found on a {landmarks.image_size} image but the portrait is {image.shape[:2]}")
+        self.image = np.array(image, dtype=np.uint8, order="C", copy=True)  # ours: the caller may change or freeze theirs
+        self.seed = int(seed)
+        self.points = landmarks.points.astype(np.float64)
+        self.frame = FaceFrame.from_points(self.points)
+        self.mesh = build_mesh(self.points, self.frame)
+        self.rig = Rig(self.mesh, self.frame, landmarks.depth)
+        chin_v = float(self.frame.to_local(self.points[152])[1])
+        self.head = HeadMotion(self.frame, chin_v, image.shape[:2])
+        self.warp = SkinWarp(self.mesh, self.head, self.frame.width, image.shape[:2],
+                             [MOUTH_DETAIL] + [eye_polygon(side) for side in EYES])
+        self._source = torch.from_numpy(self.image).permute(2, 0, 1).float()  # (3, H, W)
+        self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
+        self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
+        self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
+        self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
+
+    # ---- per frame -----------------------------------------------------------------------------------
+    def _row(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
+        row = np.asarray(controls_row, dtype=np.float32).reshape(-1)
+        if row.shape != (NUM_CONTROLS,):
+            raise InputError(f"a control row has {NUM_CONTROLS} values ({', '.join(CONTROL_NAMES)}), got {row.shape[0]}")
+        if not np.isfinite(row).all():
+            raise InputError("control row holds NaN or infinite values")
+        return clamp_controls(row)
+
+    def _head_row(self, row: np.ndarray) -> dict[str, float]:
+        return {name: float(row[CONTROL_INDEX[name]]) for name in HEAD_CONTROLS}
+
+    def _pose(self, row: np.ndarray) -> _Pose:
+        """Every vertex where the skin puts it, and where the lid margins close to, after head motion."""
+        weights = row.copy()
+        weights[_RIGID] = 0.0
+        head_row = self._head_row(row)
+        skin = self.mesh.vertices + (weights @ self._basis_flat).reshape(-1, 2)
+        lids = skin + (weights @ self._lid_flat).reshape(-1, 2)
+        angle = np.radians(head_row["head_roll"])
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        axes = (rot @ self.frame.ex, rot @ self.frame.ey)
+        # Teeth: the upper ones move with the head only, the lower ones with the head and the jaw.
+        teeth = self.mesh.vertices[[13, 14]] + ((weights * _PARALLAX) @ self._basis_flat).reshape(-1, 2)[[13, 14]]
+        teeth[1] += weights[_JAW] * self.rig.basis[_JAW, 14]
+        teeth = self.head.forward(teeth, head_row) - self.mesh.vertices[[13, 14]]
+        posed_skin = self.head.forward(skin, head_row)
+        mouth = MouthPose(posed_skin[INNER_LIP_POLYGON], teeth[0], teeth[1], float(row[_JAW]), axes)
+        return _Pose(posed_skin, self.head.forward(lids, head_row), head_row, axes, mouth)
+
+    def driven_landmarks(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
+        """(478, 2) float32: where each landmark is in the rendered frame for this control row."""
+        pose = self._pose(self._row(controls_row))
+        out = np.empty((NUM_LANDMARKS, 2))
+        out[:NUM_MESH_LANDMARKS] = pose.lids[:NUM_MESH_LANDMARKS]
+        for eye in self.eyes.values():
+            out[eye.iris] = eye.driven_iris(pose.skin[eye.polygon], self.points)
+        return out.astype(np.float32)
+
+    def render(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
+        """One frame (H, W, 3) uint8 for one control row."""
+        row = self._row(controls_row)
+        if not row.any():
+            return self.image.copy()
+        pose = self._pose(row)
+        coords = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
+        x0, y0, x1, y1 = self.warp.box
+        region = sample(self._source, coords)
+        for eye in self.eyes.values():
+            eye.composite(region, (x0, y0), self._source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
+        self.mouth.composite(region, (x0, y0), pose.mouth)
+        out = self.image.copy()
+        out[y0:y1, x0:x1] = region.permute(1, 2, 0).round_().clamp_(0, 255).to(torch.uint8).numpy()
+        return out
+
+    # ---- whole clips ---------------------------------------------------------------------------------
+    def controls_for(self, phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int,
+                     fps: float) -> np.ndarray:
+        """(num_frames, NUM_CONTROLS) controls for a clip, columns named by CONTROL_NAMES.
+
+        phonemes: timed IPA symbols (or letters); energy: per-frame loudness 0..1, an AudioFrames, or None;
+        track: the per-frame emotion track (None: neutral). Deterministic for this animator's seed.
+        """
+        return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed)
+
+    def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
+        """Frames one at a time (memory stays flat however long the clip).
+
+        progress(done, total) is called after each frame; should_stop() is checked before each frame and
+        raises Interrupted when it returns True.
+        """
+        rows = np.asarray(controls, dtype=np.float32)
+        if rows.ndim != 2 or rows.shape[1] != NUM_CONTROLS:
+            raise InputError(f"controls must have shape (frames, {NUM_CONTROLS}), got {rows.shape}")
+        total = len(rows)
+        for index, row in enumerate(rows):
+            if should_stop is not None and should_stop():
+                raise Interrupted(f"rendering stopped by the user after {index} of {total} frames")
+            yield self.render(row)
+            if progress is not None:
+                progress(index + 1, total)

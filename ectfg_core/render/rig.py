@@ -1,0 +1,412 @@
+"""The face rig: for every control, how far each mesh vertex moves (pixels per unit of control).
+
+Each control is written as a few constrained vertices (lip contours, lid margins, brows, ...) in face units;
+every other vertex follows by a smooth, screened harmonic fill over the skin mesh. The mesh has holes at the
+eyes and the mouth, so the fill never leaks across them: the lower lip can drop while the upper lip stays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ectfg_core.render.controls import CONTROL_NAMES, HEAD_CONTROLS
+from ectfg_core.render.geometry import (
+    BROWS,
+    EYES,
+    INNER_CORNERS,
+    LOWER_INNER,
+    LOWER_OUTER,
+    NOSE_BRIDGE,
+    NOSE_WINGS,
+    OUTER_CORNERS,
+    OVAL,
+    UPPER_INNER,
+    UPPER_OUTER,
+    FaceFrame,
+    smoothstep,
+)
+from ectfg_core.render.mesh import Mesh
+
+Constraints = dict[int, np.ndarray]
+
+
+def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(V, V) cotangent stiffness matrix (positive semi-definite) and (V,) vertex areas."""
+    n = len(vertices)
+    stiff = np.zeros((n, n))
+    area = np.zeros(n)
+    for corner in range(3):
+        i, j, k = triangles[:, corner], triangles[:, (corner + 1) % 3], triangles[:, (corner + 2) % 3]
+        u, w = vertices[j] - vertices[i], vertices[k] - vertices[i]
+        cross = np.abs(u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0])
+        cot = (u * w).sum(axis=1) / np.maximum(cross, 1e-9)
+        weight = 0.5 * np.clip(cot, 0.01, 20.0)  # clipped: obtuse or sliver triangles would make it indefinite
+        np.add.at(stiff, (j, k), -weight)
+        np.add.at(stiff, (k, j), -weight)
+        np.add.at(area, i, cross / 6.0)
+    stiff[np.diag_indices(n)] = -stiff.sum(axis=1)
+    return stiff, area
+
+
+class Rig:
+    """Per-vertex displacement basis of one portrait; rows follow CONTROL_NAMES."""
+
+    def __init__(self, mesh: Mesh, frame: FaceFrame, depth: np.ndarray):
+        self.mesh = mesh
+        self.frame = frame
+        self.local = frame.to_local(mesh.vertices)
+        self.depth = np.asarray(depth, dtype=np.float64)
+        self._stiff, self._area = cotangent_stiffness(mesh.vertices, mesh.surface)
+        self._measure()
+        basis = np.zeros((len(CONTROL_NAMES), len(mesh.vertices), 2))
+        lids = np.zeros_like(basis)
+        for k, name in enumerate(CONTROL_NAMES):
+            self._pending_lids: Constraints = {}
+            if name in HEAD_CONTROLS:
+                basis[k] = self._head(name)
+            else:
+                constraints, decay = getattr(self, f"_{name}")()
+                basis[k] = self._fill(constraints, decay)
+            for idx, vec in self._pending_lids.items():
+                lids[k, idx] = self.frame.vector_to_pixels(vec)
+        self.basis = basis.astype(np.float32)  # (K, V, 2) skin motion, pixels per unit
+        # Lid margins closing over the eyeball: drawn by the eye layer, not by warping the skin.
+        self.lid_basis = lids.astype(np.float32)
+
+    # ---- measurements of the source face -------------------------------------------------------------
+    def _measure(self) -> None:
+        loc = self.local
+        self.mouth_center = 0.5 * (loc[13] + loc[14])
+        self.mouth_half = 0.5 * abs(loc[291, 0] - loc[61, 0])
+        self.corner_v = 0.5 * (loc[61, 1] + loc[291, 1])
+        # Inner lip gap per aligned pair (face units, lower minus upper).
+        self.lip_gap = {UPPER_INNER[i]: loc[LOWER_INNER[i]] - loc[UPPER_INNER[i]] for i in range(1, len(UPPER_INNER) - 1)}
+        self.eye_gap = {
+            side: {upper[i]: loc[lower[i]] - loc[upper[i]] for i in range(1, len(upper) - 1)}
+            for side, (upper, lower) in EYES.items()
+        }
+        # Skin vertices next to each lid margin (the first ring of the mesh around the eye), per side.
+        neighbours: dict[int, set[int]] = {}
+        for tri in self.mesh.surface:
+            for a in tri:
+                neighbours.setdefault(int(a), set()).update(int(b) for b in tri if b != a)
+        self.lid_rings: dict[tuple[str, str], dict[int, int]] = {}
+        for side, (upper, lower) in EYES.items():
+            contour = set(upper + lower)
+            for name, margin in (("upper", upper), ("lower", lower)):
+                ring = {}
+                for m in margin[1:-1]:
+                    for n in neighbours.get(m, ()):
+                        if n not in contour and n < 468:
+                            ring.setdefault(n, m)  # nearest margin point: the first one met
+                self.lid_rings[(side, name)] = ring
+
+    def u_rel(self, idx: int) -> float:
+        """-1 at the image-left mouth corner, +1 at the other, 0 at the centre."""
+        return float((self.local[idx, 0] - self.mouth_center[0]) / max(self.mouth_half, 1e-6))
+
+    # ---- the harmonic fill ---------------------------------------------------------------------------
+    def _default_anchors(self) -> Constraints:
+        """What stays put unless a control says otherwise: lids, lips, nose, the outer ring."""
+        zero = np.zeros(2)
+        anchors: Constraints = {}
+        for upper, lower in EYES.values():
+            for i in upper + lower:
+                anchors[i] = zero
+        for i in UPPER_INNER + LOWER_INNER + UPPER_OUTER + LOWER_OUTER + NOSE_BRIDGE:
+            anchors[i] = zero
+        for i in self.mesh.ring2:
+            anchors[int(i)] = zero
+        return anchors
+
+    def _fill(self, constraints: Constraints, decay: float) -> np.ndarray:
+        """(V, 2) pixel displacements: constraints (face units) held, the rest a screened harmonic fill."""
+        fixed = self._default_anchors()
+        fixed.update(constraints)
+        n = len(self.mesh.vertices)
+        fixed_ids = np.array(sorted(fixed), dtype=np.int64)
+        free = np.setdiff1d(np.arange(n), fixed_ids)
+        values = np.zeros((n, 2))
+        values[fixed_ids] = self.frame.vector_to_pixels(np.array([fixed[i] for i in fixed_ids]))
+        length = decay * self.frame.width
+        system = self._stiff[np.ix_(free, free)] + np.diag(self._area[free] / (length * length))
+        rhs = -self._stiff[np.ix_(free, fixed_ids)] @ values[fixed_ids]
+        values[free] = np.linalg.solve(system, rhs)
+        return values
+
+    # ---- mouth ---------------------------------------------------------------------------------------
+    def _lips(self, upper_inner, upper_outer, lower_inner, lower_outer) -> Constraints:
+        """Constraints for the four lip contours from profiles f(u_rel, idx) -> (du, dv), corners excluded."""
+        out: Constraints = {}
+        pairs = ((UPPER_INNER, upper_inner), (UPPER_OUTER, upper_outer), (LOWER_INNER, lower_inner), (LOWER_OUTER, lower_outer))
+        for contour, profile in pairs:
+            for idx in contour[1:-1]:
+                out[idx] = np.asarray(profile(self.u_rel(idx), idx), dtype=np.float64)
+        return out
+
+    def _corners(self, outer: tuple[float, float], inner: tuple[float, float] | None = None) -> Constraints:
+        """Mouth corners; du is given for the image-right corner and mirrored."""
+        inner = outer if inner is None else inner
+        out: Constraints = {}
+        for (right, left), (du, dv) in ((OUTER_CORNERS, outer), (INNER_CORNERS, inner)):
+            out[right] = np.array([-du, dv])
+            out[left] = np.array([du, dv])
+        return out
+
+    def _closing(self, idx: int, fraction: float) -> np.ndarray:
+        """Move a lip contour point `fraction` of the source inner gap towards the other lip."""
+        for contour, sign in ((UPPER_INNER, 1.0), (UPPER_OUTER, 1.0), (LOWER_INNER, -1.0), (LOWER_OUTER, -1.0)):
+            if idx in contour:
+                pos = contour.index(idx)
+                gap = self.local[LOWER_INNER[pos]] - self.local[UPPER_INNER[pos]]
+                gap[1] = max(gap[1], 0.0)
+                return sign * fraction * gap
+        raise ValueError(f"landmark {idx} is not on a lip contour")
+
+    def _jaw_open(self):
+        drop = 0.12
+        c = self._lips(
+            lambda u, i: (0, 0), lambda u, i: (0, 0),
+            lambda u, i: (-0.02 * u, drop), lambda u, i: (-0.02 * u, drop * 1.04),
+        )
+        c.update(self._corners((-0.012, 0.45 * drop)))
+        for idx in OVAL:
+            u, v = self.local[idx] - self.mouth_center
+            lateral = math.sqrt(max(0.0, 1.0 - (u / 0.5) ** 2))  # the jaw angles sit near the hinge
+            below = float(smoothstep(self.corner_v - 0.05, self.corner_v + 0.12, self.local[idx, 1]))
+            c[idx] = np.array([0.0, drop * 1.08 * lateral * below])
+        return c, 0.25
+
+    def _lip_stretch(self):
+        c = self._lips(
+            lambda u, i: (0.05 * u, 0.0), lambda u, i: (0.05 * u, 0.007 * (1 - u * u)),
+            lambda u, i: (0.05 * u, 0.0), lambda u, i: (0.05 * u, -0.007 * (1 - u * u)),
+        )
+        c.update(self._corners((0.05, 0.004)))
+        return c, 0.12
+
+    def _lip_pucker(self):
+        c = self._lips(
+            lambda u, i: (-0.07 * u, -0.004 * (1 - u * u)), lambda u, i: (-0.07 * u, -0.012 * (1 - u * u)),
+            lambda u, i: (-0.07 * u, 0.004 * (1 - u * u)), lambda u, i: (-0.07 * u, 0.014 * (1 - u * u)),
+        )
+        c.update(self._corners((-0.075, 0.004)))
+        return c, 0.1
+
+    def _lip_press(self):
+        def outer(thin: float):
+            return lambda u, i: self._closing(i, 0.25) + np.array([0.0, thin * (1 - u * u)])
+
+        c = self._lips(lambda u, i: self._closing(i, 0.5), outer(0.006), lambda u, i: self._closing(i, 0.5), outer(-0.006))
+        c.update(self._corners((0.0, 0.0)))
+        return c, 0.06
+
+    def _lip_tuck(self):
+        c = self._lips(
+            lambda u, i: (0.0, -0.012 * (1 - u**4)), lambda u, i: (0.0, -0.01 * (1 - u**4)),
+            lambda u, i: self._closing(i, 0.6) * (1 - u**4), lambda u, i: (0.0, -0.022 * (1 - u * u)),
+        )
+        c.update(self._corners((0.0, 0.0)))
+        return c, 0.06
+
+    def _upper_lip_raise(self):
+        def lift(u, i, amount=0.03):
+            return (0.0, -amount * (1 - u**4) * (0.8 + 0.25 * abs(u)))
+
+        c = self._lips(lift, lift, lambda u, i: (0.0, -0.004 * (1 - u * u)), lambda u, i: (0.0, 0.0))
+        c.update(self._corners((0.0, -0.008)))
+        for idx in NOSE_WINGS:
+            c[idx] = np.array([0.0, -0.012])
+        return c, 0.08
+
+    def _smile(self):
+        def up(power, lift):
+            return lambda u, i: (0.05 * math.copysign(abs(u) ** 1.3, u), -0.055 * abs(u) ** power + lift * (1 - u * u))
+
+        c = self._lips(up(2.0, -0.006), up(2.0, -0.004), up(2.2, 0.004), up(2.2, 0.006))
+        c.update(self._corners((0.05, -0.055), (0.045, -0.05)))
+        for idx in NOSE_WINGS[:6]:
+            c[idx] = np.array([0.004 * np.sign(self.local[idx, 0] - self.mouth_center[0]), -0.004])
+        c.update(self._cheeks(lift=-0.022, outward=0.012))
+        return c, 0.15
+
+    def _lip_corner_depress(self):
+        def down(power, center):
+            return lambda u, i: (-0.008 * u, 0.045 * abs(u) ** power + center * (1 - u * u))
+
+        c = self._lips(down(2.2, 0.0), down(2.2, 0.0), down(1.8, -0.004), down(1.8, -0.002))
+        c.update(self._corners((-0.008, 0.045), (-0.008, 0.04)))
+        return c, 0.12
+
+    def _chin_raise(self):
+        c = self._lips(
+            lambda u, i: (0.0, -0.005 * (1 - u * u)), lambda u, i: (0.0, -0.005 * (1 - u * u)),
+            lambda u, i: self._pout(i, u),
+            lambda u, i: (0.0, -0.014 * math.sqrt(max(0.0, 1 - u * u))),
+        )
+        c.update(self._corners((0.0, 0.0)))
+        for idx in OVAL:
+            du, dv = self.local[idx] - self.mouth_center
+            if dv > 0.1:
+                c[idx] = np.array([0.0, -0.012 * math.exp(-((du / 0.15) ** 2))])
+        for idx in self._region(center=(0.0, 0.24), radii=(0.12, 0.06), relative_to="mouth"):
+            c.setdefault(idx, np.array([0.0, -0.024]))
+        return c, 0.08
+
+    def _pout(self, idx: int, u: float) -> np.ndarray:
+        """The lower inner lip pushed up, but never past the upper lip."""
+        gap = self._closing(idx, -1.0)[1]  # how far the upper lip is above (face units, >= 0)
+        return np.array([0.0, -min(0.012, 0.5 * max(gap, 0.0)) * (1 - u * u)])
+
+    def _lip_tighten(self):
+        c = self._lips(
+            lambda u, i: np.array([-0.025 * u, 0.0]) + self._closing(i, 0.18), lambda u, i: (-0.025 * u, 0.008 * (1 - u * u)),
+            lambda u, i: np.array([-0.025 * u, 0.0]) + self._closing(i, 0.18), lambda u, i: (-0.025 * u, -0.01 * (1 - u * u)),
+        )
+        c.update(self._corners((-0.025, 0.0)))
+        return c, 0.08
+
+    def _nose_wrinkle(self):
+        c: Constraints = {}
+        for idx in NOSE_WINGS:
+            c[idx] = np.array([0.0, -0.022])
+        for idx in (168, 6, 197):
+            c[idx] = np.array([0.0, -0.008])
+        for side, (lower_row, upper_row) in BROWS.items():
+            inward = 1.0 if side == "right" else -1.0
+            for row in (lower_row, upper_row):
+                c[row[-1]] = np.array([0.01 * inward, 0.022])
+                c[row[-2]] = np.array([0.006 * inward, 0.012])
+                for idx in row[:2]:
+                    c[idx] = np.zeros(2)
+        c.update(self._close_lids(lower=0.15))
+        c.update(self._lips(lambda u, i: (0.0, -0.012 * (1 - u**4)), lambda u, i: (0.0, -0.014 * (1 - u**4)),
+                            lambda u, i: (0.0, 0.0), lambda u, i: (0.0, 0.0)))
+        return c, 0.08
+
+    def _cheek_raise(self):
+        c = self._cheeks(lift=-0.03, outward=0.004)
+        c.update(self._close_lids(lower=0.3, follow=(0.0, 0.6)))
+        c.update(self._corners((0.004, -0.008)))
+        return c, 0.1
+
+    def _cheeks(self, lift: float, outward: float) -> Constraints:
+        """The cheek apples, between the lower lids and the mouth corners."""
+        c: Constraints = {}
+        for side in EYES:
+            upper, lower = EYES[side]
+            eye = self.local[upper + lower].mean(axis=0)
+            sign = 1.0 if eye[0] > self.mouth_center[0] else -1.0
+            target = (eye[0] + sign * 0.02, eye[1] + 0.17)
+            for idx in self._region(center=target, radii=(0.09, 0.055)):
+                c[idx] = np.array([sign * outward, lift])
+        return c
+
+    # ---- brows and lids --------------------------------------------------------------------------------
+    def _brows(self, profile) -> Constraints:
+        """Constraints for both brow rows from profile(t, inward_sign) -> (du, dv); t = 0 inner end, 1 outer."""
+        c: Constraints = {}
+        for side, rows in BROWS.items():
+            inward = 1.0 if side == "right" else -1.0  # +u points from the subject's right brow towards the centre
+            for row in rows:
+                for pos, idx in enumerate(row):
+                    t = 1.0 - pos / (len(row) - 1)  # rows run outer -> inner
+                    c[idx] = np.asarray(profile(t, inward), dtype=np.float64)
+        return c
+
+    def _forehead(self, lift: float, spread: float = 0.25) -> Constraints:
+        """Top of the oval moves a little with the brows (the skin slides), most above the brows' middle."""
+        c: Constraints = {}
+        for idx in OVAL:
+            u, v = self.local[idx]
+            if v < -0.25:
+                c[idx] = np.array([0.0, lift * math.exp(-((u / spread) ** 2))])
+        return c
+
+    def _lids(self, upper: float = 0.0, lower: float = 0.0, sides: tuple[str, ...] = ("right", "left")) -> Constraints:
+        """Lid margins moved with the skin by a fraction of the eye's own opening (negative opens the eye)."""
+        c: Constraints = {}
+        for side in sides:
+            up, low = EYES[side]
+            for i in range(1, len(up) - 1):
+                gap = self.eye_gap[side][up[i]]
+                c[up[i]] = upper * gap
+                c[low[i]] = -lower * gap
+        return c
+
+    def _close_lids(self, upper: float = 0.0, lower: float = 0.0, sides: tuple[str, ...] = ("right", "left"),
+                    follow: tuple[float, float] = (0.12, 0.3)) -> Constraints:
+        """Lids closing over the eyeball by a fraction of the opening (the eye layer draws them).
+
+        The skin next to each margin follows by `follow` (upper, lower) of the margin's travel; the returned
+        constraints hold that skin motion, the margins themselves stay for the skin warp.
+        """
+        c: Constraints = {}
+        for side in sides:
+            closure = self._lids(upper, lower, (side,))
+            self._pending_lids.update(closure)
+            for name, share in (("upper", follow[0]), ("lower", follow[1])):
+                for n, m in self.lid_rings[(side, name)].items():
+                    c[n] = share * closure[m]
+        return c
+
+    def _brow_raise(self):
+        c = self._brows(lambda t, s: (0.0, -0.05 - 0.01 * t))
+        c.update(self._forehead(-0.02))
+        c.update(self._lids(upper=-0.06))
+        return c, 0.15
+
+    def _brow_inner_raise(self):
+        c = self._brows(lambda t, s: (s * 0.006 * (1 - t), -0.05 * (1 - t) ** 1.3 - 0.004))
+        c.update(self._forehead(-0.012, spread=0.12))
+        return c, 0.12
+
+    def _brow_lower(self):
+        c = self._brows(lambda t, s: (s * 0.022 * (1 - t), 0.04 * (1 - 0.45 * t)))
+        for idx in (168, 6):
+            c[idx] = np.array([0.0, 0.01])
+        c.update(self._close_lids(upper=0.12, follow=(0.5, 0.0)))
+        return c, 0.1
+
+    def _upper_lid_raise(self):
+        c = self._lids(upper=-0.3)
+        c.update(self._brows(lambda t, s: (0.0, -0.008)))
+        return c, 0.06
+
+    def _lid_tighten(self):
+        c = self._close_lids(upper=0.12, lower=0.3, follow=(0.3, 0.5))
+        c.update(self._brows(lambda t, s: (0.0, 0.004)))
+        return c, 0.05
+
+    def _blink(self, side: str):
+        c = self._close_lids(upper=0.8, lower=0.2, sides=(side,))
+        c.update(self._brows(lambda t, s: (0.0, 0.0)))
+        return c, 0.05
+
+    def _blink_left(self):
+        return self._blink("left")
+
+    def _blink_right(self):
+        return self._blink("right")
+
+    # ---- head ------------------------------------------------------------------------------------------
+    def _head(self, name: str) -> np.ndarray:
+        """Yaw and pitch move features by depth (parallax, silhouette still); roll and shifts are rigid (head.py)."""
+        n = len(self.mesh.vertices)
+        if name not in ("head_yaw", "head_pitch"):
+            return np.zeros((n, 2))
+        z = self.depth[:468]
+        z_axis = float(np.mean(self.depth[[234, 454, 127, 356]]))  # the silhouette sits near the rotation axis
+        shift = -math.radians(1.0) * (z - z_axis) / self.frame.width  # face units per degree
+        axis = np.array([1.0, 0.0]) if name == "head_yaw" else np.array([0.0, 1.0])
+        constraints = {i: shift[i] * axis for i in range(468)}
+        return self._fill(constraints, 0.3)
+
+    # ---- helpers ---------------------------------------------------------------------------------------
+    def _region(self, center: tuple[float, float], radii: tuple[float, float], relative_to: str = "face") -> list[int]:
+        """Landmarks inside an ellipse (face units; relative to the face frame or the mouth centre)."""
+        origin = self.mouth_center if relative_to == "mouth" else np.zeros(2)
+        rel = (self.local[:468] - origin - np.asarray(center)) / np.asarray(radii)
+        return [int(i) for i in np.flatnonzero((rel**2).sum(axis=1) <= 1.0)]

@@ -1,0 +1,29 @@
+"""Bilinear sampling of images and fields at pixel coordinates (torch grid_sample underneath)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def pixel_grid(x0: float, y0: float, cols: int, rows: int, step: float = 1.0) -> torch.Tensor:
+    """(rows, cols, 2) float32 pixel coordinates x, y of a regular grid."""
+    xs = x0 + step * torch.arange(cols, dtype=torch.float32)
+    ys = y0 + step * torch.arange(rows, dtype=torch.float32)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack([gx, gy], dim=-1)
+
+
+def sample(source: torch.Tensor, xy: torch.Tensor, origin: tuple[float, float] = (0.0, 0.0), step: float = 1.0,
+           padding: str = "border") -> torch.Tensor:
+    """Values of source (C, H, W), whose pixel (0, 0) sits at `origin` with spacing `step`, at points xy (..., 2).
+
+    Returns (C, ...). Outside the source: the border value ('border') or zero ('zeros').
+    """
+    _, height, width = source.shape
+    shape = xy.shape[:-1]
+    gx = (xy[..., 0] - origin[0]) / step * (2.0 / max(width - 1, 1)) - 1.0
+    gy = (xy[..., 1] - origin[1]) / step * (2.0 / max(height - 1, 1)) - 1.0
+    grid = torch.stack([gx, gy], dim=-1).reshape(1, -1, 1, 2)
+    out = F.grid_sample(source[None], grid, mode="bilinear", padding_mode=padding, align_corners=True)
+    return out.reshape(source.shape[0], *shape)

@@ -1,0 +1,79 @@
+"""A whole clip's controls: speech mouth shapes, the emotion track's expression, blinks and head motion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
+from ectfg_core.errors import InputError
+from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS, clamp_controls
+from ectfg_core.render.expressions import expression_controls
+from ectfg_core.render.motion import HEAD_CHANNELS, blink_curve, head_curves
+from ectfg_core.render.visemes import MOUTH_CONTROLS, mouth_curves
+from ectfg_core.tts.types import PhonemeTiming
+
+_C = CONTROL_INDEX
+
+
+def energy_array(energy, num_frames: int) -> np.ndarray | None:
+    """Per-frame loudness from an array or anything with an `.energy` array (AudioFrames), fitted to num_frames."""
+    if energy is None:
+        return None
+    values = np.asarray(getattr(energy, "energy", energy), dtype=np.float32).reshape(-1)
+    if len(values) >= num_frames:
+        return values[:num_frames]
+    return np.pad(values, (0, num_frames - len(values)), mode="edge" if len(values) else "constant")
+
+
+def track_weights(track: EmotionTrack | None, num_frames: int, fps: float) -> np.ndarray:
+    """(num_frames, NUM_EMOTIONS) expression weights, the track resampled to this clip's frames by time."""
+    if track is None or track.num_frames == 0:
+        weights = np.zeros((num_frames, NUM_EMOTIONS), dtype=np.float32)
+        weights[:, EMOTION_INDEX["neutral"]] = 1.0
+        return weights
+    source = track.expression_weights()
+    if track.num_frames == num_frames and abs(track.fps - fps) < 1e-6:
+        return source.astype(np.float32)
+    t_src = np.arange(track.num_frames) / track.fps
+    t_dst = np.arange(num_frames) / fps
+    return np.stack([np.interp(t_dst, t_src, source[:, k]) for k in range(NUM_EMOTIONS)], axis=1).astype(np.float32)
+
+
+def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
+                  seed: int = 0) -> np.ndarray:
+    """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed."""
+    num_frames = int(num_frames)
+    if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
+        raise InputError(f"need num_frames >= 0 and fps > 0, got {num_frames} frames at {fps} fps")
+    if num_frames == 0:
+        return np.zeros((0, NUM_CONTROLS), dtype=np.float32)
+    loud = energy_array(energy, num_frames)
+    mouth = mouth_curves(list(phonemes or []), loud, num_frames, fps)
+    weights = track_weights(track, num_frames, fps)
+    controls = expression_controls(weights)
+    rng = np.random.default_rng(seed)
+
+    m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
+    speech_open = np.clip(2.0 * m["jaw_open"], 0.0, 1.0)  # how much the speech needs the mouth open now
+    press = m["lip_press"]
+    # Speech wins over the expression where they fight over the lips: a /p/ closes even a surprised mouth,
+    # an open vowel opens even clenched angry lips.
+    controls[:, _C["jaw_open"]] = m["jaw_open"] + controls[:, _C["jaw_open"]] * (1.0 - 0.5 * speech_open) * (1.0 - press)
+    controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - speech_open))
+    controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
+    controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
+    controls[:, _C["lip_pucker"]] += m["lip_pucker"]
+    controls[:, _C["smile"]] *= 1.0 - 0.5 * np.clip(m["lip_pucker"], 0.0, 1.0)  # rounding the lips narrows a smile
+    controls[:, _C["lip_tuck"]] = m["lip_tuck"]
+    controls[:, _C["upper_lip_raise"]] += m["upper_lip_raise"]
+
+    wide_eyed = weights[:, EMOTION_INDEX["surprised"]] + weights[:, EMOTION_INDEX["fearful"]]
+    blink = blink_curve(num_frames, fps, rng, np.clip(wide_eyed, 0.0, 1.0))
+    for side in ("blink_left", "blink_right"):
+        controls[:, _C[side]] = controls[:, _C[side]] + blink * (1.0 - controls[:, _C[side]])
+    head = head_curves(num_frames, fps, rng, loud, weights)
+    for i, name in enumerate(HEAD_CHANNELS):
+        controls[:, _C[name]] += head[:, i]
+    return clamp_controls(controls)

@@ -1,0 +1,82 @@
+"""The skin warp: where every output pixel takes its colour from in the portrait.
+
+The mesh (already moved by the rig and the head) is scanned on a coarse grid that is upsampled, and again at
+full resolution around the mouth and the eyes, where lips and lids meet along sharp seams. Outside the mesh
+the head motion is inverted directly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ectfg_core.render.head import HeadMotion
+from ectfg_core.render.mesh import Mesh, scan_inverse
+from ectfg_core.render.raster import box_around
+from ectfg_core.render.sampling import pixel_grid
+
+# Grid cells per face width for the coarse scan; finer costs time without visible gain, since the detail
+# boxes are scanned at full resolution anyway.
+_CELLS_PER_FACE = 110
+
+
+class SkinWarp:
+    """Backward sampling coordinates for a frame, restricted to the region that can move (self.box)."""
+
+    def __init__(self, mesh: Mesh, head: HeadMotion, face_width: float, image_size: tuple[int, int],
+                 detail_groups: list[list[int]]):
+        height, width = image_size
+        self.mesh = mesh
+        # Detail regions (vertex groups: mouth, eyes) and the triangles that can reach them: those near in the
+        # portrait, since the rig moves neighbours together (the head moves everything alike).
+        self.detail_groups = [np.asarray(g) for g in detail_groups]
+        centroids = mesh.vertices[mesh.triangles].mean(axis=1)
+        self.detail_triangles = []
+        for group in self.detail_groups:
+            lo = mesh.vertices[group].min(axis=0) - 0.3 * face_width
+            hi = mesh.vertices[group].max(axis=0) + 0.3 * face_width
+            near = np.all((centroids >= lo) & (centroids <= hi), axis=1)
+            self.detail_triangles.append(mesh.triangles[near])
+        self.head = head
+        self.step = max(1, int(round(face_width / _CELLS_PER_FACE)))
+        # The region that can change: the mesh's outer ring (plus room for head motion) and the head mask.
+        ring = mesh.vertices[mesh.ring2]
+        margin = 0.12 * face_width
+        hx0, hy0, hx1, hy1 = head.box
+        x0 = max(min(int(ring[:, 0].min() - margin), hx0), 0)
+        y0 = max(min(int(ring[:, 1].min() - margin), hy0), 0)
+        x1 = min(max(int(ring[:, 0].max() + margin) + 1, hx1), width)
+        y1 = min(max(int(ring[:, 1].max() + margin) + 1, hy1), height)
+        self.box = (x0, y0, x1, y1)
+        s = self.step
+        self.grid_shape = (int(math.ceil((y1 - 1 - y0) / s)) + 1, int(math.ceil((x1 - 1 - x0) / s)) + 1)
+        self.grid = pixel_grid(x0, y0, self.grid_shape[1], self.grid_shape[0], s)
+        self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
+
+    def coordinates(self, source: np.ndarray, destination: np.ndarray, head_row: dict[str, float]) -> torch.Tensor:
+        """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box.
+
+        source, destination: (V, 2) mesh vertices before and after motion.
+        """
+        x0, y0, x1, y1 = self.box
+        s = self.step
+        positions, covered = scan_inverse(self.mesh.triangles, source, destination, (x0, y0), s, self.grid_shape)
+        coords = self.head.inverse(self.grid, head_row, mask=self.grid_mask)
+        coords = torch.where(torch.from_numpy(covered)[..., None], torch.from_numpy(positions), coords)
+        if s > 1:
+            rows, cols = self.grid_shape
+            full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
+                                 mode="bilinear", align_corners=True)[0]
+            coords = full.permute(1, 2, 0)[: y1 - y0, : x1 - x0].contiguous()
+            for group, triangles in zip(self.detail_groups, self.detail_triangles, strict=True):
+                box = box_around(destination[group], 2.0 * s, self.box)
+                if box is None:
+                    continue
+                bx0, by0, bx1, by1 = box
+                fine, hit = scan_inverse(triangles, source, destination, (bx0, by0), 1.0, (by1 - by0, bx1 - bx0))
+                view = coords[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
+                view.copy_(torch.where(torch.from_numpy(hit)[..., None], torch.from_numpy(fine), view))
+        return coords

@@ -1,0 +1,172 @@
+"""The embedded renderer, judged the way a viewer would: by finding the face again in the rendered frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
+from ectfg_core.errors import InputError
+from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
+from ectfg_core.progress import Interrupted
+from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
+from ectfg_core.render.expressions import expression_controls, expression_row
+from ectfg_core.render.renderer import PortraitAnimator
+from ectfg_core.tts.types import PhonemeTiming
+
+
+@pytest.fixture(scope="module")
+def animator(portrait) -> PortraitAnimator:
+    return PortraitAnimator(portrait.image, portrait.landmarks, seed=7)
+
+
+def measure(image: np.ndarray, face_width: float) -> dict[str, float]:
+    """Mouth gap, mouth-corner height above the lip centre and eye opening, in face widths, from MediaPipe."""
+    p = detect_landmarks(image).points
+    centre_y = (p[13, 1] + p[14, 1]) / 2
+    return {
+        "gap": float(np.linalg.norm(p[14] - p[13]) / face_width),
+        "corner_lift": float((centre_y - (p[61, 1] + p[291, 1]) / 2) / face_width),
+        "eye": float((np.linalg.norm(p[159] - p[145]) + np.linalg.norm(p[386] - p[374])) / 2 / face_width),
+    }
+
+
+@pytest.fixture(scope="module")
+def rest(animator) -> dict[str, float]:
+    return measure(animator.image, animator.frame.width)
+
+
+def test_frames_and_landmarks_have_the_promised_shapes(animator, portrait):
+    assert len(CONTROL_NAMES) == NUM_CONTROLS
+    frame = animator.render(controls_row(jaw_open=0.5, smile=0.5, head_yaw=2.0))
+    assert frame.shape == portrait.image.shape and frame.dtype == np.uint8
+    driven = animator.driven_landmarks(controls_row(jaw_open=0.5))
+    assert driven.shape == (478, 2) and driven.dtype == np.float32
+    # Rest is the portrait itself, pixel for pixel.
+    assert np.array_equal(animator.render(zero_controls()), portrait.image)
+    assert np.allclose(animator.driven_landmarks(zero_controls()), portrait.landmarks.points, atol=1e-3)
+    with pytest.raises(InputError):
+        animator.render(np.zeros(NUM_CONTROLS - 1))
+
+
+def test_open_jaw_parts_the_lips(animator, rest):
+    opened = measure(animator.render(controls_row(jaw_open=1.0)), animator.frame.width)
+    # The portrait already smiles with parted lips (gap ~0.08 face widths); a wide "a" at least doubles it.
+    assert opened["gap"] > rest["gap"] + 0.06
+
+
+def test_pressed_lips_close_the_smile(animator, rest):
+    pressed = measure(animator.render(controls_row(lip_press=1.0)), animator.frame.width)
+    assert rest["gap"] > 0.05 and pressed["gap"] < 0.02
+
+
+def test_happy_lifts_the_mouth_corners_more_than_angry_or_sad(animator):
+    width = animator.frame.width
+    lift = {e: measure(animator.render(expression_row(e, 1.0)), width)["corner_lift"] for e in ("happy", "angry", "sad")}
+    assert lift["happy"] > lift["angry"] + 0.03
+    assert lift["happy"] > lift["sad"] + 0.03
+
+
+def test_blink_closes_the_eyes_and_surprise_widens_them(animator, rest):
+    blink = measure(animator.render(controls_row(blink_left=1.0, blink_right=1.0)), animator.frame.width)
+    assert blink["eye"] < 0.5 * rest["eye"]
+    surprised = measure(animator.render(expression_row("surprised", 1.0)), animator.frame.width)
+    assert surprised["eye"] > 1.15 * rest["eye"]
+
+
+def test_driven_landmarks_follow_the_rendered_face(animator):
+    row = expression_row("surprised", 1.0) + controls_row(head_yaw=3.0, head_roll=2.0)
+    found = detect_landmarks(animator.render(row)).points[:468]
+    driven = animator.driven_landmarks(row)[:468]
+    error = np.linalg.norm(found - driven, axis=1) / animator.frame.width
+    assert error.mean() < 0.025  # a guide for the diffusion sampler must sit on the face it drew
+
+
+def test_background_never_moves(animator, portrait):
+    h, w = portrait.image.shape[:2]
+    for emotion in EMOTIONS:
+        frame = animator.render(expression_row(emotion, 1.0) + controls_row(blink_left=1, head_yaw=4, head_roll=3, head_x=3))
+        for ys, xs in ((slice(0, 48), slice(0, 48)), (slice(0, 48), slice(w - 48, w)), (slice(h - 48, h), slice(w - 48, w))):
+            assert np.array_equal(frame[ys, xs], portrait.image[ys, xs]), emotion
+
+
+def phoneme_clip() -> tuple[list[PhonemeTiming], np.ndarray, int, float]:
+    """ "ma ... pa" with a silent pause: /m/ 0.20-0.28, /a/ 0.28-0.52, pause, /p/ 1.00-1.08, /a/ 1.08-1.36."""
+    seq = [("m", 0.20, 0.28), ("ɑː", 0.28, 0.52), ("p", 1.00, 1.08), ("ˈa", 1.08, 1.36)]
+    fps, frames = 25.0, 40
+    times = np.arange(frames) / fps
+    energy = np.zeros(frames, dtype=np.float32)
+    for symbol, start, end in seq:
+        energy[(times >= start) & (times < end)] = 0.3 if symbol in "mp" else 0.9
+    return [PhonemeTiming(s, a, b, 0) for s, a, b in seq], energy, frames, fps
+
+
+def test_controls_open_on_vowels_close_on_bilabials_and_rest_in_pauses(animator):
+    phonemes, energy, frames, fps = phoneme_clip()
+    controls = animator.controls_for(phonemes, energy, None, frames, fps)
+    assert controls.shape == (frames, NUM_CONTROLS) and controls.dtype == np.float32
+    jaw, press = controls[:, CONTROL_INDEX["jaw_open"]], controls[:, CONTROL_INDEX["lip_press"]]
+    assert jaw[10] > 0.4 and jaw[31] > 0.4  # middle of each /a/ (0.40 s, 1.24 s)
+    assert press[6] > 0.8 and press[26] > 0.8  # /m/ and /p/
+    assert jaw[18] < 0.05 and press[18] < 0.05  # the pause at 0.72 s
+    assert jaw[5] < 0.1  # /m/ keeps the jaw up
+
+
+def test_silence_keeps_the_mouth_at_rest(animator, rest):
+    controls = animator.controls_for([], np.zeros(30), None, 30, 25.0)
+    mouth = [CONTROL_INDEX[n] for n in ("jaw_open", "lip_stretch", "lip_pucker", "lip_press", "lip_tuck", "upper_lip_raise")]
+    assert np.abs(controls[:, mouth]).max() < 1e-3
+    quiet = measure(animator.render(controls[12]), animator.frame.width)
+    assert abs(quiet["gap"] - rest["gap"]) < 0.015
+
+
+def test_controls_and_frames_are_deterministic_for_a_seed(portrait, animator):
+    phonemes, energy, frames, fps = phoneme_clip()
+    probs = np.zeros((frames, len(EMOTIONS)), dtype=np.float32)
+    probs[:, EMOTIONS.index("happy")] = 1.0
+    track = EmotionTrack(fps=fps, probs=probs, intensity=np.full(frames, 0.8, dtype=np.float32))
+    first = animator.controls_for(phonemes, energy, track, frames, fps)
+    again = PortraitAnimator(portrait.image, portrait.landmarks, seed=7).controls_for(phonemes, energy, track, frames, fps)
+    other = PortraitAnimator(portrait.image, portrait.landmarks, seed=8).controls_for(phonemes, energy, track, frames, fps)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)  # head motion and blinks come from the seed
+    assert first[:, CONTROL_INDEX["smile"]].min() > 0.5  # the happy track shows
+    assert np.array_equal(animator.render(first[15]), animator.render(first[15]))
+
+
+def test_render_video_streams_reports_and_stops(animator):
+    rows = np.stack([controls_row(jaw_open=0.1 * i) for i in range(5)])
+    seen: list[tuple[int, int]] = []
+    frames = list(animator.render_video(rows, progress=lambda done, total: seen.append((done, total))))
+    assert len(frames) == 5 and seen[-1] == (5, 5)
+    calls = iter([False, False, True])
+    stream = animator.render_video(rows, should_stop=lambda: next(calls))
+    next(stream), next(stream)
+    with pytest.raises(Interrupted):
+        next(stream)
+
+
+def test_expression_blends_are_linear():
+    weights = np.zeros((1, len(EMOTIONS)), dtype=np.float32)
+    weights[0, EMOTIONS.index("happy")] = 0.5
+    weights[0, EMOTIONS.index("sad")] = 0.5
+    blend = expression_controls(weights)[0]
+    assert np.allclose(blend, 0.5 * expression_row("happy") + 0.5 * expression_row("sad"))
+    assert not expression_row("neutral").any()
+
+
+def test_small_face_in_a_large_frame(astronaut):
+    """The unframed NASA portrait: a 90-pixel face in 512 pixels (the fine-grid path)."""
+    small = PortraitAnimator(astronaut, detect_landmarks(astronaut))
+    frame = small.render(expression_row("surprised") + controls_row(blink_left=0.5))
+    assert frame.shape == astronaut.shape
+    assert np.array_equal(frame[400:, :60], astronaut[400:, :60])
+    moved = np.abs(frame.astype(int) - astronaut.astype(int)).sum(axis=2) > 12
+    x0, y0, x1, y1 = small.warp.box
+    assert moved.any() and not moved[:y0].any() and not moved[:, :x0].any()
+
+
+def test_landmarks_from_another_image_are_refused(portrait):
+    other = FaceLandmarks(points=portrait.landmarks.points, depth=portrait.landmarks.depth, image_size=(256, 256))
+    with pytest.raises(InputError):
+        PortraitAnimator(portrait.image, other)
