@@ -6,8 +6,6 @@ import os
 import tempfile
 import time
 
-from ectfg_core.render.renderer import PortraitAnimator
-
 from ectfg_core.efp.embedded import predict_embedded
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.face.masks import extract_masks
@@ -15,6 +13,7 @@ from ectfg_core.media.audio import fit_to_frames, frame_count
 from ectfg_core.media.images import load_image
 from ectfg_core.media.video import write_mp4
 from ectfg_core.pipeline import generate, speak
+from ectfg_core.render.renderer import PortraitAnimator
 
 BENCH_TEXT = (
     "I honestly did not expect the results to come back this quickly, but here they are. "
@@ -29,7 +28,7 @@ def _text_of_length(seconds: float) -> str:
     words = BENCH_TEXT.split()
     while len(words) < 200:
         words += BENCH_TEXT.split()
-    duration = speak(" ".join(words[:40]), "neutral").speech.duration
+    duration = speak(" ".join(words[:40]), BENCH_EMOTION).speech.duration
     count = max(3, int(round(40 * seconds / duration)))
     return " ".join(words[:count])
 

@@ -42,7 +42,8 @@ LID_CLOSING: tuple[str, ...] = ("cheek_raise", "lid_tighten", "brow_lower", "bli
 
 # (low, high) clamp per control; head ranges allow generous motion but no more.
 CONTROL_RANGES: dict[str, tuple[float, float]] = {name: (0.0, 1.0) for name in CONTROL_NAMES}
-CONTROL_RANGES.update({"jaw_open": (0.0, 1.4), "head_yaw": (-12.0, 12.0), "head_pitch": (-10.0, 10.0),
+# Corner depression goes past 1 so a portrait that already smiles broadly can be brought down to sad.
+CONTROL_RANGES.update({"jaw_open": (0.0, 1.4), "lip_corner_depress": (0.0, 2.5), "head_yaw": (-12.0, 12.0), "head_pitch": (-10.0, 10.0),
                        "head_roll": (-10.0, 10.0), "head_x": (-8.0, 8.0), "head_y": (-8.0, 8.0)})
 _LOW = np.array([CONTROL_RANGES[n][0] for n in CONTROL_NAMES], dtype=np.float32)
 _HIGH = np.array([CONTROL_RANGES[n][1] for n in CONTROL_NAMES], dtype=np.float32)

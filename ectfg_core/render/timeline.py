@@ -41,9 +41,22 @@ def track_weights(track: EmotionTrack | None, num_frames: int, fps: float) -> np
     return np.stack([np.interp(t_dst, t_src, source[:, k]) for k in range(NUM_EMOTIONS)], axis=1).astype(np.float32)
 
 
+UNSMILING = ("sad", "angry", "fearful", "disgusted")
+
+
+def resting_smile(points: np.ndarray, face_width: float) -> float:
+    """How far the portrait's mouth corners sit above its lip line, in units of one full lip_corner_depress."""
+    lip_line = (points[13, 1] + points[14, 1]) / 2
+    corners = (points[61, 1] + points[291, 1]) / 2
+    return float(np.clip(((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045, 0.0, 1.8))
+
+
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
-                  seed: int = 0) -> np.ndarray:
-    """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed."""
+                  seed: int = 0, smile_at_rest: float = 0.0) -> np.ndarray:
+    """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
+
+    smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry.
+    """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
         raise InputError(f"need num_frames >= 0 and fps > 0, got {num_frames} frames at {fps} fps")
@@ -53,6 +66,10 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     mouth = mouth_curves(list(phonemes or []), loud, num_frames, fps)
     weights = track_weights(track, num_frames, fps)
     controls = expression_controls(weights)
+    if smile_at_rest > 0:
+        unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
+        controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
+        controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * unsmiling  # a grin is also wide
     rng = np.random.default_rng(seed)
 
     m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
