@@ -32,7 +32,7 @@ def _v(jaw=0.0, stretch=0.0, pucker=0.0, press=0.0, tuck=0.0, lift=0.0, dom=(1.0
 
 
 _VOWEL = (1.2, 1.0, 1.0, 1.5, 1.5, 0.5)  # vowels insist on open lips too
-_BILABIAL = (3.0, 0.5, 0.5, 6.0, 1.0, 0.5)  # the closure is obligatory
+_BILABIAL = (1.0, 0.5, 0.5, 3.0, 1.0, 0.5)  # the lip closure is obligatory; the jaw only half-closes
 _LABIODENTAL = (2.0, 0.4, 0.4, 1.0, 5.0, 1.0)
 _ROUNDED = (0.8, 0.8, 1.6, 0.3, 0.3, 0.3)
 _LOOSE = (0.6, 0.2, 0.2, 0.3, 0.3, 0.2)  # tongue consonants: lips follow the neighbours
@@ -100,7 +100,7 @@ _DROP = set("ˈˌːˑ͜͡ʰʲʷˠˤ̴̥̬̩̯̃ ˞↗↘")
 _MAX_KEY = max(len(k) for k in IPA)
 # Seconds a phoneme's dominance reaches past its edges (1/e), per control: lip rounding is anticipated early,
 # closures are short and local.
-_REACH = np.array([0.05, 0.05, 0.06, 0.03, 0.03, 0.05])
+_REACH = np.array([0.05, 0.05, 0.06, 0.02, 0.03, 0.05])
 _GAP = 0.12  # seconds without phonemes that count as a pause
 
 
@@ -209,14 +209,14 @@ def mouth_curves(phonemes: Sequence[PhonemeTiming], energy: np.ndarray | None, n
     fine = _blend(times, starts, ends, targets, dominance).reshape(num_frames, substeps, -1)
     curves = fine.mean(axis=1)
     press = MOUTH_CONTROLS.index("lip_press")
-    curves[:, press] = 0.5 * curves[:, press] + 0.5 * fine[:, :, press].max(axis=1)  # short closures must still close
+    curves[:, press] = 0.7 * curves[:, press] + 0.3 * fine[:, :, press].max(axis=1)  # short closures must still close
     curves = gaussian_filter1d(curves, sigma=max(0.3, 0.02 * fps), axis=0, mode="nearest")
     curves[:, press] = np.clip(1.35 * curves[:, press], 0.0, 1.0)  # blending softens closures that must be complete
     if loud is not None:
         frame_times = np.arange(num_frames) / fps
         in_speech = _covered(frame_times, starts[speech], ends[speech])
         jaw = MOUTH_CONTROLS.index("jaw_open")
-        curves[:, jaw] *= np.where(in_speech, 0.55 + 0.6 * loud, 1.0)
+        curves[:, jaw] *= np.where(in_speech, 0.7 + 0.7 * loud, 1.0)
         # Outside the phonemes, quiet frames fall back to rest even if the timings are a little off.
         gate = np.where(in_speech, 1.0, np.clip(loud / 0.15, 0.0, 1.0))
         curves *= gate[:, None]
