@@ -1,0 +1,33 @@
+"""`ectfg plan`: the per-word emotion plan for a text and a description."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ectfg_core.commands.common import add_speech_options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    plan = sub.add_parser("plan", help="print the per-word emotion plan for a text and description")
+    add_speech_options(plan)
+    plan.add_argument("--json", action="store_true", help="print JSON: {\"words\": [...], \"warnings\": [...]}")
+    plan.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ectfg_core.pipeline import speak
+
+    spoken = speak(args.text, args.emotion, voice=args.voice)
+    plan = spoken.plan
+    if args.json:
+        payload = {"words": [w.to_dict() for w in plan.words], "warnings": plan.warnings, "hints": spoken.described.hints}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'word':<18}{'start':>7}{'end':>7}  {'emotion':<10}intensity")
+    for w in plan.words:
+        bar = "#" * int(round(w.intensity * 20))
+        print(f"{w.word[:17]:<18}{w.start:7.2f}{w.end:7.2f}  {w.emotion:<10}{w.intensity:4.2f} {bar}")
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
+    return 0
