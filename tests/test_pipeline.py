@@ -78,3 +78,26 @@ def test_same_seed_same_video_other_seed_other_motion(portrait):
     _, b, _ = _render_clip(portrait, spoken, seed=1)
     _, c, _ = _render_clip(portrait, spoken, seed=2)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_interrupted_generation_leaves_no_files(astronaut, tmp_path):
+    from ectfg_core.pipeline import generate
+    from ectfg_core.progress import Interrupted, Progress
+
+    class StopAfterTenFrames(Progress):
+        def __init__(self):
+            super().__init__()
+            self.frames = 0
+
+        def advance(self, steps=1):
+            self.frames += steps
+            if self.frames >= 10:
+                self.request_stop()
+            super().advance(steps)
+
+    progress = StopAfterTenFrames()
+    with pytest.raises(Interrupted):
+        generate(tmp_path / "clip.mp4", "This sentence is long enough to need many frames.", "sad", astronaut,
+                 size=128, progress=progress)
+    assert progress.frames == 10
+    assert list(tmp_path.iterdir()) == []
