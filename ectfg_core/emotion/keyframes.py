@@ -22,6 +22,9 @@ class Keyframe:
     # Gradual only: words the change takes, centred on the boundary before `position`; None = all the way from
     # the previous keyframe ("slowly becomes ...").
     span: float | None = None
+    # "end": the change takes `span` words and is complete at `position` (a quoted word is reached in full).
+    align: str = "centre"
+    implied: bool = False  # not stated by the description (neutral baseline, calm after "until"): content may colour it
 
     def distribution(self) -> np.ndarray:
         return emotion_distribution(self.emotion, self.mixture)
