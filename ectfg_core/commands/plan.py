@@ -20,14 +20,16 @@ def run(args: argparse.Namespace) -> int:
 
     spoken = speak(args.text, args.emotion, voice=args.voice)
     plan = spoken.plan
+    origins = list(getattr(spoken.described, "origins", [])) or ["description"] * len(plan.words)
     if args.json:
-        payload = {"words": [w.to_dict() for w in plan.words], "warnings": plan.warnings, "hints": spoken.described.hints}
+        words = [{**w.to_dict(), "origin": origin} for w, origin in zip(plan.words, origins)]
+        payload = {"words": words, "warnings": plan.warnings, "hints": spoken.described.hints}
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return 0
-    print(f"{'word':<18}{'start':>7}{'end':>7}  {'emotion':<10}intensity")
-    for w in plan.words:
+    print(f"{'word':<18}{'start':>7}{'end':>7}  {'emotion':<10}{'from':<12}intensity")
+    for w, origin in zip(plan.words, origins):
         bar = "#" * int(round(w.intensity * 20))
-        print(f"{w.word[:17]:<18}{w.start:7.2f}{w.end:7.2f}  {w.emotion:<10}{w.intensity:4.2f} {bar}")
+        print(f"{w.word[:17]:<18}{w.start:7.2f}{w.end:7.2f}  {w.emotion:<10}{origin:<12}{w.intensity:4.2f} {bar}")
     for warning in plan.warnings:
         print(f"warning: {warning}")
     return 0
