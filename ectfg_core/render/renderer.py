@@ -20,7 +20,7 @@ from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
 from ectfg_core.render.mouth import MouthLayer, MouthPose
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
-from ectfg_core.render.timeline import clip_controls, resting_smile
+from ectfg_core.render.timeline import clip_controls, resting_lip_gap, resting_smile
 from ectfg_core.render.warp import SkinWarp
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -53,6 +53,7 @@ class PortraitAnimator:
         self.image = np.array(image, dtype=np.uint8, order="C", copy=True)  # ours: the caller may change or freeze theirs
         self.seed = int(seed)
         self.smile_at_rest = resting_smile(landmarks.points, landmarks.face_width)
+        self.parted_at_rest = resting_lip_gap(landmarks.points, landmarks.face_width)
         self.points = landmarks.points.astype(np.float64)
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame)
@@ -130,7 +131,8 @@ class PortraitAnimator:
         phonemes: timed IPA symbols (or letters); energy: per-frame loudness 0..1, an AudioFrames, or None;
         track: the per-frame emotion track (None: neutral). Deterministic for this animator's seed.
         """
-        return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed, smile_at_rest=self.smile_at_rest)
+        return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
+                             smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest)
 
     def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:

@@ -41,7 +41,10 @@ def track_weights(track: EmotionTrack | None, num_frames: int, fps: float) -> np
     return np.stack([np.interp(t_dst, t_src, source[:, k]) for k in range(NUM_EMOTIONS)], axis=1).astype(np.float32)
 
 
-UNSMILING = ("sad", "angry", "fearful", "disgusted")
+# Classes that do not smile; neutral too: a director asking for "calm" over a grinning photo wants the grin to relax.
+UNSMILING = ("neutral", "sad", "angry", "fearful", "disgusted")
+# Classes whose lips close over a toothy photo smile (a calm face may keep its lips parted).
+CLOSED_LIPS = ("sad", "angry", "fearful", "disgusted")
 
 
 def resting_smile(points: np.ndarray, face_width: float) -> float:
@@ -51,11 +54,18 @@ def resting_smile(points: np.ndarray, face_width: float) -> float:
     return float(np.clip(((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045, 0.0, 1.8))
 
 
+def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
+    """How far the portrait's lips are parted at rest (0 closed .. 1 wide open, showing teeth)."""
+    gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
+    return float(np.clip((gap - 0.015) / 0.05, 0.0, 1.0))
+
+
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
-                  seed: int = 0, smile_at_rest: float = 0.0) -> np.ndarray:
+                  seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
-    smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry.
+    smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
+    parted_at_rest (see resting_lip_gap): a toothy smile also closes its lips for them, or it still reads as happy.
     """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
@@ -70,6 +80,9 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
         controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
         controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * unsmiling  # a grin is also wide
+    if parted_at_rest > 0:
+        closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
+        controls[:, _C["lip_press"]] += 0.9 * parted_at_rest * closing
     rng = np.random.default_rng(seed)
 
     m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
