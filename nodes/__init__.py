@@ -1,5 +1,6 @@
 """Thin ComfyUI adapters over ectfg_core (classic node API)."""
 
+from .efp_loader_node import EFPModelLoader
 from .efp_node import EmotionFluctuationPredictor
 from .face_node import FaceMaskExtractor
 from .render_node import EmbeddedRenderer
@@ -10,6 +11,7 @@ NODE_CLASS_MAPPINGS = {
     "ECTFG_EmotionFluctuationPredictor": EmotionFluctuationPredictor,
     "ECTFG_FaceMaskExtractor": FaceMaskExtractor,
     "ECTFG_EmbeddedRenderer": EmbeddedRenderer,
+    "ECTFG_EFPModelLoader": EFPModelLoader,
 }
 
 NODE_DISPLAY_NAME_MAPPINGS = {
@@ -17,4 +19,5 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "ECTFG_EmotionFluctuationPredictor": "Emotion Fluctuation Predictor (ectfg)",
     "ECTFG_FaceMaskExtractor": "Face Mask Extractor (ectfg)",
     "ECTFG_EmbeddedRenderer": "Embedded Renderer (ectfg)",
+    "ECTFG_EFPModelLoader": "EFP Model Loader (ectfg)",
 }
