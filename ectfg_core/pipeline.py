@@ -12,6 +12,8 @@ import numpy as np
 
 from ectfg_core.audio.features import AudioFrames, frame_features, median_pitch
 from ectfg_core.efp.embedded import Prediction, predict_embedded
+from ectfg_core.efp.learned import DEFAULT_BLEND, ENV_MODEL, check_blend, predict_learned, resolve_model, say_once
+from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.emotion.description import DescribedEmotion, parse_description
 from ectfg_core.emotion.model import EmotionPlan, EmotionTrack
 from ectfg_core.emotion.planning import build_plan
@@ -22,10 +24,7 @@ from ectfg_core.media.video import atomic_output, write_mp4
 from ectfg_core.progress import Progress
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.text import check_text, tokenize
-from ectfg_core.tts.espeak import synthesize
-from ectfg_core.tts.prosody import prosody_for_words
 from ectfg_core.tts.types import Speech
-from ectfg_core.tts.voice_hints import apply_voice_hints
 
 MIN_FPS, MAX_FPS = 10.0, 60.0
 
@@ -67,31 +66,163 @@ def voice_pitch_from_reference(samples: np.ndarray, sample_rate: int) -> int | N
     return int(np.clip(50 + (f0 - 120.0) * 0.45, 0, 99))
 
 
+EMBEDDED_BACKEND = "embedded (espeak-ng)"
+
+
+def speech_backends() -> list[str]:
+    """EmotionalTTS backend choices: the embedded espeak-ng voice, then each neural model folder under models/tts."""
+    from ectfg_core.tts.model_dirs import list_model_dirs
+
+    return [EMBEDDED_BACKEND] + list_model_dirs("tts")
+
+
+def _is_embedded(backend: str | None) -> bool:
+    return backend is None or str(backend).strip().lower() in ("", "embedded", "espeak", "espeak-ng", EMBEDDED_BACKEND)
+
+
 def speak(
     text: str,
     emotion: str,
     voice: str = "en-us",
     voice_reference: tuple[np.ndarray, int] | None = None,
     words_per_minute: int = 165,
+    backend: str | None = EMBEDDED_BACKEND,
+    speaker: str | None = None,
+    aligner: str = "auto",
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> SpokenText:
-    """EmotionalTTS with the embedded espeak-ng backend: text + description -> timed speech and per-word plan."""
+    """EmotionalTTS: text + description -> timed speech and per-word plan.
+
+    backend: the embedded espeak-ng voice (default; `voice`, `words_per_minute` apply), or a neural model folder
+    name under models/tts (or a path): the plan is spoken segment by segment by the description-conditioned model,
+    as `speaker` (a Parler-TTS voice name), and the words are timed by `aligner` (auto: a wav2vec2 folder if
+    installed, else espeak-ng + DTW). A voice reference sets the base pitch (and for neural models the speaker).
+    """
     text = check_text(text)
     tokens = tokenize(text)
     described = parse_description(emotion, [t.text for t in tokens])
-    prosody = prosody_for_words([(target.distribution(), target.intensity) for target in described.targets])
-    prosody = apply_voice_hints(prosody, described)
-    base_pitch = voice_pitch_from_reference(*voice_reference) if voice_reference is not None else None
-    speech = synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch)
+    extra_warnings: list[str] = []
+    if _is_embedded(backend):
+        from ectfg_core.tts.embedded import speak_embedded
+
+        base_pitch = voice_pitch_from_reference(*voice_reference) if voice_reference is not None else None
+        report = None
+        if progress is not None:
+            progress.stage("speech", 100)
+            report = _fraction_reporter(progress, 100)
+        speech = speak_embedded(text, described, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
+                                progress=report)
+        if progress is not None:
+            progress.finish()
+    else:
+        from ectfg_core.tts.neural import load_model, speak_neural
+
+        model = load_model(str(backend))
+        who, offset = _neural_speaker(speaker, voice_reference)
+        result = speak_neural(text, described, model, speaker=who, pitch_offset=offset, aligner=aligner, seed=seed,
+                              progress=progress)
+        speech = result.speech
+        if "proportional" in result.alignment:
+            extra_warnings.append("some words could not be aligned to the neural speech and were timed by their length; "
+                                  "install a wav2vec2 model in models/wav2vec2 for exact timings")
     timings = [(w.word, w.start, w.end) for w in sorted(speech.words, key=lambda w: w.index)]
     plan = build_plan(emotion, described, timings)
+    plan.warnings += [w for w in extra_warnings if w not in plan.warnings]
     return SpokenText(speech=speech, plan=plan, described=described)
 
 
-def predict_track(plan: EmotionPlan, speech: Speech, fps: float) -> tuple[Prediction, AudioFrames]:
-    """The embedded EmotionFluctuationPredictor over the whole utterance."""
+def _fraction_reporter(progress: Progress, total: int):
+    """Turn a 0..1 callback into Progress.advance steps (and interruption checks)."""
+    done = [0]
+
+    def report(fraction: float) -> None:
+        target = int(min(1.0, max(0.0, fraction)) * total)
+        if target > done[0]:
+            progress.advance(target - done[0])
+            done[0] = target
+        else:
+            progress.check()
+
+    return report
+
+
+def _neural_speaker(speaker: str | None, reference: tuple[np.ndarray, int] | None) -> tuple[str, float]:
+    """Parler voice name and pitch wording offset: from the reference's median F0 when given, else defaults."""
+    f0 = median_pitch(*reference) if reference is not None else None
+    if speaker and speaker.strip():
+        name = speaker.strip()
+    else:
+        name = "Laura" if f0 is not None and f0 >= 165.0 else "Jon"
+    if f0 is None:
+        return name, 1.0
+    typical = 210.0 if f0 >= 165.0 else 120.0
+    return name, float(np.clip(f0 / typical, 0.8, 1.25))
+
+
+def speak_external(
+    audio_samples: np.ndarray,
+    sample_rate: int,
+    text: str,
+    emotion: str,
+    aligner: str = "auto",
+    progress: Progress | None = None,
+) -> SpokenText:
+    """Speech made elsewhere (any TTS, a recording) + the text it speaks -> timed words and the per-word plan.
+
+    Words are timed by `aligner`: "auto" (a wav2vec2 folder under models/wav2vec2 if one is installed, else
+    espeak-ng + DTW), "espeak-dtw", or a wav2vec2 folder name/path. The description is read against those words.
+    """
+    from ectfg_core.align.words import align_words
+
+    text = check_text(text)
+    x = np.asarray(audio_samples, dtype=np.float32)
+    if x.ndim == 2:  # (samples, channels) or (channels, samples): mix down
+        x = x.mean(axis=1 if x.shape[0] > x.shape[1] else 0)
+    x = np.clip(x.reshape(-1), -1.0, 1.0)
+    if len(x) == 0:
+        raise InputError("the external speech is empty; connect the audio of the spoken text")
+    if progress is not None:
+        progress.stage("align", 1)
+    alignment = align_words(x, int(sample_rate), text, aligner, check=progress.check if progress is not None else None)
+    if progress is not None:
+        progress.advance()
+        progress.finish()
+    words = [t.text for t in tokenize(text)]
+    described = parse_description(emotion, words)
+    plan = build_plan(emotion, described, alignment.words)
+    if alignment.method.startswith("ctc:") and alignment.confidence < 0.2:
+        plan.warnings.append(
+            f"the aligner is unsure the audio speaks this text (confidence {alignment.confidence:.2f}); "
+            "check the text matches the audio word for word"
+        )
+    speech = Speech(samples=x, sample_rate=int(sample_rate), words=list(alignment.words), phonemes=list(alignment.phonemes))
+    return SpokenText(speech=speech, plan=plan, described=described)
+
+
+def predict_track(
+    plan: EmotionPlan,
+    speech: Speech,
+    fps: float,
+    efp_model: str | Path | EmotionFluctuationModel | None = None,
+    blend: float = DEFAULT_BLEND,
+) -> tuple[Prediction, AudioFrames]:
+    """The EmotionFluctuationPredictor over the whole utterance.
+
+    With trained weights (efp_model: a model folder or a loaded model; default: $ECTFG_EFP_MODEL) the learned model
+    runs and `blend` weighs the description plan (1) against its prediction (0); without any, the embedded mode runs.
+    Prediction.mode says which, and a log line says so once per process.
+    """
+    blend = check_blend(blend)
     num_frames = frame_count(speech.duration, fps)
     audio = frame_features(speech.samples, speech.sample_rate, fps, num_frames)
-    return predict_embedded(plan, audio, num_frames), audio
+    model = resolve_model(efp_model)
+    if model is None:
+        say_once(f"EmotionFluctuationPredictor: embedded mode (no trained weights; set {ENV_MODEL} to a folder from "
+                 "`ectfg train-efp` to use the learned model)")
+        return predict_embedded(plan, audio, num_frames), audio
+    say_once(f"EmotionFluctuationPredictor: learned mode, weights from {model.folder or 'memory'} (blend {blend:g} with the plan)")
+    return predict_learned(model, plan, speech, audio, num_frames, fps, blend), audio
 
 
 def render_frames(

@@ -2,6 +2,7 @@
 
 from .efp_loader_node import EFPModelLoader
 from .efp_node import EmotionFluctuationPredictor
+from .external_speech_node import ExternalSpeech
 from .face_node import FaceMaskExtractor
 from .render_node import EmbeddedRenderer
 from .tts_node import EmotionalTTS
@@ -12,6 +13,7 @@ NODE_CLASS_MAPPINGS = {
     "ECTFG_FaceMaskExtractor": FaceMaskExtractor,
     "ECTFG_EmbeddedRenderer": EmbeddedRenderer,
     "ECTFG_EFPModelLoader": EFPModelLoader,
+    "ECTFG_ExternalSpeech": ExternalSpeech,
 }
 
 NODE_DISPLAY_NAME_MAPPINGS = {
@@ -20,4 +22,5 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "ECTFG_FaceMaskExtractor": "Face Mask Extractor (ectfg)",
     "ECTFG_EmbeddedRenderer": "Embedded Renderer (ectfg)",
     "ECTFG_EFPModelLoader": "EFP Model Loader (ectfg)",
+    "ECTFG_ExternalSpeech": "External Speech (ectfg)",
 }

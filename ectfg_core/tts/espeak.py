@@ -11,6 +11,7 @@ import logging
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from ectfg_core.tts.espeak_engine import (
 )
 from ectfg_core.tts.ssml import FULL, Ssml, build_ssml, chunk_starts
 from ectfg_core.tts.types import PhonemeTiming, Speech, WordProsody, WordTiming
+from ectfg_core.tts.voice_quality import Quality, quality_runs, variant_body, variant_name
 
 ENGINE_VOLUME = 100  # the engine's own level; loudness prosody is applied afterwards as a gain
 # Output gain at volume 1.0: the default voice peaks near 0.8, so louder words keep headroom.
@@ -213,14 +215,21 @@ def synthesize(
     words_per_minute: int = 165,
     base_pitch: int | None = None,
     progress: Callable[[float], None] | None = None,
+    qualities: Sequence[Quality] | None = None,
 ) -> Speech:
-    """Speak text with one WordProsody per word of tokenize(text); returns audio and the engine's timings."""
+    """Speak text with one WordProsody per word of tokenize(text); returns audio and the engine's timings.
+
+    qualities (optional, one per word) set the voice quality (voice_quality.py); it changes per clause, each
+    clause taking the average of its words.
+    """
     text = check_text(text)
     tokens = tokenize(text)
     if prosody is None:
         prosody = [WordProsody() for _ in tokens]
     if len(prosody) != len(tokens):
         raise InputError(f"got {len(prosody)} prosody entries for {len(tokens)} words; pass exactly one per word of the text")
+    if qualities is not None and len(qualities) != len(tokens):
+        raise InputError(f"got {len(qualities)} voice qualities for {len(tokens)} words; pass exactly one per word of the text")
     if not RATE_MIN <= int(words_per_minute) <= RATE_MAX:
         raise InputError(f"words_per_minute={words_per_minute} is outside espeak-ng's range {RATE_MIN}..{RATE_MAX}")
     pitch = DEFAULT_PITCH if base_pitch is None else int(base_pitch)
@@ -230,19 +239,19 @@ def synthesize(
     with _LOCK:
         engine = _engine()
         name = check_voice(engine, voice)
-        if engine.lib.espeak_SetVoiceByName(name.encode("utf-8")) != EE_OK:
-            raise InputError(f"espeak-ng could not load voice {voice!r}; list them with ectfg_core.tts.espeak.list_voices()")
-        # Reset every global parameter: a previous call may have changed them.
-        engine.lib.espeak_SetParameter(espeakRATE, int(words_per_minute), 0)
-        engine.lib.espeak_SetParameter(espeakPITCH, pitch, 0)
-        engine.lib.espeak_SetParameter(espeakRANGE, DEFAULT_RANGE, 0)
-        engine.lib.espeak_SetParameter(espeakVOLUME, ENGINE_VOLUME, 0)
+        runs = quality_runs(text, tokens, qualities, prosody) if qualities is not None else [(0, len(tokens), Quality())]
+        voice_at = {a: _quality_voice(engine, name, q) for a, _, q in runs}
         sr = engine.sample_rate
-        starts = chunk_starts(text, tokens, prosody, pitch) + [len(tokens)]
+        starts = sorted(set(chunk_starts(text, tokens, prosody, pitch)) | set(voice_at)) + [len(tokens)]
         pcm_parts: list[np.ndarray] = []
         events: list[RawEvent] = []
         offset = 0
+        current = None
         for c, (a, b) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
+            chunk_voice = voice_at.get(a, current)
+            if chunk_voice != current:
+                _set_voice(engine, chunk_voice, voice, int(words_per_minute), pitch)
+                current = chunk_voice
             report = None if progress is None else _scaled(progress, c, len(starts) - 1)
             pcm, chunk_events = _speak_chunk(engine, text, tokens, prosody, pitch, a, b, report)
             for ev in chunk_events:
@@ -257,6 +266,32 @@ def synthesize(
     if progress is not None:
         progress(1.0)
     return Speech(samples=samples, sample_rate=sr, words=words, phonemes=phonemes)
+
+
+def _set_voice(engine: Engine, name: str, asked: str, words_per_minute: int, pitch: int) -> None:
+    """Select a voice and reset every global parameter (selecting a voice, or an earlier call, may change them)."""
+    if engine.lib.espeak_SetVoiceByName(name.encode("utf-8")) != EE_OK:
+        raise InputError(f"espeak-ng could not load voice {asked!r}; list them with ectfg_core.tts.espeak.list_voices()")
+    engine.lib.espeak_SetParameter(espeakRATE, words_per_minute, 0)
+    engine.lib.espeak_SetParameter(espeakPITCH, pitch, 0)
+    engine.lib.espeak_SetParameter(espeakRANGE, DEFAULT_RANGE, 0)
+    engine.lib.espeak_SetParameter(espeakVOLUME, ENGINE_VOLUME, 0)
+
+
+def _quality_voice(engine: Engine, name: str, quality: Quality) -> str:
+    """'lang+variant' that speaks with this quality, built on the chosen timbre variant; the plain voice when the
+    quality is neutral or the engine's data folder takes no variants."""
+    if quality.is_neutral():
+        return name
+    base, _, timbre = name.partition("+")
+    body = ""
+    if timbre:
+        try:
+            body = (Path(engine.data_path) / "voices" / "!v" / timbre).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            body = ""
+    variant = variant_name(timbre, quality)
+    return f"{base}+{variant}" if engine.add_variant(variant, variant_body(body, quality)) else name
 
 
 def _scaled(progress: Callable[[float], None], index: int, count: int) -> Callable[[float], None]:

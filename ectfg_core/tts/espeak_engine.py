@@ -6,10 +6,12 @@ import ctypes
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ectfg_core.errors import InputError, ModelError
+from ectfg_core.tts.espeak_data import mirror_data, write_variant
 
 # --- speak_lib.h constants -------------------------------------------------------------------------
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -111,6 +113,9 @@ class Engine:
             ) from exc
         self.lib = lib
         self._declare(lib)
+        # Our mirror of the data folder, where voice-quality variants can be added (espeak_data.py).
+        data_path = str(mirror_data(data_path))
+        self.data_path = data_path
         # The path argument is the folder holding espeak-ng-data.
         parent = os.path.dirname(os.path.abspath(data_path)).encode()
         options = espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_PHONEME_IPA | espeakINITIALIZE_DONT_EXIT
@@ -123,6 +128,15 @@ class Engine:
         lib.espeak_SetSynthCallback(self._callback)
         self.voices = self._read_voices()
         self.variants = self._read_variants(data_path)
+
+    def add_variant(self, name: str, body: str) -> bool:
+        """Make variant `name` (a voice-quality preset) selectable as 'voice+name'; False if the data is read-only."""
+        if name.lower() in self.variants:
+            return True
+        if not write_variant(Path(self.data_path), name, body):
+            return False
+        self.variants[name.lower()] = name
+        return True
 
     @staticmethod
     def _declare(lib: ctypes.CDLL) -> None:

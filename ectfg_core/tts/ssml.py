@@ -159,6 +159,11 @@ def _boundary(text: str, tokens: Sequence[Token], j: int, pattern: re.Pattern[st
     return pattern.search(text[tokens[j - 1].end : tokens[j].start]) is not None
 
 
+def clause_boundary(text: str, tokens: Sequence[Token], j: int) -> bool:
+    """Whether clause punctuation (or a sentence end) separates token j from the one before it."""
+    return _boundary(text, tokens, j, _CLAUSE_END)
+
+
 def chunk_starts(text: str, tokens: Sequence[Token], prosody: Sequence[WordProsody], base_pitch: int) -> list[int]:
     """Where to start separate engine messages so pitch/range never freeze at the nesting limit.
 

@@ -70,3 +70,13 @@ def apply_voice_hints(prosody: Sequence[WordProsody], described: DescribedEmotio
             }
             out[i] = replace(out[i], **changes)
     return out
+
+
+def word_hints(described: DescribedEmotion, num_words: int) -> list[list[str]]:
+    """The voice hints that apply to each word, in the order they were named."""
+    out: list[list[str]] = [[] for _ in range(num_words)]
+    for hint, start, end in hint_spans(described, num_words):
+        for i in range(start, end):
+            if hint not in out[i]:
+                out[i].append(hint)
+    return out

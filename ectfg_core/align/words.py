@@ -1,0 +1,49 @@
+"""One entry point for timing the words of a recording: the best aligner available, stated in the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ectfg_core.align.types import Alignment
+from ectfg_core.errors import InputError
+from ectfg_core.text import check_text, tokenize
+from ectfg_core.tts.model_dirs import list_model_dirs
+
+AUTO = "auto"  # a wav2vec2 folder if one is installed, else espeak-ng + DTW
+ESPEAK = "espeak-dtw"
+
+
+def available_aligners() -> list[str]:
+    """Choices for a UI: auto, the model-free aligner, and every installed wav2vec2 folder."""
+    return [AUTO, ESPEAK] + list_model_dirs("wav2vec2")
+
+
+def align_words(
+    samples: np.ndarray,
+    sample_rate: int,
+    text: str,
+    aligner: str | Path = AUTO,
+    check: Callable[[], None] | None = None,
+) -> Alignment:
+    """Time every word of tokenize(text) in the recording; `aligner` is AUTO, ESPEAK or a wav2vec2 folder/name."""
+    text = check_text(text)
+    words = [t.text for t in tokenize(text)]
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if int(sample_rate) <= 0:
+        raise InputError(f"sample rate must be positive, got {sample_rate}")
+    if not np.all(np.isfinite(x)):
+        raise InputError("the audio holds NaN or infinite samples; regenerate it")
+    choice = str(aligner).strip() or AUTO
+    if choice == AUTO:
+        installed = list_model_dirs("wav2vec2")
+        choice = installed[0] if installed else ESPEAK
+    if choice == ESPEAK:
+        from ectfg_core.align.espeak_dtw import align_with_espeak
+
+        return align_with_espeak(x, int(sample_rate), text, words, check=check)
+    from ectfg_core.align.wav2vec2 import load_aligner
+
+    return load_aligner(choice).align(x, int(sample_rate), words, check=check)

@@ -1,0 +1,56 @@
+"""External Speech node: AUDIO from any other node (another TTS, a recording) + its text -> timed speech and plan."""
+
+from __future__ import annotations
+
+from ectfg_core.pipeline import speak_external
+
+from .convert import audio_to_comfy, comfy_to_audio
+from .model_paths import register_model_folders
+from .progress import ComfyProgress
+from .types import CATEGORY, SPEECH
+
+
+def _aligner_choices() -> list[str]:
+    from ectfg_core.align.words import available_aligners
+
+    return available_aligners()
+
+
+class ExternalSpeech:
+    DESCRIPTION = (
+        "Use speech made elsewhere: connect the AUDIO of any TTS node or a recording, and type exactly what it says. "
+        "The words are timed by forced alignment (a wav2vec2 model from models/wav2vec2 when present, otherwise "
+        "espeak-ng speaks the text and DTW maps it onto the audio) and the emotion description is planned over them. "
+        "Same outputs as Emotional TTS, so the rest of the graph works unchanged."
+    )
+    CATEGORY = f"{CATEGORY}/speech"
+    FUNCTION = "run"
+    RETURN_TYPES = ("AUDIO", SPEECH, "STRING")
+    RETURN_NAMES = ("audio", "speech", "plan_json")
+    OUTPUT_TOOLTIPS = (
+        "The same speech, mixed down to mono (standard AUDIO).",
+        "Timed speech for the EmotionFluctuationPredictor and the renderer.",
+        "The per-word plan as JSON: word, start, end, emotion, intensity, and warnings.",
+    )
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict:
+        register_model_folders()
+        return {
+            "required": {
+                "audio": ("AUDIO", {"tooltip": "The spoken text, from any node (first item of a batch)."}),
+                "text": ("STRING", {"multiline": True, "default": "",
+                                    "tooltip": "Exactly the words the audio speaks, in order."}),
+                "emotion": ("STRING", {"multiline": True, "default": "starts calm, then slowly becomes sad",
+                                       "tooltip": "Free-form emotional arc over those words, as for Emotional TTS."}),
+            },
+            "optional": {
+                "aligner": (_aligner_choices(), {"default": "auto", "tooltip": "auto: a wav2vec2 folder from "
+                                                 "models/wav2vec2 if present, else espeak-ng + DTW (no download)."}),
+            },
+        }
+
+    def run(self, audio: dict, text: str, emotion: str, aligner: str = "auto"):
+        samples, rate = comfy_to_audio(audio)
+        spoken = speak_external(samples, rate, text, emotion, aligner=aligner, progress=ComfyProgress())
+        return (audio_to_comfy(spoken.speech.samples, spoken.speech.sample_rate), spoken, spoken.plan.to_json())
