@@ -254,8 +254,16 @@ def generate(
     voice: str = "en-us",
     crop: str = "face",
     progress: Progress | None = None,
+    backend: str | None = EMBEDDED_BACKEND,
+    speaker: str | None = None,
+    aligner: str = "auto",
+    efp_model: str | Path | None = None,
+    efp_blend: float = DEFAULT_BLEND,
 ) -> Generation:
-    """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track."""
+    """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track.
+
+    backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`).
+    """
     progress = progress or Progress()
     fps = check_fps(fps)
     out_path = Path(out_path)
@@ -268,12 +276,12 @@ def generate(
     timings["face"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    spoken = speak(text, emotion, voice=voice)
+    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed)
     timings["tts+plan"] = time.perf_counter() - clock
     progress.check()
 
     clock = time.perf_counter()
-    prediction, audio = predict_track(spoken.plan, spoken.speech, fps)
+    prediction, audio = predict_track(spoken.plan, spoken.speech, fps, efp_model=efp_model, blend=efp_blend)
     timings["efp"] = time.perf_counter() - clock
     track = prediction.track
     samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, track.num_frames, fps)

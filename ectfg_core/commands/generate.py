@@ -17,6 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--size", type=int, default=512, help="square output size in pixels, multiple of 8 (default 512)")
     gen.add_argument("--seed", type=int, default=0, help="seed for blinks and head motion (default 0)")
     gen.add_argument("--crop", choices=("face", "center"), default="face", help="frame the largest face (default) or the centre")
+    gen.add_argument("--efp-model", default=None,
+                     help="trained EmotionFluctuationPredictor folder (default: $ECTFG_EFP_MODEL, else the embedded mode)")
+    gen.add_argument("--efp-blend", type=float, default=0.5,
+                     help="with a trained predictor: weight of the description plan (1) against the model (0), default 0.5")
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=run)
 
@@ -30,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
     result = generate(
         args.out, args.text, args.emotion, image, fps=args.fps, size=args.size, seed=args.seed,
-        voice=args.voice, crop=args.crop, progress=progress,
+        voice=args.voice, crop=args.crop, progress=progress, backend=args.backend, speaker=args.speaker,
+        aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
     )
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ectfg_core.pipeline import speak
 
-    spoken = speak(args.text, args.emotion, voice=args.voice)
+    spoken = speak(args.text, args.emotion, voice=args.voice, backend=args.backend, speaker=args.speaker, aligner=args.aligner)
     plan = spoken.plan
     origins = list(getattr(spoken.described, "origins", [])) or ["description"] * len(plan.words)
     if args.json:
