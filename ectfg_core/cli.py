@@ -7,12 +7,22 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ectfg_core.commands import bench, evaluate, generate, label_video, plan, speech_bench, train_efp
+from ectfg_core.commands import (
+    bench,
+    evaluate,
+    generate,
+    label_video,
+    plan,
+    sample,
+    speech_bench,
+    train_efp,
+    train_sampler,
+)
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.progress import Interrupted
 
 EXIT_USAGE = 2
-COMMANDS = (generate, plan, bench, speech_bench, label_video, train_efp, evaluate)
+COMMANDS = (generate, plan, bench, speech_bench, label_video, train_efp, evaluate, sample, train_sampler)
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -1,10 +1,13 @@
 """Thin ComfyUI adapters over ectfg_core (classic node API)."""
 
+from .diffusion_loader_node import DiffusionModelLoader
 from .efp_loader_node import EFPModelLoader
 from .efp_node import EmotionFluctuationPredictor
 from .external_speech_node import ExternalSpeech
 from .face_node import FaceMaskExtractor
+from .fusion_node import GatedEmotionFusion
 from .render_node import EmbeddedRenderer
+from .sampler_node import EmotionGuidedSampler
 from .tts_node import EmotionalTTS
 
 NODE_CLASS_MAPPINGS = {
@@ -14,6 +17,9 @@ NODE_CLASS_MAPPINGS = {
     "ECTFG_EmbeddedRenderer": EmbeddedRenderer,
     "ECTFG_EFPModelLoader": EFPModelLoader,
     "ECTFG_ExternalSpeech": ExternalSpeech,
+    "ECTFG_DiffusionModelLoader": DiffusionModelLoader,
+    "ECTFG_GatedEmotionFusion": GatedEmotionFusion,
+    "ECTFG_EmotionGuidedSampler": EmotionGuidedSampler,
 }
 
 NODE_DISPLAY_NAME_MAPPINGS = {
@@ -23,4 +29,7 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "ECTFG_EmbeddedRenderer": "Embedded Renderer (ectfg)",
     "ECTFG_EFPModelLoader": "EFP Model Loader (ectfg)",
     "ECTFG_ExternalSpeech": "External Speech (ectfg)",
+    "ECTFG_DiffusionModelLoader": "Diffusion Model Loader (ectfg)",
+    "ECTFG_GatedEmotionFusion": "Gated Emotion Fusion (ectfg)",
+    "ECTFG_EmotionGuidedSampler": "Emotion Guided Sampler (ectfg)",
 }

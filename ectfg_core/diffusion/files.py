@@ -1,0 +1,136 @@
+"""Where the backbone's weight files live: the user's ComfyUI `models/` folders, or any folder laid out the same way.
+
+The layout is what Hallo's users already have (its `pretrained_models/` folder works as it is) plus ComfyUI's usual
+folder names. The root is, in order: an explicit folder, $ECTFG_MODELS_DIR, ComfyUI's models folder (folder_paths).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ectfg_core.errors import ModelError
+
+HALLO_HUB = "huggingface.co/fudan-generative-ai/hallo (folder pretrained_models/)"
+
+# component -> (description, candidate paths relative to a root, what must exist there)
+CANDIDATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "unet_config": ("Stable Diffusion 1.5 UNet config (diffusers layout)",
+                    ("diffusers/stable-diffusion-v1-5/unet/config.json", "stable-diffusion-v1-5/unet/config.json")),
+    "vae": ("sd-vae-ft-mse (diffusers folder, or a single .safetensors file)",
+            ("vae/sd-vae-ft-mse", "sd-vae-ft-mse", "vae/vae-ft-mse-840000-ema-pruned.safetensors",
+             "vae/diffusion_pytorch_model.safetensors")),
+    "wav2vec": ("wav2vec2-base-960h (transformers folder)",
+                ("audio_encoders/wav2vec2-base-960h", "wav2vec2/wav2vec2-base-960h", "wav2vec/wav2vec2-base-960h")),
+    "hallo": ("Hallo's checkpoint net.pth (or its parts reference_unet / denoising_unet / face_locator / imageproj / audioproj)",
+              ("hallo/net.pth", "hallo/net.safetensors", "hallo")),
+    "motion_module": ("AnimateDiff motion module mm_sd_v15_v2",
+                      ("animatediff_models/mm_sd_v15_v2.ckpt", "motion_module/mm_sd_v15_v2.ckpt",
+                       "animatediff_models/mm_sd_v15_v2.safetensors")),
+    "unet_weights": ("Stable Diffusion 1.5 UNet weights",
+                     ("diffusers/stable-diffusion-v1-5/unet/diffusion_pytorch_model.safetensors",
+                      "stable-diffusion-v1-5/unet/diffusion_pytorch_model.safetensors",
+                      "diffusers/stable-diffusion-v1-5/unet/diffusion_pytorch_model.bin",
+                      "stable-diffusion-v1-5/unet/diffusion_pytorch_model.bin")),
+    "emotion": ("ectfg emotion fusion weights", ("ectfg/emotion_fusion.safetensors",)),
+}
+REQUIRED = ("unet_config", "vae", "wav2vec", "hallo")
+# motion_module and unet_weights are read only for keys Hallo's checkpoint lacks (its net.pth holds them itself).
+
+
+@dataclass
+class ModelFiles:
+    root: Path
+    unet_config: Path
+    vae: Path
+    wav2vec: Path
+    hallo: Path
+    motion_module: Path | None = None
+    unet_weights: Path | None = None
+    emotion: Path | None = None
+
+
+def comfy_models_dir() -> Path | None:
+    try:
+        import folder_paths  # ComfyUI's module; present only inside ComfyUI
+    except ImportError:
+        return None
+    return Path(folder_paths.models_dir)
+
+
+def models_root(root: str | Path | None = None) -> Path:
+    if root:
+        return Path(root).expanduser()
+    env = os.environ.get("ECTFG_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    comfy = comfy_models_dir()
+    if comfy is not None:
+        return comfy
+    raise ModelError(
+        "no models folder: pass --models DIR (ComfyUI's models/ folder or Hallo's pretrained_models/) or set ECTFG_MODELS_DIR"
+    )
+
+
+def _search_dirs(root: Path, relative: str) -> list[Path]:
+    """The root itself, plus the folders ComfyUI maps the first path part to (extra_model_paths.yaml)."""
+    dirs = [root / relative]
+    try:
+        import folder_paths
+    except ImportError:
+        return dirs
+    head, _, tail = relative.partition("/")
+    if tail and head in getattr(folder_paths, "folder_names_and_paths", {}):
+        dirs += [Path(base) / tail for base in folder_paths.get_folder_paths(head)]
+    return list(dict.fromkeys(dirs))
+
+
+SPLIT_PARTS = ("reference_unet", "denoising_unet", "face_locator", "imageproj", "audioproj")
+WEIGHT_SUFFIXES = (".safetensors", ".pth", ".bin", ".ckpt")
+
+
+def split_part(folder: Path, part: str) -> Path | None:
+    """One part of a Hallo checkpoint split per module (<part>.safetensors / .pth / .bin)."""
+    for suffix in WEIGHT_SUFFIXES:
+        if (folder / f"{part}{suffix}").is_file():
+            return folder / f"{part}{suffix}"
+    return None
+
+
+def _usable(path: Path, component: str) -> bool:
+    if path.is_file():
+        return True
+    if not path.is_dir():
+        return False
+    if component == "hallo":
+        return all(split_part(path, part) is not None for part in SPLIT_PARTS)
+    return (path / "config.json").is_file()
+
+
+def find_component(root: Path, component: str) -> Path | None:
+    for relative in CANDIDATES[component][1]:
+        for path in _search_dirs(root, relative):
+            if _usable(path, component):
+                return path
+    return None
+
+
+def locate(root: str | Path | None = None, emotion: str | Path | None = None) -> ModelFiles:
+    """Every file the backbone needs, or one ModelError naming each missing one, where it may go and where to get it."""
+    base = models_root(root)
+    found = {name: find_component(base, name) for name in CANDIDATES}
+    missing = [name for name in REQUIRED if found[name] is None]
+    if missing:
+        parts = [f"{CANDIDATES[name][0]} at {' or '.join(str(base / c) for c in CANDIDATES[name][1])}" for name in missing]
+        raise ModelError(
+            f"diffusion weights missing under {base}: " + "; ".join(parts)
+            + f". Get them from {HALLO_HUB} and put them there (Hallo's pretrained_models/ folder works as the root)"
+        )
+    emotion_path = found["emotion"]
+    if emotion is not None:
+        emotion_path = Path(emotion).expanduser()
+        if not emotion_path.is_file():
+            raise ModelError(f"emotion weights {emotion_path} not found; train them with `ectfg train-sampler` or leave the option out")
+    return ModelFiles(root=base, unet_config=found["unet_config"], vae=found["vae"], wav2vec=found["wav2vec"], hallo=found["hallo"],
+                      motion_module=found["motion_module"], unet_weights=found["unet_weights"], emotion=emotion_path)

@@ -1,0 +1,75 @@
+"""`ectfg sample`, `ectfg train-sampler` and the sampler bench as a user runs them (tiny weights on the CPU)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+import pytest
+from diffusion_tiny import make_root, tiny_models
+
+from ectfg_core.cli import OneLineParser
+from ectfg_core.commands import sample, train_sampler
+from ectfg_core.diffusion import weights
+from ectfg_core.diffusion.bench_options import add_sampler_bench_arguments, run_sampler_bench_from_args
+from ectfg_core.diffusion.config import Architecture
+from ectfg_core.errors import InputError, ModelError
+from ectfg_core.media.video import probe_durations
+
+
+def run(*argv: str) -> int:
+    """The subcommands as ectfg's parser registers them (cli.py adds them to its COMMANDS)."""
+    parser = OneLineParser(prog="ectfg")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sample.register(sub)
+    train_sampler.register(sub)
+    args = parser.parse_args(list(argv))
+    return args.handler(args)
+
+
+def test_sample_without_weights_says_what_is_missing_before_any_work(tmp_path):
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(ModelError) as err:
+        run("sample", "--text", "Hello there.", "--out", str(out), "--models", str(tmp_path / "models"))
+    assert "\n" not in str(err.value) and "hallo/net.pth" in str(err.value)
+    assert not out.exists()
+    with pytest.raises(InputError, match="must end in .mp4"):
+        run("sample", "--text", "Hello", "--out", str(tmp_path / "clip.avi"))
+
+
+def test_sample_writes_a_synchronised_mp4_and_sidecar(tmp_path, monkeypatch, capsys):
+    root = make_root(tmp_path / "models", tiny_models(seed=4, audio_encoder=True))
+    monkeypatch.setattr(weights, "load_models", functools.partial(weights.load_models, arch=Architecture.tiny()))
+    out = tmp_path / "clip.mp4"
+    code = run("sample", "--text", "Hi there.", "--emotion", "suddenly furious", "--out", str(out), "--models", str(root),
+               "--size", "128", "--steps", "1", "--cfg", "1", "--clip-length", "8", "--precision", "fp32", "--device", "cpu",
+               "--guide-strength", "0.7", "--quiet")
+    assert code == 0
+    captured = capsys.readouterr()
+    frames = int(re.search(r"\((\d+) frames", captured.out).group(1))
+    assert "no trained emotion weights" in captured.err
+    durations = probe_durations(out)
+    assert durations["width"] == 128 and durations["has_h264"] and durations["has_aac"]
+    assert abs(durations["video"] - frames / 25.0) < 0.05 and abs(durations["audio"] - durations["video"]) < 0.05
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["diffusion"]["steps"] == 1 and sidecar["diffusion"]["emotion_weights"] is None
+    assert len(sidecar["track"]["frames"]) == frames
+
+
+def test_train_sampler_checks_its_data_folder_first(tmp_path):
+    with pytest.raises(InputError, match="not a folder"):
+        run("train-sampler", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"))
+
+
+def test_bench_prints_seconds_per_frame_and_peak_memory():
+    parser = OneLineParser(prog="ectfg bench")
+    parser.add_argument("--size", type=int, default=512)  # `ectfg bench` has its own --size already
+    parser.add_argument("--sampler", action="store_true")
+    add_sampler_bench_arguments(parser)
+    args = parser.parse_args(["--sampler", "--size", "16", "--steps", "1", "--frames", "4", "--arch", "tiny", "--device", "cpu"])
+    report = run_sampler_bench_from_args(args)
+    row = next(line for line in report.splitlines() if line.startswith("ectfg EmotionGuidedSampler"))
+    per_frame, total, peak = (float(x) for x in re.findall(r"\d+\.\d+", row))
+    assert per_frame > 0 and total >= per_frame and peak > 0.05  # GiB of process RSS
+    assert "16x16, 4 frames, 1 DDIM steps" in report
