@@ -6,8 +6,10 @@ from .efp_node import EmotionFluctuationPredictor
 from .external_speech_node import ExternalSpeech
 from .face_node import FaceMaskExtractor
 from .fusion_node import GatedEmotionFusion
+from .model_paths import register_model_folders
 from .render_node import EmbeddedRenderer
 from .sampler_node import EmotionGuidedSampler
+from .track_node import EmotionTrackEditor
 from .tts_node import EmotionalTTS
 
 NODE_CLASS_MAPPINGS = {
@@ -15,6 +17,7 @@ NODE_CLASS_MAPPINGS = {
     "ECTFG_EmotionFluctuationPredictor": EmotionFluctuationPredictor,
     "ECTFG_FaceMaskExtractor": FaceMaskExtractor,
     "ECTFG_EmbeddedRenderer": EmbeddedRenderer,
+    "ECTFG_EmotionTrackEditor": EmotionTrackEditor,
     "ECTFG_EFPModelLoader": EFPModelLoader,
     "ECTFG_ExternalSpeech": ExternalSpeech,
     "ECTFG_DiffusionModelLoader": DiffusionModelLoader,
@@ -27,9 +30,13 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "ECTFG_EmotionFluctuationPredictor": "Emotion Fluctuation Predictor (ectfg)",
     "ECTFG_FaceMaskExtractor": "Face Mask Extractor (ectfg)",
     "ECTFG_EmbeddedRenderer": "Embedded Renderer (ectfg)",
+    "ECTFG_EmotionTrackEditor": "Emotion Track Editor (ectfg)",
     "ECTFG_EFPModelLoader": "EFP Model Loader (ectfg)",
     "ECTFG_ExternalSpeech": "External Speech (ectfg)",
     "ECTFG_DiffusionModelLoader": "Diffusion Model Loader (ectfg)",
     "ECTFG_GatedEmotionFusion": "Gated Emotion Fusion (ectfg)",
     "ECTFG_EmotionGuidedSampler": "Emotion Guided Sampler (ectfg)",
 }
+
+# ComfyUI's model library lists our folders from startup (harmless without ComfyUI).
+register_model_folders()

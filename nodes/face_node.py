@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from ectfg_core.face.framing import frame_portrait
+from ectfg_core.face.framing import MAX_SIZE, MIN_SIZE, frame_portrait
 from ectfg_core.face.masks import extract_masks
 
 from .convert import frames_to_image, image_to_numpy, mask_to_tensor
+from .examples import install_examples
 from .types import CATEGORY, FACE
+
+# The shared workflows load an example portrait and speech clip; put them in ComfyUI's input folder at load.
+install_examples()
 
 
 class FaceMaskExtractor:
     DESCRIPTION = (
-        "Finds the largest face with MediaPipe (offline), frames it as a square portrait, and returns soft lip, "
-        "expression and pose masks at the output resolution plus the landmarks for later stages."
+        "Finds the largest face with MediaPipe (offline, no downloads), frames it as a square portrait, and returns "
+        "soft lip, expression and pose masks at the output resolution plus the landmarks the renderer and the "
+        "diffusion sampler need. The masks are standard MASKs for any masking node."
     )
     CATEGORY = f"{CATEGORY}/face"
     FUNCTION = "run"
@@ -20,21 +25,38 @@ class FaceMaskExtractor:
     RETURN_NAMES = ("portrait", "lip_mask", "expression_mask", "pose_mask", "face")
     OUTPUT_TOOLTIPS = (
         "The framed portrait (size x size).",
-        "Mouth region.",
-        "Face without the mouth region (brows, eyes, cheeks, chin).",
+        "Mouth region: where lip motion happens.",
+        "Face without the mouth region (brows, eyes, cheeks, chin): where the expression shows.",
         "Head outside the face (hair, ears, neck): what head pose moves.",
-        "Framed portrait with its 478 landmarks, for the renderer and sampler.",
+        "Framed portrait with its 478 landmarks, for the Embedded Renderer and the diffusion sampler.",
     )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
         return {
             "required": {
-                "image": ("IMAGE", {"tooltip": "A portrait with one clearly visible face; the largest face is used."}),
-                "size": ("INT", {"default": 512, "min": 128, "max": 2048, "step": 8, "tooltip": "Square output size in pixels."}),
-                "crop": (["face", "center"], {"default": "face", "tooltip": "Frame around the face, or take the central square."}),
+                "image": ("IMAGE", {"tooltip": "A portrait with one clearly visible face (the largest face is used). "
+                                               "From a batch, the first image is used."}),
+                "size": ("INT", {"default": 512, "min": MIN_SIZE, "max": MAX_SIZE, "step": 8,
+                                 "tooltip": "Square output size in pixels (a multiple of 8). 512 suits SD1.5-based samplers."}),
+                "crop": (["face", "center"], {"default": "face",
+                                              "tooltip": "face: frame around the detected face. center: take the central "
+                                                         "square of the image (for portraits that are already framed)."}),
             }
         }
+
+    @classmethod
+    def VALIDATE_INPUTS(cls, size: int) -> bool | str:
+        # Listing `size` here replaces ComfyUI's own min/max check for it, so the range is checked here too. A linked
+        # size arrives as None (its value is not known before the run) and is checked by the core library instead.
+        if size is None:
+            return True
+        if not MIN_SIZE <= int(size) <= MAX_SIZE:
+            return f"size {size} is out of range; use {MIN_SIZE} to {MAX_SIZE} pixels"
+        if int(size) % 8:
+            # The widget snaps to steps of 8, but API prompts and converted inputs can send any number.
+            return f"size {size} is not a multiple of 8; use e.g. {int(size) // 8 * 8} or {int(size) // 8 * 8 + 8}"
+        return True
 
     def run(self, image, size: int, crop: str):
         portrait = frame_portrait(image_to_numpy(image), size=size, crop=crop)

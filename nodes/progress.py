@@ -6,7 +6,7 @@ from ectfg_core.progress import Interrupted, Progress
 
 
 class ComfyProgress(Progress):
-    """Drives ComfyUI's ProgressBar for the node being run and honours its Cancel button."""
+    """Drives ComfyUI's progress bar on the running node and honours its Cancel button (POST /interrupt)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -15,15 +15,21 @@ class ComfyProgress(Progress):
     def stage(self, name: str, total: int) -> None:
         try:
             from comfy.utils import ProgressBar
-        except ImportError:  # running outside ComfyUI (tests, scripts)
+        except ImportError:  # outside ComfyUI (tests, scripts): nothing to show
             self._bar = None
             return
+        # The bar finds the running node through ComfyUI's executing context, so no node id is needed here.
         self._bar = ProgressBar(max(int(total), 1))
 
     def advance(self, steps: int = 1) -> None:
         if self._bar is not None:
-            self._bar.update(steps)
+            self._bar.update(steps)  # ComfyUI's hook raises its own interrupt exception here
         self.check()
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.update_absolute(self._bar.total)
+            self._bar = None
 
     def check(self) -> None:
         super().check()

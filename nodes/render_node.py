@@ -2,44 +2,75 @@
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ectfg_core.audio.features import frame_features
 from ectfg_core.efp.embedded import Prediction
+from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 from ectfg_core.pipeline import SpokenText, render_frames
 
-from .convert import audio_to_comfy, frames_to_image
+from .convert import audio_to_comfy
 from .progress import ComfyProgress
 from .types import CATEGORY, FACE, SPEECH, TRACK
+
+MAX_STRENGTH = 2.0
+
+
+def scaled_track(track: EmotionTrack, strength: float) -> EmotionTrack:
+    """The same track with every frame's intensity times `strength` (clipped to 0..1); the input is not modified."""
+    if strength == 1.0:
+        return track
+    return EmotionTrack(fps=track.fps, probs=track.probs.copy(), intensity=np.clip(track.intensity * strength, 0.0, 1.0))
 
 
 class EmbeddedRenderer:
     DESCRIPTION = (
         "Animates the portrait on the CPU, no diffusion weights needed: mouth shapes from the phonemes and the audio, "
-        "expression from the emotion track, blinks and slight head motion. Connect the frames and audio to "
-        "Create Video + Save Video, or use the frames as motion guides for a diffusion sampler."
+        "expression from the emotion track, blinks and slight head motion. Connect frames, audio and fps to "
+        "Create Video + Save Video, or hand the frames to a diffusion sampler as motion guides. Shows progress and "
+        "stops at Cancel."
     )
     CATEGORY = f"{CATEGORY}/render"
     FUNCTION = "run"
     RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT")
     RETURN_NAMES = ("frames", "audio", "fps")
-    OUTPUT_TOOLTIPS = ("Video frames.", "The speech padded to exactly the video's length.", "Frame rate of the frames.")
+    OUTPUT_TOOLTIPS = (
+        "Video frames (a batch of IMAGEs, one per frame).",
+        "The speech padded or trimmed to exactly the video's length.",
+        "Frame rate of the frames; connect it to Create Video's fps.",
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
         return {
             "required": {
-                "face": (FACE, {"tooltip": "Framed portrait from FaceMaskExtractor."}),
-                "speech": (SPEECH, {"tooltip": "Timed speech from EmotionalTTS."}),
-                "track": (TRACK, {"tooltip": "Per-frame emotion from EmotionFluctuationPredictor."}),
+                "face": (FACE, {"tooltip": "Framed portrait from the Face Mask Extractor."}),
+                "speech": (SPEECH, {"tooltip": "Timed speech from Emotional TTS (or any node that outputs ECTFG_SPEECH)."}),
+                "track": (TRACK, {"tooltip": "Per-frame emotion from the Emotion Fluctuation Predictor or the Emotion Track Editor."}),
                 "motion_seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1,
                                         "tooltip": "Seed for blinks and head motion; the same seed gives the same video."}),
-            }
+            },
+            "optional": {
+                "expression_strength": ("FLOAT", {"default": 1.0, "min": 0.0, "max": MAX_STRENGTH, "step": 0.05,
+                                                  "tooltip": "Scales how strongly the emotion shows on the face: 0 = neutral "
+                                                             "face that still speaks, 1 = as the track says, 2 = twice as strong."}),
+            },
         }
 
-    def run(self, face: Portrait, speech: SpokenText, track: Prediction, motion_seed: int):
-        emotion_track = track.track
-        audio = frame_features(speech.speech.samples, speech.speech.sample_rate, emotion_track.fps, emotion_track.num_frames)
-        frames = list(render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress()))
-        samples = fit_to_frames(speech.speech.samples, speech.speech.sample_rate, emotion_track.num_frames, emotion_track.fps)
-        return (frames_to_image(frames), audio_to_comfy(samples, speech.speech.sample_rate), float(emotion_track.fps))
+    def run(self, face: Portrait, speech: SpokenText, track: Prediction, motion_seed: int, expression_strength: float = 1.0):
+        emotion_track = scaled_track(track.track, float(expression_strength))
+        n, fps = emotion_track.num_frames, emotion_track.fps
+        samples, rate = speech.speech.samples, speech.speech.sample_rate
+        audio = frame_features(samples, rate, fps, n)
+        height, width = face.image.shape[:2]
+        # Fill one float tensor frame by frame: peak memory is the output itself, not a list of frames plus a copy.
+        frames = torch.empty((n, height, width, 3), dtype=torch.float32)
+        count = 0
+        for i, frame in enumerate(render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress())):
+            frames[i] = torch.from_numpy(frame).to(torch.float32).div_(255.0)
+            count = i + 1
+        frames = frames[:count]
+        return (frames, audio_to_comfy(fit_to_frames(samples, rate, count, fps), rate), float(fps))

@@ -1,0 +1,103 @@
+"""Emotion Track Editor node: shows the predicted track on a timeline and applies the user's edits to it."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+
+from ectfg_core.efp.embedded import Prediction
+from ectfg_core.emotion.edits import EditedTrack, apply_override, parse_override
+from ectfg_core.emotion.model import EMOTIONS
+from ectfg_core.errors import InputError
+
+from .types import CATEGORY, TIMELINE_UI_KEY, TRACK
+
+TIMELINE_VERSION = 1
+
+
+def timeline_payload(edited: EditedTrack, mode: str) -> dict:
+    """What web/ectfg_timeline.js draws: per-word targets, per-frame intensity and class, which words were edited."""
+    track = edited.track
+    return {
+        "version": TIMELINE_VERSION,
+        "emotions": list(EMOTIONS),
+        "fps": float(track.fps),
+        "duration": float(track.duration),
+        "mode": mode,
+        "replaced": edited.replaced,
+        "words": [
+            {"index": i, **w.to_dict(), "edited": i in edited.edited}
+            for i, w in enumerate(edited.plan.words)
+        ],
+        "intensity": [round(float(v), 3) for v in track.intensity],
+        "frame_emotion": [int(v) for v in np.argmax(track.probs, axis=1)],
+    }
+
+
+def _with_track(prediction: Prediction, edited: EditedTrack) -> Prediction:
+    """A copy of the prediction carrying the edited plan and track (whatever else the predictor put in it is kept)."""
+    if dataclasses.is_dataclass(prediction):
+        return dataclasses.replace(prediction, plan=edited.plan, track=edited.track)
+    result = copy.copy(prediction)
+    result.plan, result.track = edited.plan, edited.track
+    return result
+
+
+class EmotionTrackEditor:
+    DESCRIPTION = (
+        "Shows the emotion track as a timeline on the node after each run: the words coloured by emotion and the "
+        "intensity curve. Drag a word's dot up or down to change its intensity, click a word to pick another "
+        "emotion; the edit is written into override_json and applied on the next run, so only this node and the "
+        "ones after it run again. Clear override_json to return to the prediction. A whole track or plan JSON "
+        "(from a track_json / plan_json output or a sidecar file) can be pasted there too."
+    )
+    CATEGORY = f"{CATEGORY}/emotion"
+    FUNCTION = "run"
+    OUTPUT_NODE = True  # shows the timeline even when nothing is connected to its outputs yet
+    RETURN_TYPES = (TRACK, "STRING", "STRING")
+    RETURN_NAMES = ("track", "track_json", "plan_json")
+    OUTPUT_TOOLTIPS = (
+        "The track with your edits applied, for the renderer or the sampler.",
+        "The edited track as JSON (a probability over the seven emotions and an intensity per frame).",
+        "The per-word plan after the edits as JSON (word, start, end, emotion, intensity).",
+    )
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict:
+        return {
+            "required": {
+                "track": (TRACK, {"tooltip": "Emotion track from the Emotion Fluctuation Predictor."}),
+                "override_json": ("STRING", {
+                    "multiline": True, "default": "",
+                    "tooltip": "Your edits, written by the timeline (or by hand): "
+                               '{"words": [{"index": 2, "word": "glad", "emotion": "angry", "intensity": 0.8}]}. '
+                               "A full track_json or plan_json may be pasted instead. Empty = use the prediction as is.",
+                }),
+            }
+        }
+
+    @classmethod
+    def VALIDATE_INPUTS(cls, override_json: str | None) -> bool | str:
+        # Syntax and structure are checked before the run; whether the edits fit the speech is known only during it.
+        if override_json is None:  # connected to another node: checked when it runs
+            return True
+        try:
+            parse_override(override_json)
+        except InputError as err:
+            return str(err)
+        return True
+
+    def run(self, track: Prediction, override_json: str):
+        if not hasattr(track, "track") or not hasattr(track, "plan"):
+            raise InputError("the track input must come from the Emotion Fluctuation Predictor (an ECTFG_TRACK)")
+        edited = apply_override(track.plan, track.track, parse_override(override_json))
+        mode = str(getattr(track, "mode", "embedded"))
+        if edited.edited or edited.replaced:
+            # A new Prediction: the upstream node's cached output stays as it was.
+            result = _with_track(track, edited)
+        else:
+            result = track
+        ui = {TIMELINE_UI_KEY: [timeline_payload(edited, mode)]}
+        return {"ui": ui, "result": (result, edited.track.to_json(), edited.plan.to_json())}

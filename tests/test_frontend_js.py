@@ -1,0 +1,32 @@
+"""The timeline's pure JS logic (web/timeline_model.js) under Node's built-in test runner; skipped without Node."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+def test_timeline_model_js():
+    version = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip()
+    if int(version.lstrip("v").split(".")[0]) < 18:
+        pytest.skip(f"node {version} lacks the built-in test runner (needs 18+)")
+    result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout
+
+
+def test_web_modules_are_plain_es_modules():
+    # ComfyUI imports every .js under WEB_DIRECTORY as an ES module from /extensions/<plugin>/: only relative
+    # imports of our own files and of ComfyUI's public scripts/app.js may appear, no bare package names.
+    for path in (ROOT / "web").glob("*.js"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("import "):
+                source = line.rsplit("from", 1)[-1].strip().strip(";").strip("\"'")
+                assert source.startswith("./") or source == "../../scripts/app.js", f"{path.name}: {line}"
+                if source.startswith("./"):
+                    assert (ROOT / "web" / source[2:]).is_file(), f"{path.name} imports a missing {source}"
