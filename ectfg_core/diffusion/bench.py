@@ -251,7 +251,7 @@ def run_sampler_bench(size: int = 512, steps: int = 40, frames: int = 16, precis
     header = (f"sampler bench: {arch} architecture, random weights, {size}x{size}, {frames} frames, {steps} DDIM steps, "
               f"CFG {cfg:g}, {str(dtype).replace('torch.', '')} on {name}")
     table = [f"{'':<28}{'s/frame':>10}{'total s':>10}{'peak ' + memory:>28}"]
-    table += [f"{r.label:<28}{r.per_frame:>10.3f}{r.seconds:>10.1f}{r.peak_bytes / 2**30:>24.2f} GiB" for r in rows]
+    table += [f"{r.label:<28}{r.per_frame:>10.3f}{r.seconds:>10.3f}{r.peak_bytes / 2**30:>24.2f} GiB" for r in rows]
     return "\n".join([header, *table, *lines])
 
 
