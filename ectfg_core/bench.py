@@ -28,8 +28,10 @@ def _text_of_length(seconds: float) -> str:
     words = BENCH_TEXT.split()
     while len(words) < 200:
         words += BENCH_TEXT.split()
-    duration = speak(" ".join(words[:40]), BENCH_EMOTION).speech.duration
-    count = max(3, int(round(40 * seconds / duration)))
+    count = 40
+    for _ in range(4):  # speech is not linear in words (pauses, emotion), so refine the estimate a few times
+        duration = speak(" ".join(words[:count]), BENCH_EMOTION).speech.duration
+        count = max(3, min(len(words), int(round(count * seconds / duration))))
     return " ".join(words[:count])
 
 
