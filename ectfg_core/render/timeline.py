@@ -42,7 +42,7 @@ def track_weights(track: EmotionTrack | None, num_frames: int, fps: float) -> np
 
 
 # Classes that do not smile; neutral too: a director asking for "calm" over a grinning photo wants the grin to relax.
-UNSMILING = ("neutral", "sad", "angry", "fearful", "disgusted")
+UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # Classes whose lips close over a toothy photo smile (a calm face may keep its lips parted).
 CLOSED_LIPS = ("sad", "angry", "fearful", "disgusted")
 
