@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from ectfg_core.audio.features import AudioFrames
 from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
@@ -30,18 +31,11 @@ class Prediction:
     mode: str  # "embedded" or "learned"
 
 
-def _gaussian_smooth(values: np.ndarray, sigma_frames: float) -> np.ndarray:
-    """Smooth along axis 0 with edge padding; sigma in frames."""
+def smooth_frames(values: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """Gaussian smoothing along frames (axis 0), edges held; sigma in frames."""
     if sigma_frames < 0.3 or len(values) < 2:
         return values
-    radius = int(np.ceil(3 * sigma_frames))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
-    kernel /= kernel.sum()
-    pad = [(radius, radius)] + [(0, 0)] * (values.ndim - 1)
-    padded = np.pad(values, pad, mode="edge")
-    flat = padded.reshape(len(padded), -1)
-    out = np.stack([np.convolve(flat[:, j], kernel, mode="valid") for j in range(flat.shape[1])], axis=1)
-    return out.reshape(values.shape).astype(np.float32)
+    return gaussian_filter1d(np.asarray(values, dtype=np.float32), sigma_frames, axis=0, mode="nearest", truncate=3.0)
 
 
 def plan_to_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -81,15 +75,15 @@ def audio_modulation(audio: AudioFrames, num_frames: int) -> np.ndarray:
         pitch_z = np.where(voiced, (log_f0 - float(log_f0[voiced].mean())) / spread, 0.0)
         factor += PITCH_GAIN * np.clip(pitch_z, -2.0, 2.0)
     factor = np.where(speaking, factor, PAUSE_RELAX)
-    return _gaussian_smooth(factor.astype(np.float32), FLUCTUATION_SECONDS * audio.fps)
+    return smooth_frames(factor.astype(np.float32), FLUCTUATION_SECONDS * audio.fps)
 
 
 def predict_embedded(plan: EmotionPlan, audio: AudioFrames, num_frames: int) -> Prediction:
     """Per-frame track from the plan, modulated by the audio, and the per-word plan re-read from that track."""
     fps = audio.fps
     probs, base_intensity = plan_to_frames(plan.words, num_frames, fps)
-    probs = _gaussian_smooth(probs, ONSET_SECONDS * fps)
-    base_intensity = _gaussian_smooth(base_intensity, ONSET_SECONDS * fps)
+    probs = smooth_frames(probs, ONSET_SECONDS * fps)
+    base_intensity = smooth_frames(base_intensity, ONSET_SECONDS * fps)
     intensity = np.clip(base_intensity * audio_modulation(audio, num_frames), 0.0, 1.0)
     track = EmotionTrack(fps=fps, probs=probs, intensity=intensity)
     return Prediction(plan=words_from_track(plan, track), track=track, mode="embedded")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ectfg_core.efp.embedded import ONSET_SECONDS, plan_to_frames, smooth_frames  # edits change as the predictor does
 from ectfg_core.emotion.model import (
     EMOTIONS,
     PLAN_FORMAT,
@@ -32,7 +33,6 @@ from ectfg_core.emotion.model import (
 from ectfg_core.errors import InputError
 
 EDITS_FORMAT = "ectfg.edits/1"
-ONSET_SECONDS = 0.07  # transitions of an edit take ~0.2 s, as the predictor's own
 MAX_WORD_MISMATCH_SHOWN = 3
 
 
@@ -162,35 +162,11 @@ def edited_plan(plan: EmotionPlan, edits: tuple[WordEdit, ...] | list[WordEdit],
     return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)
 
 
-def _smooth(values: np.ndarray, sigma_frames: float) -> np.ndarray:
-    """Gaussian smoothing along frames, edges held."""
-    if sigma_frames < 0.3 or len(values) < 2:
-        return values
-    radius = int(np.ceil(3 * sigma_frames))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
-    kernel /= kernel.sum()
-    padded = np.pad(values, [(radius, radius)] + [(0, 0)] * (values.ndim - 1), mode="edge")
-    columns = padded.reshape(len(padded), -1)
-    out = np.stack([np.convolve(columns[:, j], kernel, mode="valid") for j in range(columns.shape[1])], axis=1)
-    return out.reshape(values.shape)
-
-
 def plan_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame distribution and intensity of a plan: held within words, linear across pauses, smoothed onsets."""
-    probs = np.zeros((num_frames, len(EMOTIONS)))
-    intensity = np.zeros(num_frames)
-    if not words or num_frames == 0:
-        probs[:, 0] = 1.0
-        return probs, intensity
-    times = (np.arange(num_frames) + 0.5) / fps
-    knots = np.maximum.accumulate(np.array([t for w in words for t in (w.start, max(w.end, w.start + 1e-3))]))
-    dists = np.repeat(np.stack([w.distribution() for w in words]).astype(np.float64), 2, axis=0)
-    levels = np.repeat(np.array([w.intensity for w in words], dtype=np.float64), 2)
-    for j in range(len(EMOTIONS)):
-        probs[:, j] = np.interp(times, knots, dists[:, j])
-    intensity[:] = np.interp(times, knots, levels)
+    probs, intensity = plan_to_frames(words, num_frames, fps)
     sigma = ONSET_SECONDS * fps
-    return _smooth(probs, sigma), _smooth(intensity, sigma)
+    return smooth_frames(probs, sigma), smooth_frames(intensity, sigma)
 
 
 def apply_word_edits(track: EmotionTrack, before: EmotionPlan, after: EmotionPlan) -> EmotionTrack:
