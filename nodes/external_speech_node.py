@@ -7,13 +7,7 @@ from ectfg_core.pipeline import speak_external
 from .convert import audio_to_comfy, comfy_to_audio
 from .model_paths import register_model_folders
 from .progress import ComfyProgress
-from .types import CATEGORY, SPEECH
-
-
-def _aligner_choices() -> list[str]:
-    from ectfg_core.align.words import available_aligners
-
-    return available_aligners()
+from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
 
 
 class ExternalSpeech:
@@ -25,13 +19,9 @@ class ExternalSpeech:
     )
     CATEGORY = f"{CATEGORY}/speech"
     FUNCTION = "run"
-    RETURN_TYPES = ("AUDIO", SPEECH, "STRING")
-    RETURN_NAMES = ("audio", "speech", "plan_json")
-    OUTPUT_TOOLTIPS = (
-        "The same speech, mixed down to mono (standard AUDIO).",
-        "Timed speech for the EmotionFluctuationPredictor and the renderer.",
-        "The per-word plan as JSON: word, start, end, emotion, intensity, and warnings.",
-    )
+    RETURN_TYPES = SPEECH_RETURN_TYPES
+    RETURN_NAMES = SPEECH_RETURN_NAMES
+    OUTPUT_TOOLTIPS = SPEECH_OUTPUT_TOOLTIPS
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
@@ -45,7 +35,7 @@ class ExternalSpeech:
                                        "tooltip": "Free-form emotional arc over those words, as for Emotional TTS."}),
             },
             "optional": {
-                "aligner": (_aligner_choices(), {"default": "auto", "tooltip": "auto: a wav2vec2 folder from "
+                "aligner": (aligner_choices(), {"default": "auto", "tooltip": "auto: a wav2vec2 folder from "
                                                  "models/wav2vec2 if present, else espeak-ng + DTW (no download)."}),
             },
         }

@@ -7,13 +7,7 @@ from ectfg_core.pipeline import EMBEDDED_BACKEND, speak, speech_backends
 from .convert import audio_to_comfy, comfy_to_audio
 from .model_paths import register_model_folders
 from .progress import ComfyProgress
-from .types import CATEGORY, SPEECH
-
-
-def _aligner_choices() -> list[str]:
-    from ectfg_core.align.words import available_aligners
-
-    return available_aligners()
+from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
 
 
 class EmotionalTTS:
@@ -26,13 +20,9 @@ class EmotionalTTS:
     )
     CATEGORY = f"{CATEGORY}/speech"
     FUNCTION = "run"
-    RETURN_TYPES = ("AUDIO", SPEECH, "STRING")
-    RETURN_NAMES = ("audio", "speech", "plan_json")
-    OUTPUT_TOOLTIPS = (
-        "The synthesized speech (standard AUDIO).",
-        "Timed speech for the EmotionFluctuationPredictor and the renderer.",
-        "The per-word plan as JSON: word, start, end, emotion, intensity, and warnings.",
-    )
+    RETURN_TYPES = SPEECH_RETURN_TYPES
+    RETURN_NAMES = SPEECH_RETURN_NAMES
+    OUTPUT_TOOLTIPS = SPEECH_OUTPUT_TOOLTIPS
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
@@ -64,7 +54,7 @@ class EmotionalTTS:
                 "speaker": ("STRING", {"default": "", "tooltip": "Neural backend: a Parler-TTS voice name (Jon, Lea, Gary, "
                                                                  "Jenna, Mike, Laura); empty picks one from the voice "
                                                                  "reference, else Jon."}),
-                "aligner": (_aligner_choices(), {"default": "auto", "tooltip": "Neural backend: how words are timed. auto "
+                "aligner": (aligner_choices(), {"default": "auto", "tooltip": "Neural backend: how words are timed. auto "
                                                  "uses a wav2vec2 folder from models/wav2vec2 if present, else espeak-ng + DTW."}),
                 "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1,
                                  "tooltip": "Neural backend: sampling seed (the same seed gives the same speech)."}),
