@@ -2,7 +2,8 @@
 
 Stages, each in its own module: reading.py (description -> items -> phrases -> readings), grouping.py (phrases
 without an emotion folded in where they belong), drafting.py (one
-emotion per phrase: negation, blends, comparatives, simultaneous conflicts), placement.py (keyframes over the
+emotion per phrase: negation, blends, comparatives, simultaneous conflicts, and hidden feelings such as "trying to
+hide it", weaker and blended with the face put on, by the rule in masking.py), placement.py (keyframes over the
 words: time words, proportions, quotes, transitions), curve.py (one target per word), content.py (the words of the
 text colour what the description leaves unsaid, and are checked against what it says).
 """
@@ -80,6 +81,9 @@ def parse_description(
 def _no_emotion_message(text: str, found: Sequence[reading.Item]) -> str:
     shown = " ".join(text.split())
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    if any(isinstance(i.term, lexicon.Mask) for i in found):  # "trying to hide it": hiding what?
+        return (f'the emotion description "{shown}" says a feeling is hidden but not which one; name it, '
+                'e.g. "heartbroken but trying to hide it"')
     guesses = [g for g in dict.fromkeys(lexicon.suggest(i.text) for i in found if i.kind == "unknown") if g]
     mean = f" (did you mean {' or '.join(repr(g) for g in guesses)}?)" if guesses else ""
     return (

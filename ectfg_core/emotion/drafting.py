@@ -1,6 +1,7 @@
 """Readings -> drafts: one emotion (class, intensity, mixture) per phrase, with where and how it should happen.
 
-Negations follow the rule in negation.py, incompatible simultaneous emotions the rule in conflicts.py; blends
+Negations follow the rule in negation.py, incompatible simultaneous emotions the rule in conflicts.py, hidden
+feelings ("trying to hide it", "forcing a smile") the rule in masking.py; blends
 ("happy but nervous", "bittersweet") become a mixture weighted by each emotion's intensity.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ectfg_core.emotion import conflicts, lexicon, negation
+from ectfg_core.emotion import conflicts, lexicon, masking, negation
 from ectfg_core.emotion.keyframes import emotion_distribution, mixture_of
 from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS
 from ectfg_core.emotion.reading import Mention, Reading
@@ -54,12 +55,13 @@ def baseline() -> Draft:
 def drafts_from(readings: Sequence[Reading], warnings: list[str]) -> list[Draft]:
     out: list[Draft] = []
     for reading in readings:
-        mentions = _affirmed(reading)
+        mentions = masking.with_felt(_affirmed(reading), reading)
         before = out[-1] if out else None
         main, under = _undertone_split(mentions, reading)
         emotion, intensity, mixture = _combine(main, reading, before, warnings)
         if under:  # "sad with anger underneath": the undertone is a share of this phrase's mixture
             mixture = _with_undertone(emotion, mixture, under)
+        emotion, intensity, mixture = masking.apply(reading.mask, emotion, intensity, mixture)  # "hiding it"
         anchors = reading.anchors[:2] if reading.between and len(reading.anchors) >= 2 else reading.anchors[:1]
         if len(reading.anchors) > len(anchors):
             warnings.append(f'"{reading.source}" quotes more than one place; only the first ("{reading.anchors[0]}") is '

@@ -2,7 +2,8 @@
 
 Lone adverbs and places ("slowly,", "at 'the door',") join the next phrase; "builds up" right after an emotion
 joins it; "then it fades" becomes a return to calm; "peaks at 'x'" repeats the previous emotion at its strongest;
-"snaps" names anger by itself; "not sad" next to another phrase only clarifies it; a phrase with no emotion word
+"snaps" names anger by itself; "not sad" next to another phrase only clarifies it; "trying to hide it" is
+about the phrase before it (masking.py); a phrase with no emotion word
 may still be read from the content of its words ("as if at a funeral"), with a warning that says so.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ectfg_core.emotion import lexicon
+from ectfg_core.emotion import lexicon, masking
 from ectfg_core.emotion.content_lexicon import builtin
 from ectfg_core.emotion.reading import Item, Mention, Reading, read
 from ectfg_core.emotion.terms import Cue, EmotionWord, VoiceHint
@@ -34,6 +35,17 @@ def group(phrases: list[list[Item]], text: str, warnings: list[str]) -> list[Rea
         if not merged.mentions and merged.names:  # "snaps at 'the money'": the verb names the emotion
             merged.mentions = [Mention(EmotionWord(*merged.names), _first_cue_text(phrase), [], merged.bangs and 1, 0,
                                        False)]
+        if not merged.mentions and merged.mask is not None:
+            if readings and not merged.timed:  # "sad, but trying to hide it": the mask is on the phrase before
+                readings[-1] = read(readings[-1].items + pending + phrase, text)
+                pending = []
+                continue
+            if merged.mask.felt is None and merged.mask.shows is None:  # "trying to hide it, sad": what follows
+                pending = pending + phrase
+                continue
+            merged.mentions = [masking.mention_alone(merged)]
+            if merged.mask.felt is None:  # "forcing a smile" alone: only the face put on, weakly
+                merged.mask = None
         if merged.mentions and _clarifies(merged):
             if readings:  # "happy, not sad": says what the previous phrase is not
                 readings[-1] = read(readings[-1].items + phrase, text)

@@ -2,8 +2,9 @@
 
 Every entry is a lowercase phrase of one or more words ("grossed out", "all of a sudden"). `lookup` finds the
 longest entry starting at a given word, so multi-word entries win over their parts ("calming down" is calm, "down"
-alone is sad; "trying not to cry" is sad, not a negation). The vocabularies live in vocabulary.py (emotions, blends,
-adverbs, voice qualities) and timewords.py (time, change, negation, fillers); the parser only asks this module.
+alone is sad; "trying not to cry" is a mask over sadness, not a negation). The vocabularies live in vocabulary.py
+(emotions, blends, adverbs, voice qualities), masking.py (hidden feelings) and timewords.py (time, change, negation,
+fillers); the parser only asks this module.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
+from ectfg_core.emotion.masking import MASKS
 from ectfg_core.emotion.model import EMOTION_INDEX
 from ectfg_core.emotion.terms import (
     NEUTRAL_BASELINE,
@@ -19,6 +21,7 @@ from ectfg_core.emotion.terms import (
     Cue,
     EmotionWord,
     Filler,
+    Mask,
     Modifier,
     Negation,
     Term,
@@ -28,7 +31,7 @@ from ectfg_core.emotion.timewords import COMPARATIVE_WORDS, CUES, FILLERS, NEGAT
 from ectfg_core.emotion.vocabulary import BLENDS, COMPARATIVES, EMOTION_WORDS, HINTS, MODIFIERS, VOICED_EMOTIONS
 
 __all__ = [
-    "KNOWN_WORDS", "MODIFIERS", "NEUTRAL_BASELINE", "Comparative", "Cue", "EmotionWord", "Filler", "Modifier",
+    "KNOWN_WORDS", "MODIFIERS", "NEUTRAL_BASELINE", "Comparative", "Cue", "EmotionWord", "Filler", "Mask", "Modifier",
     "Negation", "Term", "VoiceHint", "apply_modifier", "emphasize", "lookup", "single_emotion_words", "suggest",
 ]
 
@@ -57,6 +60,8 @@ def _build_table() -> dict[tuple[str, ...], Term]:
     for hint, phrases in HINTS.items():
         for phrase in phrases:
             add(phrase, VoiceHint(hint))
+    for phrase, mask in MASKS.items():
+        add(phrase, mask)
     for phrase, cue in CUES.items():
         add(phrase, cue)
     for phrase, negation in NEGATIONS.items():

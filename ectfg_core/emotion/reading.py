@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ectfg_core.emotion import lexicon, spans
+from ectfg_core.emotion import lexicon, masking, spans
 from ectfg_core.emotion.spans import Span
-from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Modifier, Negation, Term, VoiceHint
+from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Mask, Modifier, Negation, Term, VoiceHint
 
 _QUOTE = r"(?<!\w)['\"‘“](?P<quote>(?:[^'\"‘’“”]|(?<=\w)['’](?=\w))+?)['\"’”](?!\w)"
 _TOKEN = re.compile(
@@ -78,6 +78,7 @@ class Reading:
     undertone_at: int = -1  # index of that word in the phrase
     names: tuple[str, float] | None = None  # "snaps": angry when the phrase names no emotion
     timed: bool = False  # has a time word, place or transition: a step of the arc, not a clarification
+    mask: Mask | None = None  # "trying to hide it", "forcing a smile": the rule in masking.py
 
 
 # --- items ---------------------------------------------------------------------------------------------------------
@@ -192,6 +193,9 @@ def read(found: list[Item], text: str) -> Reading:
     comparative = 0
     cue_comparative = 0
     previous: Item | None = None
+    masks: list[Mask] = []
+    display: str | None = None  # "pretending to be happy": the face put on
+    display_next = False
     for index, item in enumerate(found):
         term = item.term
         if item.kind == "quote":
@@ -206,6 +210,15 @@ def read(found: list[Item], text: str) -> Reading:
             reading.bangs += item.text == "!"
         elif item.kind == "unknown":
             reading.unknown.append(item.text)
+        elif isinstance(term, Mask):
+            if negated:  # "not hiding her anger": no mask, and the anger is not negated either
+                negated = False
+            else:
+                masks.append(term)
+                display_next = term.display_follows
+        elif isinstance(term, EmotionWord) and display_next:
+            display, display_next = term.emotion, False
+            modifiers, modifier_words, emphasis = [], [], 0
         elif isinstance(term, EmotionWord):
             if previous is not None and previous.term == term and reading.mentions:
                 reading.mentions[-1].emphasis += 1  # "happy happy"
@@ -244,6 +257,7 @@ def read(found: list[Item], text: str) -> Reading:
         cue_comparative = cue_comparative or 1
     for mention in reading.mentions:
         mention.comparative = mention.comparative or cue_comparative
+    reading.mask = masking.merge(masks, display)
     return reading
 
 

@@ -72,8 +72,18 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Mask:
+    """Words saying the felt emotion is hidden or held in ("trying to hide it", "forcing a smile"); see masking.py."""
+
+    scale: float  # shown intensity = felt intensity x scale
+    shows: str | None = None  # the face put on, when the words name it ("forcing a smile" -> happy)
+    felt: tuple[str, float] | None = None  # what is held in, when the words name it ("holding back tears" -> sad)
+    display_follows: bool = False  # "pretending to be happy": the emotion word right after is the face put on
+
+
+@dataclass(frozen=True)
 class Filler:
     """A known word with no emotional meaning ("the", "voice", "she"); known so it is never reported."""
 
 
-Term = EmotionWord | Modifier | Comparative | Negation | VoiceHint | Cue | Filler
+Term = EmotionWord | Modifier | Comparative | Negation | VoiceHint | Cue | Mask | Filler
