@@ -12,6 +12,7 @@ from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
 from ectfg_core.render.expressions import expression_controls, expression_row
 from ectfg_core.render.renderer import PortraitAnimator
+from ectfg_core.render.timeline import clip_controls
 from ectfg_core.tts.types import PhonemeTiming
 
 
@@ -171,3 +172,33 @@ def test_landmarks_from_another_image_are_refused(portrait):
     other = FaceLandmarks(points=portrait.landmarks.points, depth=portrait.landmarks.depth, image_size=(256, 256))
     with pytest.raises(InputError):
         PortraitAnimator(portrait.image, other)
+
+
+def lower_lid_depth(image: np.ndarray, face_width: float) -> float:
+    """How far the lower lid margins sit below their eye-corner lines (face widths, MediaPipe on the frame)."""
+    p = detect_landmarks(image).points
+    right = p[145, 1] - (p[33, 1] + p[133, 1]) / 2
+    left = p[374, 1] - (p[362, 1] + p[263, 1]) / 2
+    return float((right + left) / 2 / face_width)
+
+
+def test_sad_over_a_smiling_photo_lets_the_smile_squint_go(animator, portrait):
+    """A grinning portrait's lower lids sit pushed up; sad brings them down, a neutral-faced portrait is untouched."""
+    track = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("sad")]],
+                         intensity=np.ones(1, dtype=np.float32))
+    row = animator.controls_for([], None, track, 1, 25.0)[0]
+    for name in ("head_yaw", "head_pitch", "head_roll", "head_x", "head_y", "blink_left", "blink_right"):
+        row[CONTROL_INDEX[name]] = 0.0
+    assert animator.smile_at_rest > 1.0 and row[CONTROL_INDEX["smile_release"]] > 0.9
+    kept = row.copy()
+    kept[CONTROL_INDEX["smile_release"]] = 0.0
+    sad, squinting = animator.render(row), animator.render(kept)
+    width = animator.frame.width
+    rest = lower_lid_depth(portrait.image, width)
+    # About a third of the photo's lid opening below the corners: clearly visible, the eye rounder, not torn.
+    assert lower_lid_depth(sad, width) > lower_lid_depth(squinting, width) + 0.004
+    assert lower_lid_depth(sad, width) > rest + 0.004
+    assert np.array_equal(sad[:40, :40], portrait.image[:40, :40]) and np.array_equal(sad[-40:, -40:], portrait.image[-40:, -40:])
+    # The release is scaled by the photo's own smile: a portrait that does not smile gets none.
+    plain = clip_controls([], None, track, 1, 25.0, smile_at_rest=0.0, parted_at_rest=0.0)
+    assert plain[0, CONTROL_INDEX["smile_release"]] == 0.0

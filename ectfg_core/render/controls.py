@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Mouth shapes (visemes), then facial action units, then the eyelids, then head pose.
+# Mouth shapes (visemes), then facial action units, then the eyelids, then head pose; later additions go at the
+# end so that stored control arrays keep their column meaning.
 # Face controls are 0..1 ("1" = a strong, clearly visible movement); head angles are degrees,
 # head shifts are percent of the face width.
 CONTROL_NAMES: tuple[str, ...] = (
@@ -32,6 +33,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "head_roll",  # degrees, + tilts the head clockwise in the image
     "head_x",  # percent of face width, + to the image's right
     "head_y",  # percent of face width, + down
+    "smile_release",  # a photo's own smile undone: cheeks and lower lids down, nasolabial bulge eased
 )
 CONTROL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CONTROL_NAMES)}
 NUM_CONTROLS = len(CONTROL_NAMES)

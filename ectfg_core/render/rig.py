@@ -292,6 +292,28 @@ class Rig:
         c.update(self._corners((0.004, -0.008)))
         return c, 0.1
 
+    def _smile_release(self):
+        """The reverse of a smiling photo's AU6 + AU12 geometry (a control for portraits that smile at rest).
+
+        Cheek apples drop and move in, the lower lids come down off the eye (the smile squint eases), the bulge
+        beside the nasolabial fold slides down and out. The mouth corners stay (moving them in drags the photo's
+        corner creases into dark tails); lip_pucker narrows the grin instead.
+        """
+        c = self._cheeks(lift=0.045, outward=-0.008)
+        for side in EYES:
+            upper, lower = EYES[side]
+            eye = self.local[upper + lower].mean(axis=0)
+            sign = 1.0 if eye[0] > self.mouth_center[0] else -1.0
+            # Beside the fold: lateral to the nose wing, above and outside the mouth corner.
+            target = (sign * (self.mouth_half + 0.03), -0.11)
+            for idx in self._region(center=target, radii=(0.04, 0.04), relative_to="mouth"):
+                c.setdefault(idx, np.array([sign * 0.006, 0.02]))
+        c.update(self._lids(lower=-0.3))
+        for side in EYES:
+            for n, m in self.lid_rings[(side, "lower")].items():
+                c[n] = 0.8 * c[m]  # the skin under the lid comes down with its margin
+        return c, 0.1
+
     def _cheeks(self, lift: float, outward: float) -> Constraints:
         """The cheek apples, between the lower lids and the mouth corners."""
         c: Constraints = {}

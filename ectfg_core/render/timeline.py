@@ -80,6 +80,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
         controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
         controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * unsmiling  # a grin is also wide
+        # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
+        # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this. A calm face
+        # keeps its photo's cheeks, as it keeps its parted lips: only the emotions that clearly are not happy.
+        releasing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING if name != "neutral"), 0.0, 1.0)
+        controls[:, _C["smile_release"]] += min(smile_at_rest / 1.5, 1.0) * releasing
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
         controls[:, _C["lip_press"]] += 0.9 * parted_at_rest * closing
