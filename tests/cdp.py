@@ -10,14 +10,13 @@ import base64
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from comfy_harness import WebSocket, _die_with_parent
+from comfy_harness import WebSocket, _die_with_parent, stop_process_group
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -76,13 +75,7 @@ class Chromium:
     def __exit__(self, *exc) -> None:
         if self.ws is not None:
             self.ws.close()
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_process_group(self.proc, timeout=10)
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def call(self, method: str, timeout: float = 60, **params) -> dict:

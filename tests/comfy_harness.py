@@ -30,6 +30,18 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+
+def stop_process_group(proc: subprocess.Popen | None, timeout: float) -> None:
+    """Terminate a process started in its own group (and its children); kill it if it does not exit in time."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows"
 START_TIMEOUT_S = 120
@@ -211,13 +223,7 @@ class ComfyServer:
         raise TimeoutError(f"ComfyUI did not answer within {START_TIMEOUT_S} s:\n{self.log_tail()}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=15)
+        stop_process_group(self.proc, timeout=15)
         if getattr(self, "_log", None):
             self._log.close()
             shutil.copyfile(self.log_path, artifacts_dir() / f"comfyui-{self.port}.log")

@@ -29,25 +29,32 @@ HALLO_PREFIXES = {
 OUR_PREFIXES = {ours: hallo for hallo, ours in HALLO_PREFIXES.items()}
 
 _MOTION = re.compile(r"^(?P<head>.*\.motion_modules\.\d+)\.temporal_transformer\.(?P<rest>.+)$")
-_MOTION_RENAMES = (
-    (re.compile(r"^transformer_blocks\.(\d+)\.attention_blocks\.0\.pos_encoder\.pe$"), r"transformer_blocks.\1.pos_embed.pe"),
-    (re.compile(r"^transformer_blocks\.(\d+)\.attention_blocks\.0\."), r"transformer_blocks.\1.attn1."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.attention_blocks\.1\."), r"transformer_blocks.\1.attn2."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.norms\.0\."), r"transformer_blocks.\1.norm1."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.norms\.1\."), r"transformer_blocks.\1.norm2."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.ff_norm\."), r"transformer_blocks.\1.norm3."),
+# Inside one motion module's transformer block: (AnimateDiff/Hallo name, diffusers name). Both directions derive from
+# this one table so they cannot drift apart.
+_MOTION_PARTS = (
+    ("attention_blocks.0.pos_encoder.pe", "pos_embed.pe"),
+    ("attention_blocks.0.", "attn1."),
+    ("attention_blocks.1.", "attn2."),
+    ("norms.0.", "norm1."),
+    ("norms.1.", "norm2."),
+    ("ff_norm.", "norm3."),
 )
+
+
+def _block_renames(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Regex renames of `transformer_blocks.N.<old>` to `transformer_blocks.N.<new>`; whole-name entries end in '$'."""
+    renames = []
+    for old, new in pairs:
+        tail = "$" if not old.endswith(".") else ""
+        renames.append((re.compile(rf"^transformer_blocks\.(\d+)\.{re.escape(old)}{tail}"), rf"transformer_blocks.\1.{new}"))
+    return tuple(renames)
+
+
+_MOTION_RENAMES = _block_renames(_MOTION_PARTS)
 _SECOND_TABLE = re.compile(r"^(?P<head>.*\.motion_modules\.\d+)\.temporal_transformer\.transformer_blocks\.(?P<k>\d+)"
                            r"\.attention_blocks\.1\.pos_encoder\.pe$")
 _OUR_MOTION = re.compile(r"^(?P<head>.*\.motion_modules\.\d+)\.(?P<rest>.+)$")
-_OUR_RENAMES = (
-    (re.compile(r"^transformer_blocks\.(\d+)\.pos_embed\.pe$"), r"transformer_blocks.\1.attention_blocks.0.pos_encoder.pe"),
-    (re.compile(r"^transformer_blocks\.(\d+)\.attn1\."), r"transformer_blocks.\1.attention_blocks.0."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.attn2\."), r"transformer_blocks.\1.attention_blocks.1."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.norm1\."), r"transformer_blocks.\1.norms.0."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.norm2\."), r"transformer_blocks.\1.norms.1."),
-    (re.compile(r"^transformer_blocks\.(\d+)\.norm3\."), r"transformer_blocks.\1.ff_norm."),
-)
+_OUR_RENAMES = _block_renames(tuple((new, old) for old, new in _MOTION_PARTS))
 
 
 class Duplicate(str):
