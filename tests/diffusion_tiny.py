@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +16,11 @@ from ectfg_core.diffusion.weights import export_hallo_checkpoint
 SIZE = 16  # frames of 16x16 pixels -> 8x8 latents -> 8x8 and 4x4 UNet levels
 
 
-def tiny_models(seed: int = 0, wake: bool = True, audio_encoder: bool = False) -> DiffusionModels:
+def tiny_models(seed: int = 0, wake: bool = True, audio_encoder: bool = False, arch: Architecture | None = None) -> DiffusionModels:
     """Tiny architecture with random weights. wake: give the layers Hallo zero-initialises (audio 1x1 convolutions,
     face-locator output, temporal output projections) random values too, so every path changes the output."""
     torch.manual_seed(seed)
-    arch = Architecture.tiny()
+    arch = arch or Architecture.tiny()
     encoder = None
     if audio_encoder:
         from transformers import Wav2Vec2Config, Wav2Vec2Model
@@ -34,6 +35,15 @@ def tiny_models(seed: int = 0, wake: bool = True, audio_encoder: bool = False) -
                 if "zero_conv" in name or name.startswith("face_locator.conv_out") or (".motion_modules." in name and "proj_out" in name):
                     param.normal_(0.0, 0.05)
     return models.eval().requires_grad_(False)
+
+
+def tiny_with_sd_vae_scale() -> Architecture:
+    """Tiny, but with the SD VAE's 8x downscaling (four thin levels): for runs at real frame sizes (128 px and up),
+    where the tiny VAE's 2x would make latents 16 times larger than the real ones."""
+    tiny = Architecture.tiny()
+    vae = {**tiny.vae, "block_out_channels": [8, 8, 16, 16], "down_block_types": ["DownEncoderBlock2D"] * 4,
+           "up_block_types": ["UpDecoderBlock2D"] * 4}
+    return replace(tiny, vae=vae, face_locator_channels=(8, 8, 16, 16))  # the face locator downsamples as much
 
 
 def train_emotion(models: DiffusionModels, seed: int = 1) -> None:

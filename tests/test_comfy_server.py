@@ -292,6 +292,34 @@ def test_model_workflows_stop_only_at_missing_model_files(server, name):
         assert end["type"] == "execution_success", end
 
 
+def test_workflow_b_runs_once_weights_are_in_the_models_folder(server):
+    """Workflow (b) as shared, with Hallo-layout weights put into this server's models/ folders (tiny random ones, the
+    only kind that exists offline): ComfyUI's model management loads them, the sampler reports its progress, and the
+    saved video has the speech's length at the face's size. Runs after the missing-files test, which needs them absent."""
+    from diffusion_tiny import make_root, tiny_models, tiny_with_sd_vae_scale
+
+    from ectfg_core.media.video import probe_durations
+
+    make_root(server.base / "models", tiny_models(seed=3, audio_encoder=True, arch=tiny_with_sd_vae_scale()))
+    prompt = copy.deepcopy(load_api("gpu_diffusion_pipeline"))
+    sampler_id = next(k for k, v in prompt.items() if v["class_type"] == "ECTFG_EmotionGuidedSampler")
+    prompt["3"]["inputs"]["text"] = "Hello there."
+    prompt["2"]["inputs"]["size"] = 128
+    prompt[sampler_id]["inputs"].update(steps=2, cfg=1.0)  # CPU: keep it short
+    run = run_prompt(server, prompt, timeout=2 * RUN_TIMEOUT_S)
+    path = saved_video(server, run)
+    info = probe_durations(path)
+    assert info["has_h264"] and info["has_aac"] and info["width"] == info["height"] == 128
+    timeline = run.executed()[TRACK_EDITOR]["ectfg_timeline"][0]
+    fps, frames = timeline["fps"], len(timeline["intensity"])
+    assert abs(info["video"] - frames / fps) <= 1 / fps + 1e-6  # clips padded to 16 frames are trimmed back
+    assert abs(info["audio"] - info["video"]) <= 1 / fps + 0.03
+    clips = -(-frames // 16)
+    progress = [d for d in run.of_type("progress") if d["node"] == sampler_id]
+    steps_run = int(2 * prompt[sampler_id]["inputs"]["guide_strength"])  # the guide frames skip the noisiest steps
+    assert progress and progress[-1]["value"] == progress[-1]["max"] == clips * (steps_run + 1)  # + decoding
+
+
 def test_workflows_are_offered_as_templates_with_thumbnails(server):
     """ComfyUI lists workflows/*.json of a plugin in its Templates browser, with <name>.jpg as the picture."""
     templates = server.get("/api/workflow_templates")

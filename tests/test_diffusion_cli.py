@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 
@@ -11,9 +10,7 @@ from diffusion_tiny import make_root, tiny_models
 
 from ectfg_core.cli import OneLineParser
 from ectfg_core.commands import sample, train_sampler
-from ectfg_core.diffusion import weights
 from ectfg_core.diffusion.bench_options import add_sampler_bench_arguments, run_sampler_bench_from_args
-from ectfg_core.diffusion.config import Architecture
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.media.video import probe_durations
 
@@ -38,9 +35,8 @@ def test_sample_without_weights_says_what_is_missing_before_any_work(tmp_path):
         run("sample", "--text", "Hello", "--out", str(tmp_path / "clip.avi"))
 
 
-def test_sample_writes_a_synchronised_mp4_and_sidecar(tmp_path, monkeypatch, capsys):
+def test_sample_writes_a_synchronised_mp4_and_sidecar(tmp_path, capsys):
     root = make_root(tmp_path / "models", tiny_models(seed=4, audio_encoder=True))
-    monkeypatch.setattr(weights, "load_models", functools.partial(weights.load_models, arch=Architecture.tiny()))
     out = tmp_path / "clip.mp4"
     code = run("sample", "--text", "Hi there.", "--emotion", "suddenly furious", "--out", str(out), "--models", str(root),
                "--size", "128", "--steps", "1", "--cfg", "1", "--clip-length", "8", "--precision", "fp32", "--device", "cpu",

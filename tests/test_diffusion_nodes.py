@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
 import sys
@@ -12,8 +11,6 @@ import pytest
 import torch
 from diffusion_tiny import make_root, tiny_models
 
-from ectfg_core.diffusion import weights
-from ectfg_core.diffusion.config import Architecture
 from ectfg_core.errors import InputError, ModelError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +43,7 @@ def test_nodes_are_documented(nodes):
                 assert spec[1].get("tooltip"), f"{name}.{input_name} has no tooltip"
 
 
-def test_graph_speech_to_photoreal_frames(nodes, tiny_root, monkeypatch, astronaut):
-    monkeypatch.setattr(weights, "load_models", functools.partial(weights.load_models, arch=Architecture.tiny()))
+def test_graph_speech_to_photoreal_frames(nodes, tiny_root, astronaut):
     plugin = sys.modules["ectfg_plugin"].NODE_CLASS_MAPPINGS
     models = nodes["DiffusionModelLoader"]().run("none (audio only)", "fp32", str(tiny_root))[0]
     assert models.emotion_weights is None

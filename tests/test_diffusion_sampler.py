@@ -57,6 +57,17 @@ def test_untrained_emotion_weights_give_exactly_the_audio_only_video():
     assert torch.equal(muted, audio_only)
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_weights_give_the_same_video_within_rounding(models, dtype):
+    """The GPU path runs the models in fp16/bf16; the result must be the fp32 video up to half-precision rounding."""
+    full, _ = run(models, 4)
+    half_models = tiny_models().to(dtype)
+    assert half_models.dtype == dtype and next(half_models.denoiser.parameters()).dtype == dtype
+    half, _ = run(half_models, 4)
+    assert half.dtype == torch.float32 and torch.isfinite(half).all()
+    assert float((half - full).abs().mean()) < 0.02, "half precision drifted from the fp32 video"
+
+
 def test_long_input_is_stitched_from_clips_that_continue_each_other(models):
     out, sampler = run(models, 10)  # clips of 4: frames 0-3, 4-7, 8-9 (+2 padding)
     assert out.shape[0] == 10 and [r.start for r in sampler.records] == [0, 4, 8]

@@ -54,6 +54,22 @@ def test_hallo_named_checkpoint_loads_back_exactly(tmp_path, source, hallo):
     assert torch.equal(video(loaded), video(source))
 
 
+def test_a_checkpoint_of_another_size_brings_its_architecture_along(tmp_path, source):
+    """Hallo's net.pth has no config: its size is Hallo's. Exported at another size, an architecture.json beside it
+    says which, so the loader (the node, the CLI) needs no architecture argument; a broken one is named."""
+    root = make_root(tmp_path, source)
+    assert (root / "hallo/architecture.json").is_file()
+    loaded = load_models(root)
+    assert loaded.arch == source.arch
+    assert_same_weights(loaded, source)
+    (root / "hallo/architecture.json").write_text("{not json")
+    with pytest.raises(ModelError, match="architecture.json.*delete it"):
+        load_models(root)
+    (root / "hallo/architecture.json").unlink()  # Hallo's architecture then: the tiny weights do not fit it
+    with pytest.raises(ModelError):
+        load_models(root)
+
+
 def test_checkpoint_split_per_module_loads_too(tmp_path, source):
     root = make_root(tmp_path, source)
     state = torch.load(root / "hallo/net.pth", weights_only=True)

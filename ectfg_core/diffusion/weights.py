@@ -137,8 +137,31 @@ def load_hallo_weights(models: DiffusionModels, files: ModelFiles) -> None:
     filler.check(str(files.hallo), fix + "; keys it lacks come from mm_sd_v15_v2.ckpt and the SD1.5 UNet, put those beside it")
 
 
+ARCHITECTURE_FILE = "architecture.json"
+
+
+def architecture_file(hallo: Path) -> Path:
+    """Where a checkpoint's architecture.json sits: beside net.pth, or inside a folder of split parts."""
+    hallo = Path(hallo)
+    return (hallo if hallo.is_dir() else hallo.parent) / ARCHITECTURE_FILE
+
+
+def checkpoint_architecture(hallo: Path) -> Architecture:
+    """Hallo's published architecture, unless an architecture.json beside the checkpoint describes another size
+    (Hallo's net.pth carries no config; export_hallo_checkpoint writes one for any other size it exports)."""
+    path = architecture_file(hallo)
+    if not path.is_file():
+        return Architecture.full()
+    try:
+        return Architecture.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        raise ModelError(f"cannot read the architecture {path} ({err}); delete it to load Hallo's own architecture, "
+                         "or export the checkpoint again") from None
+
+
 def export_hallo_checkpoint(models: DiffusionModels, path: str | Path) -> Path:
-    """Write the Hallo-covered weights under Hallo's names (net.pth layout; .safetensors or .pth by suffix)."""
+    """Write the Hallo-covered weights under Hallo's names (net.pth layout; .safetensors or .pth by suffix), and an
+    architecture.json beside them when the models are not Hallo's size, so that load_models rebuilds the same shapes."""
     state: dict[str, torch.Tensor] = {}
     for key, value in models.hallo_state_dict().items():
         for hallo_key in ours_to_hallo(key):
@@ -148,6 +171,8 @@ def export_hallo_checkpoint(models: DiffusionModels, path: str | Path) -> Path:
         save_file(state, str(path))
     else:
         torch.save(state, path)
+    if models.arch != Architecture.full(models.arch.unet):
+        architecture_file(path).write_text(json.dumps(models.arch.to_dict(), indent=1), encoding="utf-8")
     return path
 
 
@@ -228,13 +253,20 @@ def load_models(root: str | Path | None = None, emotion: str | Path | None = Non
                 arch: Architecture | None = None) -> DiffusionModels:
     """Build Hallo's architecture without memory, then fill it straight on `device` in `dtype` from the files.
 
-    `arch` (default: Hallo's) gives the shapes besides the UNet, whose config comes from the SD1.5 folder.
+    `arch` gives the shapes besides the UNet, whose config comes from the SD1.5 folder; by default Hallo's, or what an
+    architecture.json beside the checkpoint says.
     """
     progress = progress or Progress()
     files = files or locate(root, emotion)
     progress.stage("load", 5)
-    arch = (arch or Architecture.full()).with_unet(read_unet_config(files.unet_config))
-    models = DiffusionModels.build(arch, on_meta=True)
+    arch = (arch or checkpoint_architecture(files.hallo)).with_unet(read_unet_config(files.unet_config))
+    try:
+        models = DiffusionModels.build(arch, on_meta=True)
+    except (ValueError, TypeError, KeyError) as err:  # diffusers' own complaint about mismatched blocks
+        source = architecture_file(files.hallo)
+        raise ModelError(f"the UNet config {files.unet_config} does not fit the motion modules and audio layers "
+                         f"{'of ' + str(source) if source.is_file() else 'of Hallo'} ({err}); use the UNet config of "
+                         "stable-diffusion-v1-5, the model Hallo was trained on") from None
     models.vae = None  # replaced by the loaded one below
     models.materialize(device, dtype)
     for small in (models.face_locator, models.image_proj, models.audio_proj, models.fusion):
