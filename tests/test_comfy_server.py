@@ -292,20 +292,31 @@ def test_model_workflows_stop_only_at_missing_model_files(server, name):
         assert end["type"] == "execution_success", end
 
 
-def test_workflow_b_runs_once_weights_are_in_the_models_folder(server):
-    """Workflow (b) as shared, with Hallo-layout weights put into this server's models/ folders (tiny random ones, the
-    only kind that exists offline): ComfyUI's model management loads them, the sampler reports its progress, and the
-    saved video has the speech's length at the face's size. Runs after the missing-files test, which needs them absent."""
+@pytest.fixture(scope="module")
+def weights_installed(server):
+    """Hallo-layout weights in this server's models/ folders: tiny random ones, the only kind that exists offline, with
+    the SD VAE's 8x scale so that frames of 128 px give latents of real proportions. First used after the
+    missing-files test, which needs them absent."""
     from diffusion_tiny import make_root, tiny_models, tiny_with_sd_vae_scale
 
-    from ectfg_core.media.video import probe_durations
-
     make_root(server.base / "models", tiny_models(seed=3, audio_encoder=True, arch=tiny_with_sd_vae_scale()))
+
+
+def short_workflow_b(steps: int) -> tuple[dict, str]:
     prompt = copy.deepcopy(load_api("gpu_diffusion_pipeline"))
     sampler_id = next(k for k, v in prompt.items() if v["class_type"] == "ECTFG_EmotionGuidedSampler")
     prompt["3"]["inputs"]["text"] = "Hello there."
     prompt["2"]["inputs"]["size"] = 128
-    prompt[sampler_id]["inputs"].update(steps=2, cfg=1.0)  # CPU: keep it short
+    prompt[sampler_id]["inputs"].update(steps=steps, cfg=1.0)  # CPU: keep it short
+    return prompt, sampler_id
+
+
+def test_workflow_b_runs_once_weights_are_in_the_models_folder(server, weights_installed):
+    """Workflow (b) as shared: ComfyUI's model management loads the weights, the sampler reports its progress, and the
+    saved video has the speech's length at the face's size."""
+    from ectfg_core.media.video import probe_durations
+
+    prompt, sampler_id = short_workflow_b(steps=2)
     run = run_prompt(server, prompt, timeout=2 * RUN_TIMEOUT_S)
     path = saved_video(server, run)
     info = probe_durations(path)
@@ -318,6 +329,31 @@ def test_workflow_b_runs_once_weights_are_in_the_models_folder(server):
     progress = [d for d in run.of_type("progress") if d["node"] == sampler_id]
     steps_run = int(2 * prompt[sampler_id]["inputs"]["guide_strength"])  # the guide frames skip the noisiest steps
     assert progress and progress[-1]["value"] == progress[-1]["max"] == clips * (steps_run + 1)  # + decoding
+
+
+def test_cancel_stops_the_sampler_within_a_step(server, weights_installed):
+    prompt, sampler_id = short_workflow_b(steps=60)
+    before = output_videos(server)
+    ws, client_id = server.websocket()
+    try:
+        run = Run(server, prompt, ws, client_id)
+
+        def sampling(msg):
+            data = msg.get("data") or {}
+            return msg["type"] == "progress" and data.get("node") == sampler_id and data["value"] >= 2
+
+        started = run.follow({"execution_success", "execution_error", "execution_interrupted"}, 2 * RUN_TIMEOUT_S,
+                             stop_when=sampling)
+        assert started["type"] == "progress", f"the run ended before it could be interrupted: {started}"
+        server.post("/interrupt")
+        end = run.follow({"execution_success", "execution_error", "execution_interrupted"}, timeout=60)
+    finally:
+        ws.close()
+    assert end["type"] == "execution_interrupted", end
+    assert end["data"]["node_id"] == sampler_id
+    last = [d for d in run.of_type("progress") if d["node"] == sampler_id][-1]
+    assert last["value"] < last["max"] / 2
+    assert output_videos(server) == before
 
 
 def test_workflows_are_offered_as_templates_with_thumbnails(server):
