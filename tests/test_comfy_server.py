@@ -66,6 +66,25 @@ def run_prompt(server: ComfyServer, prompt: dict, timeout: float = RUN_TIMEOUT_S
     return run
 
 
+def interrupt_when_progressing(server: ComfyServer, prompt: dict, node_id: str, at_value: int, timeout: float) -> tuple[Run, dict]:
+    """Queue `prompt`, press Cancel (POST /interrupt) once `node_id` reports progress `at_value`; (run, its last message)."""
+    ends = {"execution_success", "execution_error", "execution_interrupted"}
+    ws, client_id = server.websocket()
+    try:
+        run = Run(server, prompt, ws, client_id)
+
+        def progressing(msg):
+            data = msg.get("data") or {}
+            return msg["type"] == "progress" and data.get("node") == node_id and data["value"] >= at_value
+
+        started = run.follow(ends, timeout, stop_when=progressing)
+        assert started["type"] == "progress", f"the run ended before it could be interrupted: {started}"
+        server.post("/interrupt")
+        return run, run.follow(ends, timeout=60)
+    finally:
+        ws.close()
+
+
 def saved_video(server: ComfyServer, run: Run):
     outputs = run.executed()[SAVE]
     assert outputs["animated"] == [True]
@@ -180,20 +199,7 @@ def test_interrupt_stops_a_run_midway(server, first_run):
     prompt["3"]["inputs"]["text"] = LONG_TEXT
     prompt[RENDERER]["inputs"]["motion_seed"] = 7
     before = output_videos(server)
-    ws, client_id = server.websocket()
-    try:
-        run = Run(server, prompt, ws, client_id)
-
-        def rendering(msg):
-            data = msg.get("data") or {}
-            return msg["type"] == "progress" and data.get("node") == RENDERER and data["value"] >= 5
-
-        started = run.follow({"execution_success", "execution_error", "execution_interrupted"}, RUN_TIMEOUT_S, stop_when=rendering)
-        assert started["type"] == "progress", f"the run ended before it could be interrupted: {started}"
-        server.post("/interrupt")
-        end = run.follow({"execution_success", "execution_error", "execution_interrupted"}, timeout=60)
-    finally:
-        ws.close()
+    run, end = interrupt_when_progressing(server, prompt, RENDERER, at_value=5, timeout=RUN_TIMEOUT_S)
     assert end["type"] == "execution_interrupted", end
     assert end["data"]["node_id"] == RENDERER
     last = [d for d in run.of_type("progress") if d["node"] == RENDERER][-1]
@@ -334,21 +340,7 @@ def test_workflow_b_runs_once_weights_are_in_the_models_folder(server, weights_i
 def test_cancel_stops_the_sampler_within_a_step(server, weights_installed):
     prompt, sampler_id = short_workflow_b(steps=60)
     before = output_videos(server)
-    ws, client_id = server.websocket()
-    try:
-        run = Run(server, prompt, ws, client_id)
-
-        def sampling(msg):
-            data = msg.get("data") or {}
-            return msg["type"] == "progress" and data.get("node") == sampler_id and data["value"] >= 2
-
-        started = run.follow({"execution_success", "execution_error", "execution_interrupted"}, 2 * RUN_TIMEOUT_S,
-                             stop_when=sampling)
-        assert started["type"] == "progress", f"the run ended before it could be interrupted: {started}"
-        server.post("/interrupt")
-        end = run.follow({"execution_success", "execution_error", "execution_interrupted"}, timeout=60)
-    finally:
-        ws.close()
+    run, end = interrupt_when_progressing(server, prompt, sampler_id, at_value=2, timeout=2 * RUN_TIMEOUT_S)
     assert end["type"] == "execution_interrupted", end
     assert end["data"]["node_id"] == sampler_id
     last = [d for d in run.of_type("progress") if d["node"] == sampler_id][-1]
