@@ -212,7 +212,7 @@ class Rig:
         return c, 0.06
 
     def _upper_lip_raise(self):
-        def lift(u, i, amount=0.03):
+        def lift(u, i, amount=0.036):
             return (0.0, -amount * (1 - u**4) * (0.8 + 0.25 * abs(u)))
 
         c = self._lips(lift, lift, lambda u, i: (0.0, -0.004 * (1 - u * u)), lambda u, i: (0.0, 0.0))
@@ -270,10 +270,11 @@ class Rig:
 
     def _nose_wrinkle(self):
         c: Constraints = {}
+        # Posed AU9 lifts the alae ~4 mm and bunches the skin of the nasal bridge; procerus drags the inner brows down.
         for idx in NOSE_WINGS:
-            c[idx] = np.array([0.0, -0.022])
+            c[idx] = np.array([0.0, -0.03])
         for idx in (168, 6, 197):
-            c[idx] = np.array([0.0, -0.008])
+            c[idx] = np.array([0.0, -0.01])
         for side, (lower_row, upper_row) in BROWS.items():
             inward = 1.0 if side == "right" else -1.0
             for row in (lower_row, upper_row):
@@ -282,7 +283,7 @@ class Rig:
                 for idx in row[:2]:
                     c[idx] = np.zeros(2)
         c.update(self._close_lids(lower=0.15))
-        c.update(self._lips(lambda u, i: (0.0, -0.012 * (1 - u**4)), lambda u, i: (0.0, -0.014 * (1 - u**4)),
+        c.update(self._lips(lambda u, i: (0.0, -0.018 * (1 - u**4)), lambda u, i: (0.0, -0.02 * (1 - u**4)),
                             lambda u, i: (0.0, 0.0), lambda u, i: (0.0, 0.0)))
         return c, 0.08
 
@@ -381,15 +382,18 @@ class Rig:
         return c, 0.15
 
     def _brow_inner_raise(self):
-        c = self._brows(lambda t, s: (s * 0.006 * (1 - t), -0.05 * (1 - t) ** 1.3 - 0.004))
-        c.update(self._forehead(-0.012, spread=0.12))
+        # Only the medial frontalis pulls: the inner ends rise ~7 mm, the outer ends stay (the oblique brow of sadness).
+        c = self._brows(lambda t, s: (s * 0.008 * (1 - t), -0.058 * (1 - t) ** 1.4 + 0.004 * t))
+        c.update(self._forehead(-0.016, spread=0.12))
         return c, 0.12
 
     def _brow_lower(self):
-        c = self._brows(lambda t, s: (s * 0.022 * (1 - t), 0.04 * (1 - 0.45 * t)))
+        # Posed AU4 (Ekman & Friesen): the inner brow ends drop ~6 mm and move ~4 mm towards each other, the outer
+        # ends follow by about half, and the brow's weight pushes the upper lid down over the eye.
+        c = self._brows(lambda t, s: (s * 0.032 * (1 - t) ** 1.2, 0.052 * (1 - 0.5 * t)))
         for idx in (168, 6):
-            c[idx] = np.array([0.0, 0.01])
-        c.update(self._close_lids(upper=0.12, follow=(0.5, 0.0)))
+            c[idx] = np.array([0.0, 0.014])
+        c.update(self._close_lids(upper=0.22, follow=(0.55, 0.0)))
         return c, 0.1
 
     def _upper_lid_raise(self):
@@ -398,7 +402,8 @@ class Rig:
         return c, 0.06
 
     def _lid_tighten(self):
-        c = self._close_lids(upper=0.12, lower=0.3, follow=(0.3, 0.5))
+        # Posed AU7 narrows the eye by roughly half its opening, mostly from below.
+        c = self._close_lids(upper=0.16, lower=0.42, follow=(0.3, 0.6))
         c.update(self._brows(lambda t, s: (0.0, 0.004)))
         return c, 0.05
 
