@@ -36,8 +36,11 @@ def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def invert_affine(matrix: np.ndarray) -> np.ndarray:
-    full = np.vstack([matrix, [0.0, 0.0, 1.0]])
-    return np.linalg.inv(full)[:2]
+    """(2, 3) inverse of a (2, 3) affine map, in closed form (LAPACK's call overhead dominates at this size)."""
+    (a, b, tx), (c, d, ty) = np.asarray(matrix, dtype=np.float64)
+    det = a * d - b * c
+    inv = np.array([[d, -b], [-c, a]]) / det
+    return np.concatenate([inv, -(inv @ np.array([tx, ty]))[:, None]], axis=1)
 
 
 def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -223,13 +223,14 @@ class Rig:
 
     def _smile(self):
         def up(power, lift):
-            return lambda u, i: (0.05 * math.copysign(abs(u) ** 1.3, u), -0.055 * abs(u) ** power + lift * (1 - u * u))
+            return lambda u, i: (0.056 * math.copysign(abs(u) ** 1.3, u), -0.064 * abs(u) ** power + lift * (1 - u * u))
 
+        # Posed AU12 takes the corners ~9 mm up and ~7 mm out.
         c = self._lips(up(2.0, -0.006), up(2.0, -0.004), up(2.2, 0.004), up(2.2, 0.006))
-        c.update(self._corners((0.05, -0.055), (0.045, -0.05)))
+        c.update(self._corners((0.056, -0.064), (0.05, -0.058)))
         for idx in NOSE_WINGS[:6]:
             c[idx] = np.array([0.004 * np.sign(self.local[idx, 0] - self.mouth_center[0]), -0.004])
-        c.update(self._cheeks(lift=-0.022, outward=0.012))
+        c.update(self._cheeks(lift=-0.028, outward=0.012))
         return c, 0.15
 
     def _lip_corner_depress(self):
@@ -376,9 +377,10 @@ class Rig:
         return c
 
     def _brow_raise(self):
-        c = self._brows(lambda t, s: (0.0, -0.05 - 0.01 * t))
-        c.update(self._forehead(-0.02))
-        c.update(self._lids(upper=-0.06))
+        # Posed AU1+2 lifts the brows ~9-11 mm, the outer ends a little more; the forehead skin slides with them.
+        c = self._brows(lambda t, s: (0.0, -0.064 - 0.012 * t))
+        c.update(self._forehead(-0.026))
+        c.update(self._lids(upper=-0.08))
         return c, 0.15
 
     def _brow_inner_raise(self):
@@ -397,8 +399,9 @@ class Rig:
         return c, 0.1
 
     def _upper_lid_raise(self):
-        c = self._lids(upper=-0.3)
-        c.update(self._brows(lambda t, s: (0.0, -0.008)))
+        # AU5 bares the sclera above the iris: the upper lid rises by ~40 % of the eye's opening.
+        c = self._lids(upper=-0.4)
+        c.update(self._brows(lambda t, s: (0.0, -0.01)))
         return c, 0.06
 
     def _lid_tighten(self):
