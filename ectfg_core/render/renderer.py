@@ -20,6 +20,7 @@ from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
 from ectfg_core.render.mouth import MouthLayer, MouthPose
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
+from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.timeline import clip_controls, resting_lip_gap, resting_smile
 from ectfg_core.render.warp import SkinWarp
 from ectfg_core.tts.types import PhonemeTiming
@@ -60,8 +61,9 @@ class PortraitAnimator:
         self.rig = Rig(self.mesh, self.frame, landmarks.depth)
         chin_v = float(self.frame.to_local(self.points[152])[1])
         self.head = HeadMotion(self.frame, chin_v, image.shape[:2])
+        self.regions = motion_regions(self.image, self.points, self.frame, chin_v, self.head.mask)
         self.warp = SkinWarp(self.mesh, self.head, self.frame.width, image.shape[:2],
-                             [MOUTH_DETAIL] + [eye_polygon(side) for side in EYES])
+                             [MOUTH_DETAIL] + [eye_polygon(side) for side in EYES], self.regions)
         self._source = torch.from_numpy(self.image).permute(2, 0, 1).float()  # (3, H, W)
         self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)

@@ -2,7 +2,8 @@
 
 The mesh (already moved by the rig and the head) is scanned on a coarse grid that is upsampled, and again at
 full resolution around the mouth and the eyes, where lips and lids meet along sharp seams. Outside the mesh
-the head motion is inverted directly.
+the head motion is inverted directly. Last, the motion is restrained to what may move (segmentation.py): the
+background and the clothes keep their place, whatever the face and the head do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import torch.nn.functional as F
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import Mesh, scan_inverse
 from ectfg_core.render.raster import box_around
-from ectfg_core.render.sampling import pixel_grid
+from ectfg_core.render.sampling import pixel_grid, sample
+from ectfg_core.render.segmentation import MotionRegions
 
 # Grid cells per face width for the coarse scan; finer costs time without visible gain, since the detail
 # boxes are scanned at full resolution anyway.
@@ -27,7 +29,7 @@ class SkinWarp:
     """Backward sampling coordinates for a frame, restricted to the region that can move (self.box)."""
 
     def __init__(self, mesh: Mesh, head: HeadMotion, face_width: float, image_size: tuple[int, int],
-                 detail_groups: list[list[int]]):
+                 detail_groups: list[list[int]], regions: MotionRegions | None = None):
         height, width = image_size
         self.mesh = mesh
         # Detail regions (vertex groups: mouth, eyes) and the triangles that can reach them: those near in the
@@ -55,6 +57,25 @@ class SkinWarp:
         self.grid_shape = (int(math.ceil((y1 - 1 - y0) / s)) + 1, int(math.ceil((x1 - 1 - x0) / s)) + 1)
         self.grid = pixel_grid(x0, y0, self.grid_shape[1], self.grid_shape[0], s)
         self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
+        self._weights = None
+        if regions is not None:
+            # (face, not clothing) over the box, and may_move at the coarse grid: cut once, looked up per frame.
+            weights = np.stack([regions.face[y0:y1, x0:x1], 1.0 - regions.clothing[y0:y1, x0:x1]])
+            self._weights = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))
+            may_move = torch.from_numpy(np.ascontiguousarray(regions.may_move[y0:y1, x0:x1], dtype=np.float32))
+            self._may_at_grid = sample(may_move[None], self.grid, origin=(x0, y0))[0]
+
+    def _restrain(self, coords: torch.Tensor, may_here: torch.Tensor) -> torch.Tensor:
+        """How much of its motion each destination point keeps (..., 0..1).
+
+        What shows at a point comes from its source position: face content moves wherever it goes (the chin
+        over a collar); anything else moves only where the point may move (the head's edge is never pulled over
+        the background), and never brings clothing along (a collar is not stretched up into the neck). Where the
+        head moves away, the background next to it is drawn in, as if uncovered.
+        """
+        x0, y0 = self.box[:2]
+        at_source = sample(self._weights, coords, origin=(x0, y0))
+        return torch.maximum(at_source[0], may_here * at_source[1])
 
     def coordinates(self, source: np.ndarray, destination: np.ndarray, head_row: dict[str, float]) -> torch.Tensor:
         """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box.
@@ -66,6 +87,11 @@ class SkinWarp:
         positions, covered = scan_inverse(self.mesh.triangles, source, destination, (x0, y0), s, self.grid_shape)
         coords = self.head.inverse(self.grid, head_row, mask=self.grid_mask)
         coords = torch.where(torch.from_numpy(covered)[..., None], torch.from_numpy(positions), coords)
+        if self._weights is not None:
+            # Where nothing may move this is the grid itself, and upsampled it is the pixels to within float
+            # rounding (1e-4 px), far too little to change a rounded colour: the still photo, bit for bit.
+            keep = self._restrain(coords, self._may_at_grid)
+            coords = torch.lerp(self.grid, coords, keep[..., None])
         if s > 1:
             rows, cols = self.grid_shape
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),

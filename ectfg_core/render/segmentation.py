@@ -1,0 +1,165 @@
+"""What in a portrait may move when the face does: the head (face, hair, neck skin), not the background or the clothes.
+
+MediaPipe's selfie segmentation (shipped inside the mediapipe wheel) separates the person from the background;
+below the chin a skin-colour model learnt from the cheeks separates neck skin from collars, ties and suits.
+Without the segmenter the renderer falls back to the geometric head ellipse (head.py) and says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from ectfg_core.face.landmarks import _quiet_native_stderr
+from ectfg_core.render.geometry import OVAL, FaceFrame, smoothstep
+
+_log = logging.getLogger(__name__)
+
+# Face widths. The motion fades out over this band just outside the person's outline: a soft edge, and the hair's
+# outermost strands go with the head (a band inside would leave them behind as a thin ghost outline).
+_EDGE_FEATHER = 0.015
+_SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
+_BELOW_RAMP = 0.04  # the line's soft width
+_NECK_HALF_WIDTH = (0.3, 0.42)  # below the chin only a neck-wide band may move
+_NECK_LENGTH = (0.35, 0.6)  # ... and only so far down (chest skin stays with the body)
+_GRAY_NECK_LENGTH = (0.05, 0.2)  # grayscale: no colour to find the collar by, so only a short band under the chin
+# Cheek landmarks (both sides) whose surroundings teach the skin colour.
+_CHEEKS = (50, 101, 118, 117, 123, 187, 205, 36, 280, 330, 347, 346, 352, 411, 425, 266)
+_CHROMA_MIN_SPREAD = 2.5  # chroma std (8-bit units) below which the photo counts as grayscale / monochrome
+_SKIN_DISTANCE = (2.5, 4.0)  # Mahalanobis distance in chroma: skin inside, not skin outside
+
+_lock = threading.Lock()
+_segmenter = None
+_warned = False
+
+
+def person_mask(image: np.ndarray) -> np.ndarray | None:
+    """(H, W) float32 0..1 probability that a pixel shows the person; None when MediaPipe's segmenter is missing."""
+    global _segmenter, _warned
+    with _lock:
+        if _segmenter is None:
+            os.environ.setdefault("GLOG_minloglevel", "2")
+            try:
+                from mediapipe.python.solutions import selfie_segmentation
+            except ImportError as err:
+                if not _warned:
+                    _log.warning("person segmentation unavailable (%s); the head moves through a geometric ellipse and "
+                                 "the background near the head may bend", err)
+                    _warned = True
+                return None
+            with _quiet_native_stderr():
+                # Model 0 (the general one) follows hair and shoulders more tightly than the landscape model.
+                _segmenter = selfie_segmentation.SelfieSegmentation(model_selection=0)
+                result = _segmenter.process(np.ascontiguousarray(image))
+        else:
+            result = _segmenter.process(np.ascontiguousarray(image))
+    return np.clip(np.asarray(result.segmentation_mask, dtype=np.float32), 0.0, 1.0)
+
+
+def chroma(image: np.ndarray) -> np.ndarray:
+    """(H, W, 2) float32 Cb, Cr (ITU-R BT.601, 8-bit scale, 128 = neutral)."""
+    rgb = np.asarray(image, dtype=np.float32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    return np.stack([cb, cr], axis=-1)
+
+
+def skin_likelihood(image: np.ndarray, points: np.ndarray, face_width: float) -> np.ndarray | None:
+    """(H, W) float32 0..1: how much a pixel's colour looks like the cheeks'. None for grayscale or monochrome
+    photos, where chroma tells skin from cloth no better than chance."""
+    cbcr = chroma(image)
+    if float(cbcr.reshape(-1, 2).std(axis=0).max()) < _CHROMA_MIN_SPREAD:
+        return None
+    height, width = image.shape[:2]
+    radius = max(2, int(round(0.025 * face_width)))
+    samples = []
+    for idx in _CHEEKS:
+        x, y = np.round(points[idx]).astype(int)
+        patch = cbcr[max(y - radius, 0): min(y + radius + 1, height), max(x - radius, 0): min(x + radius + 1, width)]
+        samples.append(patch.reshape(-1, 2))
+    cheeks = np.concatenate(samples)
+    if len(cheeks) < 8:
+        return None
+    mean = cheeks.mean(axis=0)
+    cov = np.cov(cheeks, rowvar=False) + np.eye(2) * 4.0  # a floor: neck skin varies more than a cheek patch
+    diff = cbcr - mean
+    d2 = np.einsum("...i,ij,...j->...", diff, np.linalg.inv(cov), diff)
+    lo, hi = _SKIN_DISTANCE
+    return (1.0 - smoothstep(lo, hi, np.sqrt(d2))).astype(np.float32)
+
+
+@dataclass
+class MotionRegions:
+    """Per-pixel weights (H, W) float32 0..1 computed once per portrait.
+
+    face: inside the face oval; what shows there moves fully, even over the background (the chin over a collar).
+    may_move: how much of the face and head motion a pixel takes: 1 on the head, hair and neck skin, 0 on the
+    background and the clothes, feathered in between.
+    clothing: the clothes below the chin; never pulled into the head (the neck does not stretch into a collar copy).
+    segmented: False when the geometric fallback was used.
+    """
+
+    face: np.ndarray
+    may_move: np.ndarray
+    clothing: np.ndarray
+    segmented: bool
+
+
+def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin_v: float,
+                   fallback: Callable[[np.ndarray], np.ndarray]) -> MotionRegions:
+    """The face / may-move split of one portrait. fallback(xy) is the geometric head mask, used without a segmenter."""
+    height, width = image.shape[:2]
+    face = _face_oval(points, (height, width))
+    person = person_mask(image)
+    if person is None:
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+        head = np.asarray(fallback(np.stack([xs, ys], axis=-1)), dtype=np.float32)
+        return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), segmented=False)
+    # 1 inside the outline, falling to exactly zero over the feather band outside it.
+    outside = ndimage.distance_transform_edt(person < 0.5)
+    edge = 1.0 - smoothstep(0.0, max(_EDGE_FEATHER * frame.width, 2.0), outside)
+    # Below the chin only neck skin may move.
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    local = frame.to_local(np.stack([xs, ys], axis=-1))
+    u, v = local[..., 0], local[..., 1]
+    below = smoothstep(0.0, _BELOW_RAMP, v - _jaw_line(points, frame, u))
+    skin = skin_likelihood(image, points, frame.width)
+    across = 1.0 - smoothstep(*_NECK_HALF_WIDTH, np.abs(u))
+    if skin is None:
+        neck = across * (1.0 - smoothstep(*(chin_v + np.asarray(_GRAY_NECK_LENGTH)), v))
+    else:
+        neck = skin * across * (1.0 - smoothstep(*(chin_v + np.asarray(_NECK_LENGTH)), v))
+    head = ndimage.gaussian_filter(1.0 - below * (1.0 - neck), sigma=max(_SEAM_SOFTNESS * frame.width, 0.5))
+    may_move = np.maximum(edge * head, face)
+    clothing = person * (1.0 - head) * (1.0 - face)
+    return MotionRegions(face=face, may_move=may_move.astype(np.float32), clothing=clothing.astype(np.float32), segmented=True)
+
+
+def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray:
+    """v of the line below which the body begins: the lower oval, level with the ear lobes beside the face.
+
+    Shoulders and collars can rise above the chin beside the neck, so beside the face the line stays high; hair
+    hanging lower than the ear lobes therefore stays with the body.
+    """
+    oval = frame.to_local(np.asarray(points, dtype=np.float64)[OVAL])
+    lower = oval[oval[:, 1] > 0.0]
+    order = np.argsort(lower[:, 0])
+    return np.interp(u, lower[order, 0], lower[order, 1])
+
+
+def _face_oval(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W) float32: 1 inside the face oval, a soft edge of about a pixel either side."""
+    height, width = size
+    scale = 4  # drawn supersampled, then averaged: an anti-aliased edge
+    canvas = Image.new("L", (width * scale, height * scale), 0)
+    polygon = [(float(x) * scale + (scale - 1) / 2, float(y) * scale + (scale - 1) / 2) for x, y in np.asarray(points)[OVAL]]
+    ImageDraw.Draw(canvas).polygon(polygon, fill=255)
+    return np.asarray(canvas, dtype=np.float32).reshape(height, scale, width, scale).mean(axis=(1, 3)) / 255.0

@@ -1,0 +1,168 @@
+"""Only the face moves: the background and the clothes stay where the photo has them, whatever the head and jaw do.
+
+The bundled portrait gets a straight dark bar painted on the background beside the hair, another beside the jaw,
+and a white collar band on the turtleneck below the chin; they are measured in rendered frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from ectfg_core.render import segmentation
+from ectfg_core.render.controls import controls_row
+from ectfg_core.render.geometry import OVAL
+from ectfg_core.render.renderer import PortraitAnimator
+
+# Large head motion on every axis, the widest jaw, and all of them at once.
+POSES = {
+    "yaw": dict(head_yaw=12.0), "yaw-": dict(head_yaw=-12.0), "pitch": dict(head_pitch=10.0), "pitch-": dict(head_pitch=-10.0),
+    "roll": dict(head_roll=10.0), "roll-": dict(head_roll=-10.0), "shift": dict(head_x=8.0, head_y=8.0),
+    "shift-": dict(head_x=-8.0, head_y=-8.0), "jaw": dict(jaw_open=1.4),
+    "all": dict(head_yaw=8.0, head_pitch=6.0, head_roll=6.0, head_x=5.0, head_y=5.0, jaw_open=1.0),
+}
+
+
+class Painted:
+    """Straight structures painted on a copy of the portrait, placed by the face's box (x0, x1, y0, y1 each)."""
+
+    def __init__(self, portrait):
+        x0, y0, x1, y1 = portrait.landmarks.bbox
+        fw = x1 - x0
+        cx = (x0 + x1) / 2
+        self.bars = [  # beside the hair (above the shoulders), beside the jaw and neck
+            (int(x1 + 0.42 * fw), int(x1 + 0.46 * fw), int(y0 - 0.5 * fw), int(y1 - 0.12 * fw)),
+            (int(x0 - 0.16 * fw), int(x0 - 0.13 * fw), int(y1 - 0.45 * fw), int(y1 - 0.12 * fw)),
+        ]
+        self.collar = (int(cx - 0.43 * fw), int(cx + 0.43 * fw), int(y1 + 0.2 * fw), int(y1 + 0.3 * fw))
+        image = portrait.image.copy()
+        for bx0, bx1, by0, by1 in self.bars:
+            image[by0:by1, bx0:bx1] = (30, 30, 40)
+        cx0, cx1, cy0, cy1 = self.collar
+        image[cy0:cy1, cx0:cx1] = (245, 245, 245)
+        self.image = image
+
+    def bar_centres(self, frame: np.ndarray, bar, hidden: np.ndarray | None = None) -> np.ndarray:
+        """Per row, the x centroid of darkness in a window around the bar; NaN where `hidden` reaches the window."""
+        bx0, bx1, by0, by1 = bar
+        lo, hi = bx0 - 12, bx1 + 12
+        dark = np.clip(200.0 - frame[by0 + 2 : by1 - 2, lo:hi].astype(np.float64).mean(axis=2), 0.0, None)
+        centres = (dark * np.arange(lo, hi)).sum(axis=1) / np.maximum(dark.sum(axis=1), 1e-6)
+        if hidden is not None:
+            centres[hidden[by0 + 2 : by1 - 2, lo:hi].any(axis=1)] = np.nan
+        return centres
+
+    def collar_centres(self, frame: np.ndarray) -> np.ndarray:
+        """Per column, the y centroid of the white band."""
+        cx0, cx1, cy0, cy1 = self.collar
+        lo, hi = cy0 - 8, cy1 + 8
+        white = np.clip(frame[lo:hi, cx0 + 2 : cx1 - 2].astype(np.float64).mean(axis=2) - 200.0, 0.0, None)
+        return (white * np.arange(lo, hi)[:, None]).sum(axis=0) / np.maximum(white.sum(axis=0), 1e-6)
+
+
+@pytest.fixture(scope="module")
+def painted(portrait) -> Painted:
+    return Painted(portrait)
+
+
+@pytest.fixture(scope="module")
+def animator(painted, portrait) -> PortraitAnimator:
+    return PortraitAnimator(painted.image, portrait.landmarks, seed=3)
+
+
+@pytest.fixture(scope="module")
+def frames(animator) -> dict[str, np.ndarray]:
+    return {name: animator.render(controls_row(**pose)) for name, pose in POSES.items()}
+
+
+def _reach(animator: PortraitAnimator) -> float:
+    """How far beyond an outline motion may reach: the soft edge and a step of the coarse warp grid each side."""
+    return 0.015 * animator.frame.width + 2 * animator.warp.step + 2
+
+
+def _face_in_frame(animator: PortraitAnimator, name: str) -> np.ndarray:
+    """Where the face itself is drawn in this pose (a turned head may cover a little background, as a real one would)."""
+    canvas = Image.new("1", animator.image.shape[1::-1], 0)
+    oval = animator.driven_landmarks(controls_row(**POSES[name]))[OVAL]
+    ImageDraw.Draw(canvas).polygon([tuple(map(float, p)) for p in oval], fill=1)
+    return ndimage.distance_transform_edt(~np.asarray(canvas, dtype=bool)) <= _reach(animator)
+
+
+def test_background_outside_the_person_is_the_still_photo(painted, animator, frames):
+    person = segmentation.person_mask(painted.image)
+    assert person is not None and 0.1 < (person >= 0.5).mean() < 0.8  # the segmenter ships with mediapipe and finds her
+    # Allowed to change: the person (with the soft edge around it) and wherever the face itself is drawn.
+    near_person = ndimage.distance_transform_edt(person < 0.5) <= _reach(animator)
+    for name, frame in frames.items():
+        still = ~near_person & ~_face_in_frame(animator, name)
+        moved = (frame != painted.image).any(axis=2) & still
+        assert moved.sum() == 0, f"{name}: {moved.sum()} background pixels changed"
+        assert (frame != painted.image).any(), name  # the head did move
+
+
+def test_straight_background_bars_stay_straight(painted, animator, frames):
+    for bar in painted.bars:
+        rest = painted.bar_centres(painted.image, bar)
+        for name, frame in frames.items():
+            deviation = np.nanmax(np.abs(painted.bar_centres(frame, bar, hidden=_face_in_frame(animator, name)) - rest))
+            assert deviation < 1.0, f"{name}: the bar at x={bar[0]} bows by {deviation:.2f} px"
+
+
+@pytest.mark.parametrize("colour", ["colour", "grayscale"])
+def test_collar_below_the_chin_does_not_follow_the_jaw_or_head(painted, portrait, colour):
+    image = painted.image
+    if colour == "grayscale":  # no chroma to tell skin from cloth: the person mask and geometry alone
+        image = np.repeat(image.astype(np.float64).mean(axis=2, keepdims=True), 3, axis=2).round().astype(np.uint8)
+    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
+    rest = painted.collar_centres(image)
+    for pose in (dict(jaw_open=1.0), dict(jaw_open=1.4), dict(jaw_open=1.0, head_roll=-6.0, head_x=4.0, head_y=4.0)):
+        frame = animator.render(controls_row(**pose))
+        moved = np.abs(painted.collar_centres(frame) - rest)
+        assert moved.max() < 1.5, f"{colour} {pose}: the collar moves by up to {moved.max():.2f} px"
+        if colour == "grayscale":
+            assert np.ptp(frame.astype(np.int16), axis=2).max() <= 1  # and the frame stays gray
+
+
+def test_the_face_and_the_neck_still_move(painted, animator, frames):
+    """The restraint must not freeze what should move: the chin drops with the jaw, the hair follows a shifted head."""
+    width = animator.frame.width
+    chin = animator.points[152]
+    x, y = int(chin[0]), int(chin[1])
+    jaw = frames["jaw"].astype(np.int16)
+    below_chin = np.abs(jaw[y : y + int(0.1 * width), x - 10 : x + 10] - painted.image[y : y + int(0.1 * width), x - 10 : x + 10])
+    assert below_chin.mean() > 10  # the chin has come down over the neck
+    hair = (slice(int(animator.points[10, 1] - 0.2 * width), int(animator.points[10, 1] - 0.05 * width)), slice(x - 20, x + 20))
+    shifted = np.abs(frames["shift"][hair].astype(np.int16) - painted.image[hair]).mean()
+    assert shifted > 5  # the hair above the forehead moved with the head
+
+
+def test_without_the_segmenter_the_head_ellipse_is_used_and_said_once(portrait, monkeypatch, caplog):
+    import mediapipe.python.solutions as solutions
+
+    monkeypatch.delattr(solutions, "selfie_segmentation", raising=False)  # the import fails as on an install without it
+    monkeypatch.setitem(sys.modules, "mediapipe.python.solutions.selfie_segmentation", None)
+    monkeypatch.setattr(segmentation, "_segmenter", None)
+    monkeypatch.setattr(segmentation, "_warned", False)
+    with caplog.at_level(logging.WARNING, logger=segmentation.__name__):
+        first = PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+        PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+    assert not first.regions.segmented
+    assert sum("segmentation unavailable" in r.getMessage() for r in caplog.records) == 1
+    frame = first.render(controls_row(head_roll=5.0, jaw_open=0.8))
+    assert frame.shape == portrait.image.shape and (frame != portrait.image).any()
+
+
+def test_grayscale_photos_get_no_skin_colour_model(portrait):
+    gray = np.repeat(portrait.image.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
+    assert segmentation.skin_likelihood(gray, portrait.landmarks.points, portrait.landmarks.face_width) is None
+    skin = segmentation.skin_likelihood(portrait.image, portrait.landmarks.points, portrait.landmarks.face_width)
+    assert skin is not None
+    cheek = portrait.landmarks.points[205].astype(int)
+    assert skin[cheek[1], cheek[0]] > 0.9  # a cheek is skin ...
+    x0, y0, x1, y1 = portrait.landmarks.bbox
+    assert skin[int(y1 + 0.35 * (x1 - x0)), int((x0 + x1) / 2)] < 0.1  # ... the black turtleneck below the chin is not
