@@ -21,6 +21,7 @@ from ectfg_core.render.mouth import MouthLayer, MouthPose
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
+from ectfg_core.render.shading import ShadingLayers
 from ectfg_core.render.timeline import clip_controls, resting_lip_gap, resting_smile
 from ectfg_core.render.warp import SkinWarp
 from ectfg_core.tts.types import PhonemeTiming
@@ -69,6 +70,7 @@ class PortraitAnimator:
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
+        self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices)  # AU creases on the skin
 
     # ---- per frame -----------------------------------------------------------------------------------
     def _row(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
@@ -118,6 +120,7 @@ class PortraitAnimator:
         coords = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._source, coords)
+        self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
             eye.composite(region, (x0, y0), self._source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
         self.mouth.composite(region, (x0, y0), pose.mouth)

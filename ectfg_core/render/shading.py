@@ -1,0 +1,385 @@
+"""Appearance layers driven by action units: the creases a warp alone cannot make, and a photo's own smile fold eased.
+
+A warp moves pixels; a frown also folds the skin. Each layer is a map of log shading factors drawn once per portrait
+in the photo's own coordinates (so it lives on the skin): thin dark furrows with a lit flank on the side away from the
+light, sized by the face width and scaled by the photo's skin texture contrast. Per frame, a layer whose control is
+non-zero is sampled through the skin warp's coordinates (it moves with the posed mesh and the head) and multiplies the
+pixels: every channel by the same factor, so shading follows the photo's lighting and a grayscale photo stays grayscale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.interpolate import splev, splprep
+from scipy.ndimage import gaussian_filter, grey_closing
+
+from ectfg_core.render.controls import CONTROL_INDEX
+from ectfg_core.render.geometry import FaceFrame, smoothstep
+from ectfg_core.render.sampling import sample
+
+_LUMA = np.array([0.299, 0.587, 0.114])
+_MIN_CONTROL = 1e-3  # below this a layer is not drawn at all
+# Skin texture contrast (robust std of luminance around its local mean) of a typical 512 px portrait: at this
+# contrast the creases get their nominal depth; smoother or rougher photos get proportionally less or more.
+_REFERENCE_CONTRAST = 0.016
+_CONTRAST_RANGE = (0.6, 1.6)
+_CREASE_SIGMA = 0.006  # furrow half-width (Gaussian sigma), face widths: ~1 px at 512
+_SMILE_FOLD_EASE = 0.8  # how much of the photo's nasolabial fold a full smile release removes
+
+
+@dataclass
+class _Layer:
+    control: int  # column of the control row that drives the layer
+    box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the map in the photo
+    log_shade: torch.Tensor  # (1 or 3, h, w) float32: log of the shading factor at control 1 (one for all channels, or per channel)
+    anchors: np.ndarray  # mesh vertices whose posed positions bound the layer in the frame
+    margin: float  # pixels around the posed anchors
+
+
+def _curve(points: np.ndarray, samples: int) -> np.ndarray:
+    """(samples, 2) points of a smooth curve through the given control points."""
+    pts = np.asarray(points, dtype=np.float64)
+    tck, _ = splprep(pts.T, k=min(3, len(pts) - 1), s=0)
+    return np.stack(splev(np.linspace(0.0, 1.0, samples), tck), axis=1)
+
+
+class _Canvas:
+    """A log-shade map over one box of the photo, on which creases are drawn."""
+
+    def __init__(self, box: tuple[int, int, int, int]):
+        self.box = box
+        x0, y0, x1, y1 = box
+        gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        self.pixels = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        self.shape = (y1 - y0, x1 - x0)
+        self.log = np.zeros(self.shape, dtype=np.float64)
+
+    def crease(self, points: np.ndarray, depth: float, sigma: float, light: np.ndarray, highlight: float = 0.45,
+               bulge: bool = False, ripple: float = 0.0, phase: float = 0.0) -> None:
+        """A furrow along a curve through `points`: a dark line fading towards both ends and a lit flank.
+
+        The flank facing the light is on the far side of the groove from the light (it tilts towards it); a bulge
+        (bulge=True, e.g. the lower lid pushed up) is lit on the side towards the light instead.
+        ripple (0..1) breaks the line's depth up along its length, as real wrinkles are.
+        """
+        curve = _curve(points, max(8, int(np.linalg.norm(np.diff(points, axis=0), axis=1).sum() / (0.7 * sigma))))
+        tangent = np.gradient(curve, axis=0)
+        tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+        normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+        reach = 5.0 * sigma
+        lo, hi = curve.min(axis=0) - reach, curve.max(axis=0) + reach
+        near = np.flatnonzero(np.all((self.pixels >= lo) & (self.pixels <= hi), axis=1))
+        if len(near) == 0:
+            return
+        offset = self.pixels[near, None, :] - curve[None, :, :]  # (P, N, 2)
+        nearest = (offset**2).sum(axis=2).argmin(axis=1)
+        rel = offset[np.arange(len(near)), nearest]
+        across = (rel * normal[nearest]).sum(axis=1)
+        along = (rel * tangent[nearest]).sum(axis=1)
+        t = nearest / (len(curve) - 1)
+        taper = np.sin(np.pi * t) ** 0.7 * np.exp(-0.5 * (along / sigma) ** 2 * ((nearest == 0) | (nearest == len(curve) - 1)))
+        if ripple:
+            taper *= 1.0 - ripple * 0.5 * (1.0 + np.cos(2.0 * np.pi * (2.5 * t + phase)))
+        facing = normal[nearest] @ light  # > 0: the normal side is towards the light
+        lit_side = np.where(facing > 0, 1.0, -1.0) * (1.0 if bulge else -1.0)
+        lit_weight = 0.5 + 0.5 * np.abs(facing)
+        dark = np.exp(-0.5 * (across / sigma) ** 2)
+        lit = np.exp(-0.5 * ((across * lit_side - 2.0 * sigma) / (1.4 * sigma)) ** 2)
+        self.log.ravel()[near] += depth * taper * (highlight * lit_weight * lit - dark)
+
+    def blob(self, centre: np.ndarray, radii: tuple[float, float], amount: float) -> None:
+        """A soft round brightening (amount > 0) or shadow (< 0), e.g. a bulge lit from above."""
+        rel = (self.pixels - centre) / np.asarray(radii)
+        self.log.ravel()[:] += amount * np.exp(-0.5 * (rel**2).sum(axis=1))
+
+
+def _box(points: np.ndarray, margin: float, image_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    height, width = image_size
+    lo = np.floor(points.min(axis=0) - margin).astype(int)
+    hi = np.ceil(points.max(axis=0) + margin).astype(int) + 1
+    return max(lo[0], 0), max(lo[1], 0), min(hi[0], width), min(hi[1], height)
+
+
+class ShadingLayers:
+    """The action-unit shading of one portrait: build once, apply per frame."""
+
+    def __init__(self, image: np.ndarray, points: np.ndarray, frame: FaceFrame, vertices: np.ndarray):
+        self.image_size = image.shape[:2]
+        self.points = np.asarray(points, dtype=np.float64)
+        self.frame = frame
+        self.vertices = np.asarray(vertices, dtype=np.float64)
+        self.rgb = np.asarray(image, dtype=np.float64)
+        self.luma = self.rgb @ _LUMA
+        self.sigma = max(0.7, _CREASE_SIGMA * frame.width)
+        self.contrast = self._skin_contrast()
+        self.depth = float(np.clip(self.contrast / _REFERENCE_CONTRAST, *_CONTRAST_RANGE))
+        self.light = self._light_direction()
+        self.skin_colour, self.skin_luma = self._skin_reference(self.rgb)
+        self.chroma = self.rgb / (self.rgb.sum(axis=2, keepdims=True) + 1.0)
+        self.layers: list[_Layer] = []
+        for name, build in (("brow_lower", self._glabella), ("brow_raise", self._forehead_raise),
+                            ("brow_inner_raise", self._forehead_inner), ("nose_wrinkle", self._nose_wrinkle),
+                            ("cheek_raise", self._crows_feet), ("chin_raise", self._chin),
+                            ("smile_release", self._smile_fold)):
+            for canvas in build():
+                self._add(name, canvas)
+
+    # ---- what the photo tells ---------------------------------------------------------------------------
+    def _at(self, index: int, du: float = 0.0, dv: float = 0.0) -> np.ndarray:
+        """A landmark moved by (du, dv) face widths along the face's axes."""
+        return self.points[index] + self.frame.vector_to_pixels(np.array([du, dv]))
+
+    def _patch(self, centre: np.ndarray, radius: float) -> np.ndarray:
+        x0, y0, x1, y1 = _box(centre[None], radius, self.image_size)
+        return self.luma[y0:y1, x0:x1]
+
+    def _skin_contrast(self) -> float:
+        """Robust std of luminance around its local mean, relative to it, on forehead and cheeks."""
+        radius = 0.05 * self.frame.width
+        values = []
+        for centre in (self._at(151), self._at(205, -0.02), self._at(425, 0.02)):
+            patch = self._patch(centre, radius)
+            if patch.size < 16:
+                continue
+            local = gaussian_filter(patch, 0.01 * self.frame.width) + 1.0
+            detail = patch / local - 1.0
+            values.append(1.4826 * np.median(np.abs(detail - np.median(detail))))
+        return float(np.median(values)) if values else _REFERENCE_CONTRAST
+
+    def _light_direction(self) -> np.ndarray:
+        """Unit vector in the image towards the key light: from above, leaning to the brighter cheek."""
+        radius = 0.06 * self.frame.width
+        right, left = (float(np.mean(self._patch(self._at(i), radius))) for i in (205, 425))
+        lean = np.clip(6.0 * (left - right) / max(left + right, 1.0), -1.0, 1.0)
+        vector = lean * self.frame.ex - self.frame.ey
+        return vector / np.linalg.norm(vector)
+
+    def _skin_reference(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+        """Chromaticity and luminance of the face's skin: nose bridge and cheeks, which hair rarely covers."""
+        radius = 0.025 * self.frame.width
+        pixels = []
+        for centre in (self._at(6), self._at(205, -0.02), self._at(425, 0.02)):
+            x0, y0, x1, y1 = _box(centre[None], radius, self.image_size)
+            pixels.append(image[y0:y1, x0:x1].reshape(-1, 3))
+        rgb = np.median(np.concatenate(pixels), axis=0)
+        return rgb / (rgb.sum() + 1.0), float(rgb @ _LUMA)
+
+    def _skin(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        """0..1 per pixel of a box: how much it looks like the face's skin (not hair, brows, eyeglass frames)."""
+        x0, y0, x1, y1 = box
+        chroma = np.linalg.norm(self.chroma[y0:y1, x0:x1, :2] - self.skin_colour[:2], axis=2)
+        luma = np.log((self.luma[y0:y1, x0:x1] + 8.0) / (self.skin_luma + 8.0))
+        weight = np.exp(-0.5 * (chroma / 0.05) ** 2 - 0.5 * (np.minimum(luma, 0.0) / 0.5) ** 2)
+        return gaussian_filter(weight, self.sigma)
+
+    # ---- the layers ---------------------------------------------------------------------------------------
+    def _canvas(self, anchors: list[np.ndarray], reach: float = 0.03) -> _Canvas:
+        return _Canvas(_box(np.asarray(anchors), reach * self.frame.width + 5.0 * self.sigma, self.image_size))
+
+    def _axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The face's x and y axes scaled to one face width, in pixels."""
+        return self.frame.ex * self.frame.width, self.frame.ey * self.frame.width
+
+    def _glabella(self) -> list[_Canvas]:
+        """AU4: two short vertical furrows between the inner brow ends, a horizontal fold at the nasal root."""
+        ex, ey = self._axes()
+        inner_r, inner_l, root = self.points[55], self.points[285], self.points[168]
+        mid = 0.5 * (inner_r + inner_l)
+        half_gap = 0.5 * float(np.linalg.norm(inner_l - inner_r)) / self.frame.width
+        furrows = []
+        for side, length in ((-1.0, 0.075), (1.0, 0.065)):  # a little asymmetric, as faces are
+            base = mid + side * 0.5 * half_gap * ex
+            furrows.append(np.array([base + 0.012 * ey, base - side * 0.003 * ex - 0.5 * length * ey,
+                                     base + side * 0.004 * ex - length * ey]))
+        fold = np.array([root - 0.04 * ex + 0.006 * ey, root - 0.002 * ey, root + 0.04 * ex + 0.006 * ey])
+        canvas = self._canvas([*furrows[0], *furrows[1], *fold])
+        for furrow in furrows:
+            canvas.crease(furrow, 0.2 * self.depth, 1.3 * self.sigma, self.light, ripple=0.25)
+        canvas.crease(fold, 0.1 * self.depth, 1.8 * self.sigma, self.light, ripple=0.3, phase=0.2)
+        return [canvas]
+
+    def _forehead_height(self) -> float:
+        """How much skin shows above the brows (pixels), up to the hairline or a fringe."""
+        ey = self.frame.ey
+        brow_top = 0.5 * (self.points[107] + self.points[336])
+        top = self.points[10] - 0.05 * self.frame.width * ey
+        steps = np.arange(0.0, float((brow_top - top) @ ey), 1.0)
+        column = brow_top - steps[:, None] * ey - 0.01 * self.frame.width * ey
+        box = _box(np.concatenate([column, brow_top[None]]), 0.03 * self.frame.width, self.image_size)
+        skin = self._skin(box)
+        x0, y0, _, _ = box
+        ix = np.clip(np.round(column[:, 0] - x0).astype(int), 0, skin.shape[1] - 1)
+        iy = np.clip(np.round(column[:, 1] - y0).astype(int), 0, skin.shape[0] - 1)
+        bare = skin[iy, ix] > 0.4
+        hidden = np.flatnonzero(~bare)
+        return float(steps[hidden[0]] if len(hidden) else steps[-1] if len(steps) else 0.0)
+
+    def _forehead_lines(self, span: list[int], hump: float, depth: float) -> list[_Canvas]:
+        """Horizontal lines in the bare forehead above the brows, parallel to them low down and flatter higher up."""
+        ey = self.frame.ey
+        height = self._forehead_height()
+        count = min(3, int(height / (0.035 * self.frame.width)))
+        if count == 0:
+            return []
+        brow_top = 0.5 * (self.points[107] + self.points[336])
+        ends = np.linspace(-1.0, 1.0, len(span))
+        lines = []
+        for k in range(count):
+            f = (k + 0.8) / (count + 0.6)  # fraction of the bare height
+            row = []
+            for u, index in zip(ends, span, strict=True):
+                brow = self.points[index]
+                level = brow_top - f * height * ey
+                # Low lines follow the brow arch; higher ones flatten out; the 'omega' of AU1 bows up in the middle.
+                point = brow + ((level - brow) @ ey) * ey + 0.4 * (1.0 - f) * ((brow - brow_top) @ ey) * ey
+                row.append(point - hump * self.frame.width * (1.0 - u * u) * ey)
+            lines.append(np.array(row))
+        canvas = self._canvas([p for line in lines for p in line])
+        for k, line in enumerate(lines):
+            weight = 1.0 - 0.25 * k / max(count - 1, 1)
+            canvas.crease(line, depth * weight * self.depth, 1.2 * self.sigma, self.light, ripple=0.5, phase=0.37 * k)
+        return [canvas]
+
+    def _forehead_raise(self) -> list[_Canvas]:
+        """AU1+2: long lines across the forehead."""
+        return self._forehead_lines([63, 105, 107, 336, 334, 293], 0.0, 0.18)
+
+    def _forehead_inner(self) -> list[_Canvas]:
+        """AU1 alone: shorter lines over the inner brows, raised in the middle (the sad 'omega')."""
+        return self._forehead_lines([105, 66, 107, 336, 296, 334], 0.02, 0.18)
+
+    def _nose_wrinkle(self) -> list[_Canvas]:
+        """AU9: creases across the nasal root, oblique ones on its sides, the top of the nasolabial line deepened."""
+        ex, ey = self._axes()
+        root, bridge = self.points[168], self.points[197]
+        creases = []
+        for k, (t, half, shift) in enumerate(((0.15, 0.03, 0.004), (0.42, 0.04, -0.003))):
+            centre = root + t * (bridge - root) + shift * ex
+            creases.append((np.array([centre - half * ex + 0.014 * ey, centre - 0.5 * half * ex, centre + 0.004 * ey,
+                                      centre + 0.5 * half * ex, centre + half * ex + 0.014 * ey]), 0.17 - 0.03 * k))
+        for side, (wing, eye) in ((-1.0, (129, 133)), (1.0, (358, 362))):
+            # Oblique lines on the side of the nose ('bunny lines'), from below the inner eye corner down and in.
+            start = self._at(eye, -side * 0.005, 0.03)
+            creases.append((np.array([start, start - side * 0.012 * ex + 0.025 * ey, start - side * 0.02 * ex + 0.055 * ey]), 0.16))
+            # The top of the nasolabial line, running down and out from beside the wing.
+            top = self._at(wing, side * 0.01, -0.01)
+            creases.append((np.array([top, top + side * 0.022 * ex + 0.035 * ey, top + side * 0.04 * ex + 0.08 * ey]), 0.2))
+        canvas = self._canvas([p for c, _ in creases for p in c])
+        for k, (curve, depth) in enumerate(creases):
+            canvas.crease(curve, 1.4 * depth * self.depth, 1.2 * self.sigma, self.light, ripple=0.3, phase=0.29 * k)
+        return [canvas]
+
+    def _crows_feet(self) -> list[_Canvas]:
+        """AU6: crow's feet fanning from the outer eye corners and the line under the pushed-up lower lid."""
+        canvases = []
+        ey = self.frame.ey
+        for side, corner, lower in ((-1.0, 33, [133, 155, 154, 153, 145, 144, 163, 7, 33]),
+                                    (1.0, 263, [362, 382, 381, 380, 374, 373, 390, 249, 263])):
+            out = side * self.frame.ex
+            creases = []
+            for k, (angle, length) in enumerate(((-30.0, 0.06), (-8.0, 0.08), (14.0, 0.075), (34.0, 0.06))):
+                a = np.radians(angle)
+                direction = np.cos(a) * out + np.sin(a) * ey  # + angle: downwards
+                start = self.points[corner] + self.frame.width * (0.03 * out + 0.025 * np.sin(a) * ey)
+                end = start + length * self.frame.width * direction
+                bend = np.sin(a) * 0.012 * self.frame.width * ey  # the fan curves away from the eye
+                creases.append((np.array([start, 0.5 * (start + end), end + bend]), 0.17 if k in (1, 2) else 0.13))
+            lid = self.points[lower[3:]] + 0.05 * self.frame.width * ey
+            canvas = self._canvas([p for c, _ in creases for p in c] + list(lid))
+            for k, (curve, depth) in enumerate(creases):
+                canvas.crease(curve, 1.5 * depth * self.depth, 1.1 * self.sigma, self.light, ripple=0.35, phase=0.41 * k)
+            canvas.crease(lid, 0.12 * self.depth, 1.6 * self.sigma, self.light, bulge=True, highlight=0.8)
+            canvases.append(canvas)
+        return canvases
+
+    def _chin(self) -> list[_Canvas]:
+        """AU17: the mentalis pushes the chin boss up: a deeper groove under the lower lip, a dimpled, lit boss."""
+        ex, ey = self._axes()
+        groove_mid = self.points[18] + 0.35 * (self.points[200] - self.points[18])
+        groove = np.array([groove_mid - 0.08 * ex - 0.025 * ey, groove_mid, groove_mid + 0.08 * ex - 0.025 * ey])
+        boss = 0.5 * (self.points[199] + self.points[175])
+        canvas = self._canvas([*groove, boss - 0.08 * ex, boss + 0.08 * ex, self.points[152]])
+        canvas.crease(groove, 0.12 * self.depth, 3.0 * self.sigma, self.light, highlight=0.3)
+        radii = (0.06 * self.frame.width, 0.04 * self.frame.width)
+        canvas.blob(boss - 0.01 * ey, radii, 0.04 * self.depth)
+        # Peau d'orange: a fixed pattern of shallow dimples over the boss (seeded: the same every run).
+        noise = gaussian_filter(np.random.default_rng(17).standard_normal(canvas.shape), 0.01 * self.frame.width)
+        noise /= max(float(noise.std()), 1e-9)
+        rel = (canvas.pixels - boss) / np.asarray(radii)
+        mask = np.exp(-0.5 * (rel**2).sum(axis=1)).reshape(canvas.shape)
+        canvas.log += 0.05 * self.depth * np.minimum(noise, 0.3) * mask
+        return [canvas]
+
+    def _smile_fold(self) -> list[_Canvas]:
+        """The photo's own nasolabial folds, measured as dark valleys, to be lifted when its smile is undone.
+
+        Within a band from beside the nose wing to beside the mouth corner, a grey closing (wider than the fold)
+        fills the fold in; the log ratio of filled to actual luminance is how much to brighten each pixel.
+        """
+        width = self.frame.width
+        canvases = []
+        for side, path in ((-1.0, [129, 203, 206, 216]), (1.0, [358, 423, 426, 436])):
+            guide = self.points[path] + side * 0.01 * width * self.frame.ex
+            canvas = self._canvas(list(guide), reach=0.05)
+            x0, y0, x1, y1 = canvas.box
+            # Per channel: a fold's shadow is also more saturated than the skin around it, so lifting each channel
+            # to its own filled-in level restores the skin's colour too (and a grey photo stays grey).
+            size = max(3, int(round(0.08 * width)) | 1)
+            valley = np.empty((3, y1 - y0, x1 - x0))
+            for c in range(3):
+                channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
+                filled = gaussian_filter(grey_closing(channel, size=(size, size)), 2.0 * self.sigma)
+                valley[c] = gaussian_filter(np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, 0.3), self.sigma)
+            # The band around the fold, fading out before the nostril and the mouth corner at its ends.
+            curve = _curve(guide, 32)
+            dist2 = ((canvas.pixels[:, None, :] - curve[None]) ** 2).sum(axis=2)
+            nearest = dist2.argmin(axis=1)
+            along = nearest / (len(curve) - 1)
+            dist = np.sqrt(dist2[np.arange(len(nearest)), nearest])
+            band = (1.0 - smoothstep(0.025 * width, 0.045 * width, dist)) * smoothstep(0.0, 0.15, along) * smoothstep(1.0, 0.85, along)
+            band = band.reshape(canvas.shape)
+            canvas.log = _SMILE_FOLD_EASE * valley * band
+            canvases.append(canvas)
+        return canvases
+
+    def _add(self, control: str, canvas: _Canvas) -> None:
+        x0, y0, x1, y1 = canvas.box
+        if x1 <= x0 or y1 <= y0 or not np.any(canvas.log):
+            return
+        inside = np.all((self.vertices >= (x0, y0)) & (self.vertices <= (x1, y1)), axis=1)
+        anchors = np.flatnonzero(inside)
+        if len(anchors) < 3:
+            return
+        if control != "smile_release":  # creases only where the photo shows skin
+            canvas.log *= self._skin(canvas.box)
+        spill = np.concatenate([self.vertices[anchors].min(axis=0) - (x0, y0), (x1, y1) - self.vertices[anchors].max(axis=0)])
+        log = torch.from_numpy(canvas.log.astype(np.float32).reshape(-1, *canvas.shape))
+        self.layers.append(_Layer(CONTROL_INDEX[control], canvas.box, log, anchors, float(spill.max()) + 2.0))
+
+    # ---- per frame ------------------------------------------------------------------------------------------
+    def apply(self, region: torch.Tensor, origin: tuple[int, int], skin: np.ndarray, row: np.ndarray,
+              coords: torch.Tensor) -> None:
+        """Shade `region` (3, h, w) float, whose pixel (0, 0) is frame pixel `origin`, in place.
+
+        skin: the posed mesh vertices; row: the frame's controls; coords: (h, w, 2) where each region pixel
+        takes its colour from in the photo (the skin warp), which carries the maps along with the skin.
+        """
+        ox, oy = origin
+        _, height, width = region.shape
+        for layer in self.layers:
+            strength = float(row[layer.control])
+            if strength < _MIN_CONTROL:
+                continue
+            posed = skin[layer.anchors]
+            lo = np.floor(posed.min(axis=0) - layer.margin).astype(int) - (ox, oy)
+            hi = np.ceil(posed.max(axis=0) + layer.margin).astype(int) + 1 - (ox, oy)
+            bx0, by0 = max(int(lo[0]), 0), max(int(lo[1]), 0)
+            bx1, by1 = min(int(hi[0]), width), min(int(hi[1]), height)
+            if bx1 <= bx0 or by1 <= by0:
+                continue
+            x0, y0, _, _ = layer.box
+            log = sample(layer.log_shade, coords[by0:by1, bx0:bx1], origin=(x0, y0), padding="zeros")
+            region[:, by0:by1, bx0:bx1] *= torch.exp(log * strength)

@@ -1,0 +1,114 @@
+"""Action-unit shading: the creases an expression makes on the skin, and a photo's own smile fold eased."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter, grey_closing
+
+from ectfg_core.face.landmarks import FaceLandmarks
+from ectfg_core.render.controls import CONTROL_INDEX, controls_row, zero_controls
+from ectfg_core.render.renderer import PortraitAnimator
+from ectfg_core.render.sampling import sample
+
+AU_SHADING = ("brow_lower", "brow_raise", "brow_inner_raise", "nose_wrinkle", "cheek_raise", "chin_raise", "smile_release")
+FOLDS = ([129, 203, 206, 216], [358, 423, 426, 436])  # nose wing to beside the mouth corner, each side
+
+
+@pytest.fixture(scope="module")
+def animator(portrait) -> PortraitAnimator:
+    return PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+
+
+def luminance(image: np.ndarray) -> np.ndarray:
+    return np.asarray(image, dtype=np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def glabella_detail(frame: np.ndarray, landmarks: np.ndarray, face_width: float) -> float:
+    """Variance of fine luminance detail between the inner brow ends (where frown lines show)."""
+    inner_r, inner_l = landmarks[55], landmarks[285]
+    mid = 0.5 * (inner_r + inner_l)
+    half = 0.4 * abs(inner_l[0] - inner_r[0])
+    x0, x1 = int(mid[0] - half), int(mid[0] + half) + 1
+    y0, y1 = int(mid[1] - 0.08 * face_width), int(mid[1] + 0.02 * face_width) + 1
+    lum = luminance(frame)
+    detail = lum - gaussian_filter(lum, 3.0)
+    return float(detail[y0:y1, x0:x1].var())
+
+
+def fold_depth(frame: np.ndarray, landmarks: np.ndarray, face_width: float) -> float:
+    """How much darker the nasolabial folds are than the skin filled in over them (mean log ratio on the folds)."""
+    lum = gaussian_filter(luminance(frame), 1.0)
+    size = int(0.08 * face_width) | 1
+    valley = np.log((grey_closing(lum, size=(size, size)) + 1.0) / (lum + 1.0))
+    values = []
+    for path in FOLDS:
+        ends = landmarks[path]
+        t = np.linspace(0.2, 0.8, 24)[:, None]
+        seg = np.minimum((t * (len(path) - 1)).astype(int), len(path) - 2)
+        frac = t * (len(path) - 1) - seg
+        along = ends[seg[:, 0]] * (1.0 - frac) + ends[seg[:, 0] + 1] * frac
+        ys, xs = np.mgrid[-4:5, -4:5]
+        for x, y in along:
+            values.append(valley[int(round(y)) + ys, int(round(x)) + xs].max())
+    return float(np.mean(values))
+
+
+def test_frown_draws_furrows_between_the_brows_and_leaves_the_background(animator, portrait):
+    still = portrait.image
+    width = animator.frame.width
+    row = controls_row(brow_lower=1.0)
+    frown = animator.render(row)
+    before = glabella_detail(still, portrait.landmarks.points, width)
+    after = glabella_detail(frown, animator.driven_landmarks(row), width)
+    # The warp alone (brows drawn together) raises the glabella's fine detail by less than half; the furrows
+    # triple it at least.
+    assert after > 3.0 * before, (before, after)
+    # ... and darken it: the furrows are shadows, not paint of another colour.
+    centre = animator.driven_landmarks(row)[[55, 285]].mean(axis=0).astype(int)
+    patch = (slice(centre[1] - 12, centre[1] + 3), slice(centre[0] - 8, centre[0] + 9))
+    assert luminance(frown)[patch].min() < luminance(still)[patch].min() - 3.0
+    # Far from the face nothing changes.
+    far = np.linalg.norm(np.stack(np.mgrid[0:512, 0:512][::-1], axis=-1) - animator.frame.origin, axis=-1) > 1.2 * width
+    assert np.array_equal(frown[far], still[far])
+
+
+def test_a_grey_portrait_stays_grey_with_every_shading_layer_on(portrait):
+    grey = np.repeat(np.round(luminance(portrait.image)).astype(np.uint8)[..., None], 3, axis=2)
+    landmarks = FaceLandmarks(portrait.landmarks.points, portrait.landmarks.depth, portrait.landmarks.image_size)
+    animator = PortraitAnimator(grey, landmarks)
+    frame = animator.render(controls_row(**{name: 1.0 for name in AU_SHADING}))
+    assert np.array_equal(frame[..., 0], frame[..., 1]) and np.array_equal(frame[..., 1], frame[..., 2])
+    # The shading is there (not merely absent): the frown lines show on the grey face too.
+    row = controls_row(brow_lower=1.0)
+    width = animator.frame.width
+    frown = glabella_detail(animator.render(row), animator.driven_landmarks(row), width)
+    assert frown > 3.0 * glabella_detail(grey, landmarks.points, width)
+
+
+def test_no_action_units_no_shading(animator, portrait):
+    assert np.array_equal(animator.render(zero_controls()), portrait.image)
+    # Mouth shapes and head motion alone leave the shading layers idle: the warped pixels come through untouched.
+    pose_row = controls_row(jaw_open=0.6, lip_stretch=0.4, head_yaw=3.0, head_roll=-2.0, blink_left=1.0)
+    pose = animator._pose(pose_row)
+    coords = animator.warp.coordinates(animator.mesh.vertices, pose.skin, pose.head_row)
+    x0, y0, _, _ = animator.warp.box
+    region = sample(animator._source, coords)
+    shaded = region.clone()
+    animator.shading.apply(shaded, (x0, y0), pose.skin, pose_row, coords)
+    assert shaded.equal(region)
+    frown_row = pose_row.copy()
+    frown_row[CONTROL_INDEX["brow_lower"]] = 1.0
+    animator.shading.apply(shaded, (x0, y0), pose.skin, frown_row, coords)
+    assert not shaded.equal(region)
+
+
+def test_releasing_the_photos_smile_fades_its_nasolabial_folds(animator, portrait):
+    width = animator.frame.width
+    row = controls_row(smile_release=1.0)
+    before = fold_depth(portrait.image, portrait.landmarks.points, width)
+    after = fold_depth(animator.render(row), animator.driven_landmarks(row), width)
+    # The astronaut smiles: her folds are clearly darker than the cheek beside them, and lifting them takes
+    # away at least a third of that.
+    assert before > 0.05
+    assert after < 0.67 * before, (before, after)
