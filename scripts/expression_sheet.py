@@ -1,0 +1,190 @@
+"""Expression sheet: does each portrait show each requested emotion class? A developer's measuring tool.
+
+For every portrait and every class (neutral happy sad angry fearful surprised disgusted) it builds the clip controls
+the real pipeline builds (`PortraitAnimator.controls_for` with a constant EmotionTrack of that class at the given
+intensity, phonemes and loudness of one fixed sentence spoken by the project's espeak-ng TTS), renders only the frames
+it measures, and re-detects MediaPipe landmarks on them, as a viewer's detector would. Then:
+
+  * a contact sheet PNG: rows = portraits, columns = classes, each tile the face (1.6x the face box) of the frame
+    nearest mid-utterance, ~256 px, labelled with the class;
+  * a table: per portrait x class, whether the EMFACS prototype of the class is present (AU geometry, medians over
+    --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py), the share of those frames that each
+    FER classifier (mini-xception, small-cnn) labels with the requested class, and the lip gap on bilabials (the
+    largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed);
+  * optionally a JSON with every number (--json).
+
+Each portrait is framed as `ectfg generate` frames it (a square crop around the face, --size pixels).
+
+Usage (from the repository root):
+    .venv/bin/python scripts/expression_sheet.py --portraits tests/data/portraits ectfg_core/assets/astronaut.png \\
+        --out sheet.png --json sheet.json [--intensity 1.0] [--size 512] [--frames 8] [--classes happy sad]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from ectfg_core.audio.features import frame_features  # noqa: E402
+from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, EmotionTrack  # noqa: E402
+from ectfg_core.errors import InputError  # noqa: E402
+from ectfg_core.evaluate.au_geometry import inner_lip_gap, median_au, prototype_check  # noqa: E402
+from ectfg_core.face.framing import frame_portrait  # noqa: E402
+from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks  # noqa: E402
+from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
+from ectfg_core.render import PortraitAnimator  # noqa: E402
+from ectfg_core.tts.espeak import synthesize  # noqa: E402
+
+SENTENCE = "Maybe my brother will bring the map back by Monday."
+CLASSES = ("neutral", "happy", "sad", "angry", "fearful", "surprised", "disgusted")
+BILABIALS = ("p", "b", "m")
+FPS = 25.0
+TILE = 256
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+
+
+def portrait_files(items: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise SystemExit(f"no such portrait file or folder: {item}")
+    return files
+
+
+def constant_track(emotion: str, intensity: float, num_frames: int) -> EmotionTrack:
+    probs = np.zeros((num_frames, NUM_EMOTIONS), dtype=np.float32)
+    probs[:, EMOTION_INDEX[emotion]] = 1.0
+    return EmotionTrack(fps=FPS, probs=probs, intensity=np.full(num_frames, intensity, dtype=np.float32))
+
+
+def sample_frames(phonemes, num_frames: int, count: int) -> list[int]:
+    """`count` frames spread evenly over the spoken part of the clip."""
+    start = min(p.start for p in phonemes) if phonemes else 0.0
+    end = max(p.end for p in phonemes) if phonemes else num_frames / FPS
+    times = np.linspace(start, end, count + 2)[1:-1]
+    return sorted({min(int(round(t * FPS)), num_frames - 1) for t in times})
+
+
+def bilabial_frames(phonemes, num_frames: int) -> list[int]:
+    """The frame at the middle of each /p b m/."""
+    return sorted({min(int(round((p.start + p.end) / 2 * FPS)), num_frames - 1) for p in phonemes if p.symbol in BILABIALS})
+
+
+def face_tile(frame: np.ndarray, still: FaceLandmarks, label: str) -> Image.Image:
+    """The face (1.6x the still's face box, square) at TILE px with the class name written on it."""
+    x0, y0, x1, y1 = still.bbox
+    side = 1.6 * max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    box = tuple(int(round(v)) for v in (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2))
+    tile = Image.fromarray(frame).crop(box).resize((TILE, TILE), Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(tile)
+    draw.rectangle((0, 0, 8 + 7 * len(label), 16), fill=(0, 0, 0))
+    draw.text((4, 2), label, fill=(255, 255, 255))
+    return tile
+
+
+def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, energy, emotion: str, intensity: float,
+                  frame_count: int, classifiers) -> tuple[dict, np.ndarray]:
+    num_frames = len(energy)
+    controls = animator.controls_for(speech.phonemes, energy, constant_track(emotion, intensity, num_frames), num_frames, FPS)
+    sampled = sample_frames(speech.phonemes, num_frames, frame_count)
+    closing = bilabial_frames(speech.phonemes, num_frames)
+    rendered = {i: animator.render(controls[i]) for i in sorted(set(sampled) | set(closing))}
+    found: dict[int, FaceLandmarks] = {}
+    for i, frame in rendered.items():
+        try:
+            found[i] = detect_landmarks(frame)
+        except InputError:  # a frame the detector loses counts as not showing anything
+            pass
+    values, components = median_au([found[i].points for i in sampled if i in found], still.points)
+    proto = prototype_check(emotion, values, components)
+    agreement = {}
+    for clf in classifiers:
+        labels = [EMOTIONS[int(np.argmax(clf.predict(rendered[i], found[i])))] for i in sampled if i in found]
+        agreement[clf.name] = {"agree": float(np.mean([lab == emotion for lab in labels])) if labels else float("nan"),
+                               "labels": labels}
+    gaps = [inner_lip_gap(found[i].points) for i in closing if i in found]
+    mid = min(sampled, key=lambda i: abs(i - num_frames / 2))
+    result = {
+        "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
+        "fer": agreement, "bilabial_gap_max": round(max(gaps), 4) if gaps else None,
+        "bilabial_gap_median": round(float(np.median(gaps)), 4) if gaps else None,
+        "frames_measured": len([i for i in sampled if i in found]), "bilabials": len(closing),
+    }
+    return result, rendered[mid]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_portraits = [str(REPO / "tests/data/portraits"), str(REPO / "ectfg_core/assets/astronaut.png")]
+    parser.add_argument("--portraits", nargs="+", default=default_portraits, help="portrait files and/or folders of them")
+    parser.add_argument("--out", default="expression_sheet.png", help="contact sheet PNG")
+    parser.add_argument("--json", help="write all numbers here")
+    parser.add_argument("--intensity", type=float, default=1.0, help="expression intensity 0..1 (default 1.0, 'very')")
+    parser.add_argument("--size", type=int, default=512, help="frame size the portrait is framed to (default 512)")
+    parser.add_argument("--frames", type=int, default=8, help="frames measured per clip (default 8)")
+    parser.add_argument("--classes", nargs="+", default=list(CLASSES), choices=CLASSES)
+    args = parser.parse_args(argv)
+
+    started = time.time()
+    speech = synthesize(SENTENCE)
+    num_frames = int(np.ceil(speech.duration * FPS))
+    energy = frame_features(speech.samples, speech.sample_rate, FPS, num_frames).energy
+    classifiers = [load_classifier(name) for name in SPECS]
+    results: dict[str, dict] = {}
+    rows: list[list[Image.Image]] = []
+    for path in portrait_files(args.portraits):
+        portrait = frame_portrait(np.asarray(Image.open(path).convert("RGB")), size=args.size)
+        animator = PortraitAnimator(portrait.image, portrait.landmarks)
+        results[path.stem] = {}
+        tiles = [face_tile(portrait.image, portrait.landmarks, f"{path.stem}: still")]
+        for emotion in args.classes:
+            result, frame = measure_class(animator, portrait.landmarks, speech, energy, emotion, args.intensity,
+                                          args.frames, classifiers)
+            results[path.stem][emotion] = result
+            tiles.append(face_tile(frame, portrait.landmarks, emotion))
+            print(f"  {path.stem:14s} {emotion:9s} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+        rows.append(tiles)
+
+    sheet = Image.new("RGB", (TILE * max(len(r) for r in rows), TILE * len(rows)), (255, 255, 255))
+    for y, row in enumerate(rows):
+        for x, tile in enumerate(row):
+            sheet.paste(tile, (x * TILE, y * TILE))
+    sheet.save(args.out)
+    print(format_table(results, [c.name for c in classifiers], args.intensity, time.time() - started))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"sentence": SENTENCE, "intensity": args.intensity, "size": args.size,
+                                               "results": results}, indent=1), encoding="utf-8")
+    return 0
+
+
+def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float) -> str:
+    head = f"{'portrait':14s} {'class':9s} {'proto':5s} " + " ".join(f"{n:>13s}" for n in classifier_names)
+    head += f" {'bilabial gap':>12s}  AU medians (face widths; + = present, * = over threshold)"
+    lines = [f"sentence: {SENTENCE!r}; intensity {intensity:g}; {seconds:.0f} s", head]
+    for name, per_class in results.items():
+        for emotion, r in per_class.items():
+            fer = " ".join(f"{r['fer'][n]['agree'] * 100:12.0f}%" for n in classifier_names)
+            gap = "n/a" if r["bilabial_gap_max"] is None else f"{r['bilabial_gap_max']:+.3f}"
+            aus = " ".join(f"{k}{'*' if v['present'] else ''}{v['value']:+.3f}" for k, v in r["prototype_detail"].items())
+            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {fer} {gap:>12s}  {aus}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
