@@ -1,9 +1,12 @@
-"""The mouth interior: what shows between the parted lips.
+"""The mouth interior: what shows between the parted lips, in colours taken from the portrait.
 
 Teeth are fixed to the skull and the jaw, not to the lips, so they are never stretched: whatever the portrait
 already shows between its lips (usually upper teeth) moves with the head only; the lower teeth and the tongue
-follow the jaw; the rest is a dark cavity. When the portrait's mouth is closed, upper teeth are synthesised in
-colours taken from the face.
+follow the jaw; the rest is a dark cavity. When the portrait shows no teeth, upper and lower teeth are drawn one
+by one (gaps, rounded edges, darker towards the canines) in the white of the portrait's own eyes.
+
+Every colour here is a portrait colour times a scalar (or a mix of portrait colours), so the mouth keeps the
+photo's white balance and saturation: a grayscale portrait gets a grayscale mouth.
 """
 
 from __future__ import annotations
@@ -13,13 +16,22 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ectfg_core.render.geometry import INNER_LIP_POLYGON, LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER
+from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, IRIS, LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, eye_polygon
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
 _UPPER_COUNT = len(UPPER_INNER)
-# Where neighbouring upper teeth meet, face widths from the midline (central and lateral incisors, canines, premolars).
-_TOOTH_EDGES = np.array([0.0, 0.045, 0.08, 0.112, 0.142, 0.17])
+# Where neighbouring teeth meet, face widths from the midline as seen from the front (the arch turns away, so
+# teeth further back look narrower): central and lateral incisors, canines, two premolars.
+_UPPER_EDGES = np.array([0.0, 0.058, 0.1, 0.136, 0.165, 0.19])
+_LOWER_EDGES = np.array([0.0, 0.036, 0.07, 0.1, 0.126, 0.15])
+# Per tooth (same order): brightness (front teeth catch the light, the back ones sit in the mouth's shadow),
+# how far the upper tooth reaches below the resting upper lip (face widths), how round its edge is (1: canine point).
+_TOOTH_LIGHT = np.array([1.0, 0.9, 0.74, 0.58, 0.46, 0.4])
+_UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
+_POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
+_TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
+_DEEP, _RIM = 0.11, 0.5  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
 
 
 @dataclass
@@ -33,6 +45,30 @@ class MouthPose:
     axes: tuple[np.ndarray, np.ndarray]  # face x and y axes after head roll
 
 
+def close_lips(skin: np.ndarray, press: float, ey: np.ndarray) -> np.ndarray:
+    """Pull the inner lips together over what the other controls opened (smile, raised lip), in place.
+
+    The rig's lip_press closes the gap the portrait has; a smile or a raised lip opens new gap on top, and a /m/
+    must still close. Weighted by press**4: only a full press (a bilabial) closes everything.
+    """
+    weight = float(press) ** 4
+    if weight <= 1e-4:
+        return skin
+    upper, lower = UPPER_INNER[1:-1], LOWER_INNER[1:-1]
+    gap = np.clip((skin[lower] - skin[upper]) @ ey, 0.0, None)
+    shift = 0.5 * weight * gap[:, None] * ey[None, :]
+    skin[upper] += shift
+    skin[lower] -= shift
+    # The outer contours come along half way, so the lips move rather than only thicken.
+    skin[UPPER_OUTER[1:-1]] += 0.5 * shift
+    skin[LOWER_OUTER[1:-1]] -= 0.5 * shift
+    return skin
+
+
+def _luma(color: torch.Tensor) -> float:
+    return float(color.mean())
+
+
 class MouthLayer:
     """Mouth interior of one portrait."""
 
@@ -42,24 +78,25 @@ class MouthLayer:
         self.source_inner = pts[INNER_LIP_POLYGON]
         self.source_upper = pts[UPPER_INNER]
         self.source_lower = pts[LOWER_INNER]
+        self.source_center = 0.5 * (pts[13] + pts[14])
         gap = float((pts[14] - pts[13]) @ ey)
         image = source
-        lips = self._lip_pixels(pts, image)
-        self.lip_color = lips.median(dim=1).values
-        skin = self._skin_color(pts, image, ex, ey)
+        self.lip_color = self._lip_pixels(pts, image).median(dim=1).values
+        skin = self._skin_color(pts, image)
         interior = self._interior_pixels(image)
         lum = interior.mean(dim=0) if interior.numel() else torch.zeros(0)
         # The portrait shows its own teeth when the lips are parted and what is between them is bright.
         self.has_interior = gap > 0.015 * face_width and interior.shape[1] >= 6
-        self.shows_teeth = bool(self.has_interior and lum.median() > 0.72 * skin.mean())
+        self.shows_teeth = bool(self.has_interior and lum.median() > 0.72 * _luma(skin))
         if self.shows_teeth:
-            bright = interior[:, lum >= lum.quantile(0.6)]
-            self.teeth_color = bright.mean(dim=1)
+            self.teeth_color = interior[:, lum >= lum.quantile(0.6)].mean(dim=1)
         else:
-            level = float(np.clip(skin.mean() / 170.0, 0.65, 1.05))
-            self.teeth_color = torch.tensor([236.0, 230.0, 216.0]) * level
-        self.cavity_color = self.lip_color * torch.tensor([0.22, 0.14, 0.14])
-        self.tongue_color = self.lip_color * torch.tensor([0.8, 0.5, 0.5])
+            self.teeth_color = self._white(pts, image, skin)
+        # Darkening by a scalar keeps the lip's hue and saturation (and a gray lip gray).
+        self.cavity_color = self.lip_color * _DEEP
+        self.rim_color = self.lip_color * _RIM
+        self.tongue_color = self.lip_color * 0.78
+        self.gum_color = self.lip_color * 0.8
         self._source_layer = self._make_source_layer(image) if self.has_interior else None
 
     # ---- colours measured on the portrait -----------------------------------------------------------------
@@ -71,13 +108,45 @@ class MouthLayer:
         band = polygon_coverage(outer, xs, ys, inset=1.0) * (1.0 - polygon_coverage(self.source_inner, xs, ys, inset=-1.5))
         crop = image[:, y0:y1, x0:x1]
         picked = crop[:, torch.from_numpy(band > 0.5)]
-        return picked if picked.shape[1] else torch.tensor([[180.0], [110.0], [110.0]])
+        if picked.shape[1]:
+            return picked
+        return image[:, y0:y1, x0:x1].reshape(3, -1)  # degenerate lips: the mouth region's own colours
 
-    def _skin_color(self, pts: np.ndarray, image: torch.Tensor, ex: np.ndarray, ey: np.ndarray) -> torch.Tensor:
+    def _skin_color(self, pts: np.ndarray, image: torch.Tensor) -> torch.Tensor:
         """Median colour of the cheeks (beside the nose, below the eyes)."""
-        cheeks = np.concatenate([pts[[50, 280, 101, 330, 205, 425]]])
+        cheeks = pts[[50, 280, 101, 330, 205, 425]]
         colors = sample(image, torch.tensor(cheeks, dtype=torch.float32))
         return colors.median(dim=1).values
+
+    def _white(self, pts: np.ndarray, image: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
+        """Colour for teeth the portrait does not show: the white of its eyes, a little warmer and in shade.
+
+        The sclera carries the photo's white balance; without a usable sclera (closed eyes, glasses), bright
+        skin with most of its colour taken out stands in.
+        """
+        whites = []
+        for side in EYES:
+            poly = pts[eye_polygon(side)]
+            box = box_around(poly, 0.0, (0, 0, image.shape[2], image.shape[1]))
+            if box is None:
+                continue
+            x0, y0, x1, y1 = box
+            xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+            inside = polygon_coverage(poly, xs, ys, inset=1.0) > 0.5
+            iris = pts[IRIS[side]]
+            radius = np.linalg.norm(iris[1:] - iris[0], axis=1).mean()
+            off_iris = np.hypot(xs[None, :] - iris[0, 0], ys[:, None] - iris[0, 1]) > 1.15 * radius
+            whites.append(image[:, y0:y1, x0:x1][:, torch.from_numpy(inside & off_iris)])
+        pixels = torch.cat(whites, dim=1) if whites else torch.zeros(3, 0)
+        skin_lum = max(_luma(skin), 1.0)
+        if pixels.shape[1] >= 8:
+            lum = pixels.mean(dim=0)
+            sclera = pixels[:, lum >= lum.quantile(0.5)].median(dim=1).values
+            if _luma(sclera) > 0.9 * skin_lum:
+                white = 0.85 * sclera + 0.15 * skin * (_luma(sclera) / skin_lum)  # teeth are a touch warmer than eyes
+                return white * 0.92
+        neutral = skin.mean()
+        return (0.3 * skin + 0.7 * neutral) * min(1.25, 235.0 / skin_lum)
 
     def _interior_pixels(self, image: torch.Tensor) -> torch.Tensor:
         box = box_around(self.source_inner, 1.0, (0, 0, image.shape[2], image.shape[1]))
@@ -124,13 +193,14 @@ class MouthLayer:
             return np.interp(u, cu[order], cv[order])
 
         upper, lower = profile(upper_c), profile(lower_c)
-        opening = lower - upper
         corner_u = (upper_c[[0, -1]] - center) @ ex
         half = max(0.5 * (corner_u.max() - corner_u.min()), 1.0)
         ur = np.clip(u / half, -1.0, 1.0)
-        mask = polygon_coverage(pose.inner, xs, ys, inset=0.25)
+        # Signed distance to the lip edge (pixels, + inside) from one coverage pass with a wide ramp.
+        signed = (polygon_coverage(pose.inner, xs, ys, feather=16.0) - 0.5) * 16.0
+        mask = np.clip(signed - 0.3, 0.0, 1.0)  # anti-aliased, a little inside the lips' edge
         source_gap = profile(self.source_lower, pose.skull) - profile(self.source_upper, pose.skull)
-        seam = self._seam(v, upper, lower, opening, source_gap, u, corner_u)
+        seam = self._seam(v, upper, lower, lower - upper, source_gap, u, corner_u)
         if not mask.any() and seam is None:
             return
 
@@ -139,68 +209,97 @@ class MouthLayer:
 
         view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
         if seam is not None:
-            view.mul_(1.0 - tensor(seam) * 0.45).add_(tensor(seam) * 0.45 * self.cavity_color[:, None, None])
+            view.mul_(1.0 - tensor(seam) * 0.5).add_(tensor(seam) * 0.5 * self.rim_color[:, None, None] * 0.7)
         if not mask.any():
             return
 
-        # Cavity: dark, darkest at the back and in the corners, a little light reaching in over the lower lip.
-        below_top = np.clip((v - upper) / np.maximum(opening, 1.0), 0.0, 1.0)
-        lip_light = 1.0 + 0.5 * np.exp(-np.clip(lower - v, 0.0, None) / (0.015 * fw))
-        depth = (1.0 - 0.45 * ur**2) * (0.75 + 0.5 * below_top) * lip_light
-        color = self.cavity_color[:, None, None] * tensor(depth)
+        # Cavity: the wet inner lip is lit near the edge, the mouth darkens with depth and towards the corners.
+        rim = np.exp(-np.clip(signed, 0.0, None) / max(0.012 * fw, 1.0))
+        deep = (1.0 - 0.5 * ur**2) * (1.0 + 1.2 * np.exp(-np.clip(lower - v, 0.0, None) / (0.04 * fw)))
+        color = _mix(self.cavity_color, self.rim_color, tensor(rim), tensor(deep))
 
-        # Tongue and lower teeth ride on the jaw (mostly hidden behind the lower lip).
+        # Teeth positions are fixed to the skull (upper) and the jaw (lower), not to the moving lips.
+        tu_upper = u - (self.source_center + pose.skull - center) @ ex
+        tu_lower = u - (self.source_center + pose.jaw - center) @ ex
         jaw_line = profile(self.source_lower, pose.jaw)
-        tongue_top = jaw_line - 0.05 * fw * (1.0 - 0.5 * ur**2)
-        tongue = np.clip((v - tongue_top) / (0.02 * fw), 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 3, 0.0, 1.0)
-        tongue_shade = 0.55 + 0.45 * np.clip((v - tongue_top) / (0.035 * fw), 0.0, 1.0)
-        color = _over(color, self.tongue_color[:, None, None] * tensor(tongue_shade), tensor(tongue * 0.9))
-        show_lower = float(np.clip((pose.jaw_open - 0.3) / 0.4, 0.0, 1.0))
-        if show_lower > 0:
-            lower_teeth = np.clip((v - (jaw_line - 0.014 * fw)) + 0.5, 0.0, 1.0) * np.clip(1.0 - ur**2 / 0.3, 0.0, 1.0)
-            color = _over(color, self.teeth_color[:, None, None] * 0.7, tensor(lower_teeth * show_lower * 0.8))
+        opened = float(np.clip(pose.jaw_open, 0.0, 1.0))
 
-        # Upper teeth ride on the skull, gums above them; the portrait's own teeth go on top where it has them.
+        # Tongue on the floor of the mouth, behind the lower teeth; its back is in shadow, its groove darker.
+        lower_tips = jaw_line - (0.006 + 0.016 * opened) * fw
+        tongue_half = 0.14 * fw
+        across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
+        tongue_top = lower_tips - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
+        tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
+        tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
+        tongue_shade *= 1.0 - 0.18 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))
+        color = _over(color, self.tongue_color[:, None, None] * tensor(tongue_shade), tensor(tongue))
+
+        # Lower teeth rise with the jaw, mostly behind the lower lip; more of them shows as the jaw opens.
+        if opened > 0.05:
+            shade, cover = self._teeth(tu_lower, v, lower_tips, _LOWER_EDGES, reach=np.zeros(6), hang=-1.0, gap=0.25)
+            color = _over(color, self.teeth_color[:, None, None] * tensor(shade * 0.9), tensor(cover * min(1.0, opened / 0.25)))
+
+        # Upper teeth hang from the skull; gums above them show only when the upper lip rises far.
         skull_line = profile(self.source_upper, pose.skull)
         if not self.shows_teeth:
-            color = _over(color, *self._synthetic_teeth(u, v, ur, skull_line))
-        gums = np.clip((skull_line - 0.05 * fw) - v + 0.5, 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0)
-        color = _over(color, self.lip_color[:, None, None] * 0.85, tensor(gums))
-        if self._source_layer is not None:
-            layer, layer_origin = self._source_layer
-            sx, sy = gx - pose.skull[0], gy - pose.skull[1]
-            # Where the lip lifts above the portrait's own teeth, their top rows continue upwards (longer teeth,
-            # darker towards the gums), so raised lips reveal teeth and not a gap.
-            top_rows = np.interp(sx, *_by_x(self.source_upper)) + 2.5
-            grid = np.stack([np.stack([sx, sy], axis=-1), np.stack([sx, np.maximum(sy, top_rows)], axis=-1)])
-            moved = sample(layer, torch.from_numpy(grid.astype(np.float32)), origin=layer_origin, padding="zeros")
-            if self.shows_teeth:
-                above = np.clip(top_rows - sy, 0.0, None)
-                longer = tensor(np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0) * (above > 0))
-                dim = tensor(1.0 - 0.25 * np.clip(above / (0.04 * fw), 0.0, 1.0))
-                color = _over(color, moved[:3, 1] * dim, longer)
-            color = _over(color, moved[:3, 0], moved[3, 0])
+            shade, cover = self._teeth(tu_upper, v, skull_line, _UPPER_EDGES, reach=_UPPER_REACH, hang=1.0, gap=0.35)
+            color = _over(color, self.teeth_color[:, None, None] * tensor(shade), tensor(cover))
+        gum_line = skull_line + (0.015 - _TOOTH_LENGTH) * fw
+        gums = np.clip(gum_line - v + 0.5, 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0)
+        color = _over(color, self.gum_color[:, None, None], tensor(gums))
 
-        # The upper lip's shadow falls on whatever is right under it.
-        shadow = 1.0 - 0.25 * np.exp(-np.clip(v - upper, 0.0, None) / (0.012 * fw))
+        # The upper lip's soft shadow falls on whatever is right under it; the corners sink into the cheeks.
+        below_lip = np.clip(v - upper, 0.0, None)
+        shadow = (1.0 - 0.35 * np.exp(-below_lip / (0.01 * fw))) * (1.0 - 0.35 * np.abs(ur) ** 3)
         color = color * tensor(shadow)
+        if self._source_layer is not None:
+            color = self._own_teeth(color, gx, gy, pose, ur, shadow)
         a = tensor(mask)
         view.mul_(1 - a).add_(color * a)
 
-    def _synthetic_teeth(self, u: np.ndarray, v: np.ndarray, ur: np.ndarray,
-                         skull_line: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """Upper front teeth hanging from the skull line: colour (3, h, w) and coverage (h, w)."""
+    def _teeth(self, tu: np.ndarray, v: np.ndarray, root: np.ndarray, edges: np.ndarray, reach: np.ndarray,
+               hang: float, gap: float) -> tuple[np.ndarray, np.ndarray]:
+        """Shade and coverage of one row of teeth, one tooth at a time.
+
+        root: the line the row is fixed to (upper: the resting upper lip, teeth hang below it by `reach`;
+        lower: the line of the lower teeth's tips, the teeth stand below it). hang: +1 upper row, -1 lower row;
+        gap: how much darker the narrow seam between two teeth is.
+        """
         fw = self.face_width
-        # Distance to the nearest boundary between teeth (incisors, laterals, canines, premolars), face units.
-        au = np.abs(u) / fw
-        nearest = np.min(np.abs(au[..., None] - _TOOTH_EDGES[None, None, :]), axis=-1)
-        rounding = 0.004 * fw * np.exp(-((nearest / 0.008) ** 2))  # incisal edges round off towards each gap
-        edge = skull_line + 0.022 * fw * (1.0 - 0.5 * ur**2) - rounding
-        cover = np.clip(edge - v + 0.5, 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0)
-        gaps = 1.0 - 0.15 * np.exp(-((nearest * fw / 0.6) ** 2))
-        shade = (1.0 - 0.55 * ur**2) * (0.9 + 0.1 * np.clip((v - (skull_line - 0.04 * fw)) / (0.03 * fw), 0.0, 1.0)) * gaps
-        colour = self.teeth_color[:, None, None] * torch.from_numpy(shade.astype(np.float32))
-        return colour, torch.from_numpy(cover.astype(np.float32))
+        a = np.abs(tu) / fw
+        k = np.clip(np.searchsorted(edges, a, side="right") - 1, 0, len(edges) - 2)
+        left, right = edges[k], edges[k + 1]
+        across = np.clip((a - left) / (right - left), 0.0, 1.0)  # 0..1 over one tooth
+        from_middle = np.abs(2.0 * across - 1.0)  # 0 at the tooth's middle, 1 where it meets the next
+        gap_px = np.minimum(a - left, right - a) * fw
+        # Edges: incisors square with rounded corners, canines and premolars pointed.
+        pointed = _POINTED[k]
+        rounding = fw * (0.006 * from_middle**4 * (1.0 - pointed) + 0.01 * from_middle**1.5 * pointed)
+        edge = root + hang * (reach[k] * fw - rounding)
+        cover = np.clip(hang * (edge - v) + 0.5, 0.0, 1.0) * np.clip((edges[-1] - a) * fw / 2.0, 0.0, 1.0)
+        gaps = 1.0 - gap * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
+        shade = _TOOTH_LIGHT[k] * (1.0 - 0.15 * from_middle**2) * gaps
+        # The biting edge is a little translucent (darker), the crown lighter.
+        shade *= 0.88 + 0.12 * np.clip(hang * (edge - v) / (0.01 * fw), 0.0, 1.0)
+        return shade, cover
+
+    def _own_teeth(self, color: torch.Tensor, gx: np.ndarray, gy: np.ndarray, pose: MouthPose, ur: np.ndarray,
+                   shadow: np.ndarray) -> torch.Tensor:
+        """The portrait's own mouth interior, moved rigidly with the skull (never squashed by the lips)."""
+        fw = self.face_width
+        layer, layer_origin = self._source_layer
+        sx, sy = gx - pose.skull[0], gy - pose.skull[1]
+        # Where the lip lifts above the portrait's own teeth, their top rows continue upwards (longer teeth,
+        # darker towards the gums), so raised lips reveal teeth and not a gap.
+        top_rows = np.interp(sx, *_by_x(self.source_upper)) + 2.5
+        grid = np.stack([np.stack([sx, sy], axis=-1), np.stack([sx, np.maximum(sy, top_rows)], axis=-1)])
+        moved = sample(layer, torch.from_numpy(grid.astype(np.float32)), origin=layer_origin, padding="zeros")
+        if self.shows_teeth:
+            above = np.clip(top_rows - sy, 0.0, None)
+            longer = torch.from_numpy((np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0) * (above > 0)).astype(np.float32))
+            dim = torch.from_numpy((shadow * (1.0 - 0.25 * np.clip(above / (0.04 * fw), 0.0, 1.0))).astype(np.float32))
+            color = _over(color, moved[:3, 1] * dim, longer)
+        return _over(color, moved[:3, 0], moved[3, 0])
 
     def _seam(self, v, upper, lower, opening, source_gap, u, corner_u) -> np.ndarray | None:
         """A faint dark line where lips that were parted in the portrait now touch (the warp leaves it too clean)."""
@@ -215,6 +314,11 @@ class MouthLayer:
 def _by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(contour[:, 0])
     return contour[order, 0], contour[order, 1]
+
+
+def _mix(dark: torch.Tensor, light: torch.Tensor, t: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+    """(3, h, w): dark..light by t, times gain."""
+    return (dark[:, None, None] + (light - dark)[:, None, None] * t) * gain
 
 
 def _over(base: torch.Tensor, top: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:

@@ -17,7 +17,7 @@ from ectfg_core.render.eyes import EyeLayer
 from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, LOWER_OUTER, UPPER_OUTER, FaceFrame, eye_polygon
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
-from ectfg_core.render.mouth import MouthLayer, MouthPose
+from ectfg_core.render.mouth import MouthLayer, MouthPose, close_lips
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
@@ -29,6 +29,7 @@ from ectfg_core.tts.types import PhonemeTiming
 _RIGID = [CONTROL_INDEX[n] for n in ("head_roll", "head_x", "head_y")]
 MOUTH_DETAIL = UPPER_OUTER + LOWER_OUTER
 _JAW = CONTROL_INDEX["jaw_open"]
+_PRESS = CONTROL_INDEX["lip_press"]
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 
 
@@ -90,6 +91,7 @@ class PortraitAnimator:
         weights[_RIGID] = 0.0
         head_row = self._head_row(row)
         skin = self.mesh.vertices + (weights @ self._basis_flat).reshape(-1, 2)
+        skin = close_lips(skin, row[_PRESS], self.frame.ey)
         lids = skin + (weights @ self._lid_flat).reshape(-1, 2)
         angle = np.radians(head_row["head_roll"])
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

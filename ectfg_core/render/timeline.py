@@ -95,14 +95,16 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     press = m["lip_press"]
     # Speech wins over the expression where they fight over the lips: a /p/ closes even a surprised mouth,
     # an open vowel opens even clenched angry lips.
-    controls[:, _C["jaw_open"]] = m["jaw_open"] + controls[:, _C["jaw_open"]] * (1.0 - 0.5 * speech_open) * (1.0 - press)
+    # A bilabial closes the lips over whatever else opens them: the jaw (speech or expression) and a raised upper lip
+    # are let go as the press takes hold, since lip_press only closes the gap the portrait itself has.
+    controls[:, _C["jaw_open"]] = (m["jaw_open"] + controls[:, _C["jaw_open"]] * (1.0 - 0.5 * speech_open)) * (1.0 - press)
     controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - speech_open))
     controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
     controls[:, _C["lip_pucker"]] += m["lip_pucker"]
     controls[:, _C["smile"]] *= 1.0 - 0.5 * np.clip(m["lip_pucker"], 0.0, 1.0)  # rounding the lips narrows a smile
     controls[:, _C["lip_tuck"]] = m["lip_tuck"]
-    controls[:, _C["upper_lip_raise"]] += m["upper_lip_raise"]
+    controls[:, _C["upper_lip_raise"]] = (controls[:, _C["upper_lip_raise"]] + m["upper_lip_raise"]) * (1.0 - press)
 
     wide_eyed = weights[:, EMOTION_INDEX["surprised"]] + weights[:, EMOTION_INDEX["fearful"]]
     blink = blink_curve(num_frames, fps, rng, np.clip(wide_eyed, 0.0, 1.0))

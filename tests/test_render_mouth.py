@@ -1,0 +1,160 @@
+"""The mouth as a viewer sees it: colours from the photo, real-looking teeth, lips that close on /p b m/ and at rest.
+
+Closure is judged on landmarks found again by MediaPipe in the rendered frames, not on the rig's own numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
+from ectfg_core.face.landmarks import detect_landmarks
+from ectfg_core.render.controls import controls_row
+from ectfg_core.render.expressions import expression_row
+from ectfg_core.render.geometry import UPPER_INNER
+from ectfg_core.render.renderer import PortraitAnimator
+from ectfg_core.tts.types import PhonemeTiming
+
+FPS = 25.0
+
+
+def timed(symbols: list[tuple[str, float]], start: float = 0.1) -> list[PhonemeTiming]:
+    out, t = [], start
+    for symbol, length in symbols:
+        out.append(PhonemeTiming(symbol, t, t + length))
+        t += length
+    return out
+
+
+def inner_gap(frame: np.ndarray, face_width: float) -> float:
+    """Distance between the inner lip midpoints (13, 14) found by MediaPipe, in face widths."""
+    p = detect_landmarks(frame).points
+    return float(np.linalg.norm(p[14] - p[13]) / face_width)
+
+
+def constant_track(emotion: str, frames: int) -> EmotionTrack:
+    probs = np.zeros((frames, len(EMOTIONS)), dtype=np.float32)
+    probs[:, EMOTIONS.index(emotion)] = 1.0
+    return EmotionTrack(fps=FPS, probs=probs, intensity=np.ones(frames, dtype=np.float32))
+
+
+@pytest.fixture(scope="module")
+def smiling(portrait) -> PortraitAnimator:
+    """The bundled portrait: a smile with parted lips and its own upper teeth."""
+    return PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+
+
+@pytest.fixture(scope="module")
+def closed() -> PortraitAnimator:
+    """A real closed-mouth portrait (Grace Hopper, public domain): its teeth have to be drawn."""
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+
+    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / "hopper.jpg"), size=512)
+    return PortraitAnimator(framed.image, framed.landmarks, seed=3)
+
+
+def gray(image: np.ndarray) -> np.ndarray:
+    luma = np.round(image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+    return np.repeat(luma[..., None], 3, axis=2)
+
+
+def chroma(frame: np.ndarray) -> int:
+    f = frame.astype(np.int16)
+    return int(max(np.abs(f[..., 0] - f[..., 1]).max(), np.abs(f[..., 1] - f[..., 2]).max()))
+
+
+def test_a_grayscale_portrait_gets_a_grayscale_mouth(portrait, closed):
+    rows = {"open jaw": controls_row(jaw_open=1.0), "wide vowel": controls_row(jaw_open=0.8, upper_lip_raise=0.5),
+            "smiling": expression_row("happy"), "sad": expression_row("sad"), "surprised": expression_row("surprised")}
+    for image, landmarks in ((gray(portrait.image), portrait.landmarks), (gray(closed.image), None)):  # own teeth; drawn teeth
+        animator = PortraitAnimator(image, landmarks if landmarks is not None else detect_landmarks(image))
+        for name, row in rows.items():
+            assert chroma(animator.render(row)) <= 1, name
+
+
+def test_bilabials_close_the_lips(smiling):
+    phonemes = timed([("h", 0.06), ("ə", 0.08), ("m", 0.09), ("a", 0.12), ("b", 0.08), ("ɪ", 0.09), ("p", 0.08), ("a", 0.14)])
+    frames = 30
+    fw = smiling.frame.width
+    for track in (None, constant_track("surprised", frames)):  # surprise opens the jaw, a /p/ still closes it
+        controls = smiling.controls_for(phonemes, None, track, frames, FPS)
+        for ph in phonemes:
+            if ph.symbol in "mbp":
+                frame = smiling.render(controls[int(round((ph.start + ph.end) / 2 * FPS))])
+                assert inner_gap(frame, fw) <= 0.005, (ph.symbol, track is not None)
+        # ...and the open vowels between them really open (the closure is not a mouth glued shut).
+        vowel = next(ph for ph in phonemes if ph.symbol == "a")
+        assert inner_gap(smiling.render(controls[int(round((vowel.start + vowel.end) / 2 * FPS))]), fw) > 0.08
+
+
+def test_a_closed_mouth_rests_closed_in_a_pause(closed):
+    fw = closed.frame.width
+    rest = inner_gap(closed.image, fw)
+    phonemes = timed([("s", 0.08), ("a", 0.16), ("t", 0.06)]) + timed([("o", 0.16), ("k", 0.06)], start=0.9)  # pause 0.46 s
+    frames = 30
+    loud = np.full(frames, 0.8, dtype=np.float32)
+    loud[int(0.45 * FPS) : int(0.85 * FPS)] = 0.02  # a quiet breath in the pause
+    controls = closed.controls_for(phonemes, loud, None, frames, FPS)
+    for i in (int(0.6 * FPS), int(0.7 * FPS)):
+        driven = closed.driven_landmarks(controls[i])
+        assert np.linalg.norm(driven[14] - driven[13]) / fw <= 0.005
+        assert inner_gap(closed.render(controls[i]), fw) <= max(rest, 0.005) + 0.002
+
+
+def teeth_profile(animator: PortraitAnimator, frame: np.ndarray, below_lip: float, half_width: float) -> np.ndarray:
+    """Luminance along the portrait's resting upper lip line shifted down by below_lip (face widths), across the
+    mouth centre: where upper teeth hanging from the skull show once the lips part."""
+    p, fw = animator.points, animator.frame.width
+    lip = p[UPPER_INNER][np.argsort(p[UPPER_INNER, 0])]
+    cx = (p[13, 0] + p[14, 0]) / 2
+    xs = np.arange(int(cx - half_width * fw), int(cx + half_width * fw))
+    ys = np.round(np.interp(xs, lip[:, 0], lip[:, 1]) + below_lip * fw).astype(int)
+    return frame[ys, xs].astype(np.float64).mean(axis=1)
+
+
+def dips(profile: np.ndarray, depth: float, reach: int = 4) -> int:
+    """How many pixels are local minima at least `depth` below the brightest pixel within `reach` on both sides."""
+    count = 0
+    for i in range(reach, len(profile) - reach):
+        left, right = profile[i - reach : i].max(), profile[i + 1 : i + 1 + reach].max()
+        if profile[i] == profile[i - reach : i + reach + 1].min() and min(left, right) - profile[i] >= depth:
+            count += 1
+    return count
+
+
+def test_drawn_teeth_are_separate_teeth_not_a_band(closed):
+    frame = closed.render(controls_row(jaw_open=1.0, upper_lip_raise=0.6))
+    profile = teeth_profile(closed, frame, 0.008, 0.11)
+    middle = profile[len(profile) // 4 : -len(profile) // 4]
+    assert np.median(middle) > 140  # the front teeth are showing there, and they are light
+    # A flat band has no dips; separate teeth leave a darker seam between neighbours (at least between the
+    # central incisors and between each of them and the lateral incisors).
+    assert dips(profile, depth=0.15 * np.median(middle)) >= 3
+
+
+def test_lower_teeth_show_when_the_jaw_opens(smiling, closed):
+    row = controls_row(jaw_open=1.0)
+    for animator in (smiling, closed):
+        fw = animator.frame.width
+        frame, driven = animator.render(row), animator.driven_landmarks(row)
+        cx = int(round(driven[14, 0]))
+        # Just above the lowered lower lip: the lower incisors and canines, clearly lighter than the dark of the mouth.
+        line = frame[int(round(driven[14, 1] - 0.01 * fw)), cx - int(0.09 * fw) : cx + int(0.09 * fw)].astype(np.float64).mean(axis=1)
+        cavity = frame[int(round(driven[13, 1])) : int(round(driven[14, 1])), cx].astype(np.float64).mean(axis=1).min()
+        assert np.median(line) > cavity + 60
+        assert dips(line, depth=0.1 * np.median(line)) >= 3  # separate teeth, not a white strip
+
+
+def test_the_portraits_own_teeth_move_rigidly(smiling):
+    """The photo's upper teeth are not squashed or stretched by the lips: they stay as they were (no head motion)."""
+    p, fw = smiling.points, smiling.frame.width
+    y0, y1 = int(p[13, 1] + 0.01 * fw), int(p[13, 1] + 0.03 * fw)
+    x0, x1 = int(p[13, 0] - 0.08 * fw), int(p[13, 0] + 0.08 * fw)
+    source = smiling.image[y0:y1, x0:x1].astype(np.float64)
+    for row in (controls_row(jaw_open=1.0), controls_row(jaw_open=0.6, smile=0.6, lip_stretch=0.4)):
+        moved = smiling.render(row)[y0:y1, x0:x1].astype(np.float64)
+        assert np.abs(moved - source).mean() < 4.0
