@@ -111,8 +111,8 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
             found[i] = detect_landmarks(frame)
         except InputError:  # a frame the detector loses counts as not showing anything
             pass
-    values, components = median_au([found[i].points for i in sampled if i in found], still.points)
-    proto = prototype_check(emotion, values, components)
+    values, _ = median_au([found[i].points for i in sampled if i in found], still.points)
+    proto = prototype_check(emotion, values)
     agreement = {}
     for clf in classifiers:
         labels = [EMOTIONS[int(np.argmax(clf.predict(rendered[i], found[i])))] for i in sampled if i in found]

@@ -166,15 +166,16 @@ def au_values(frame_points: np.ndarray, still_points: np.ndarray) -> dict[str, f
     return {
         "AU1": d["inner_brow"],
         "AU2": d["outer_brow"],
-        # Corrugator and depressors pull the inner brows together and down; with AU1 (sad, fear) the raise wins the
-        # vertical, so lowering only adds when present, and the pull together is always required (see _present).
-        "AU4": squeeze + 0.5 * max(brow_down, 0.0),
+        # Corrugator and depressors pull the inner brows together and down. With AU1 (sad, fear) the raise wins the
+        # vertical, so the pull together carries AU4; lowering adds to it but never more than the pull (brows only
+        # lowered, not drawn together, are not AU4).
+        "AU4": min(2 * squeeze, squeeze + 0.5 * max(brow_down, 0.0)),
         "AU5": d["upper_lid"],
         "AU6": d["cheek"],
         "AU7": 0.5 * (-d["aperture"] + d["lower_lid"]),
         "AU9": d["nose_wing"],
         "AU10": d["upper_lip"],
-        "AU12": 0.5 * (corner_up + corner_out),
+        "AU12": min(2 * corner_up, 0.5 * (corner_up + corner_out)),  # up and out; out without up is AU20
         "AU15": d["corner_below_lip"],
         "AU17": d["chin_boss"],
         "AU20": corner_out - max(corner_up, 0.0),  # wider without the corners going up
@@ -184,15 +185,9 @@ def au_values(frame_points: np.ndarray, still_points: np.ndarray) -> dict[str, f
     }
 
 
-def _present(name: str, values: dict[str, float], components: dict[str, float] | None = None) -> bool:
-    value = values.get(name, 0.0)
-    if not np.isfinite(value) or value < THRESHOLDS[name]:
-        return False
-    if name == "AU12":  # the corners must go up, not only out (that is AU20)
-        return components is None or components["corner_up"] > 0.0
-    if name == "AU4":  # brows drawn together, not only lowered
-        return components is None or -components["brow_gap"] / 2 > THRESHOLDS["AU4"] / 3
-    return True
+def _present(name: str, values: dict[str, float]) -> bool:
+    value = values.get(name, float("nan"))
+    return bool(np.isfinite(value) and value >= THRESHOLDS[name])
 
 
 @dataclass(frozen=True)
@@ -209,7 +204,7 @@ class PrototypeResult:
         return ("yes" if self.present else "no") + " (" + " ".join(parts) + ")"
 
 
-def prototype_check(emotion: str, values: dict[str, float], components: dict[str, float] | None = None) -> PrototypeResult:
+def prototype_check(emotion: str, values: dict[str, float]) -> PrototypeResult:
     """Does the face show the EMFACS prototype of `emotion`? `values` from au_values (e.g. medians over frames).
 
     Neutral passes when no AU (except lips part / jaw drop, which speech causes) reaches its threshold.
@@ -220,7 +215,7 @@ def prototype_check(emotion: str, values: dict[str, float], components: dict[str
     detail: dict[str, dict] = {}
 
     def entry(name: str, role: str) -> bool:
-        present = _present(name, values, components)
+        present = _present(name, values)
         detail[name] = {"value": round(float(values.get(name, float("nan"))), 4), "threshold": THRESHOLDS[name],
                         "present": present, "role": role}
         return present

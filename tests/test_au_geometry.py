@@ -1,0 +1,159 @@
+"""Action-unit geometry: known landmark movements on the bundled portrait's real landmarks read as the right AUs,
+head motion reads as none, and the EMFACS prototypes accept and reject the faces they should."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ectfg_core.evaluate.au_geometry import (
+    AU_NAMES,
+    CHEEK,
+    CHIN_BOSS,
+    INNER_BROW,
+    LIP_CORNER,
+    LOWER_INNER,
+    LOWER_LID,
+    NOSE_WING,
+    OUTER_BROW,
+    THRESHOLDS,
+    UPPER_INNER,
+    UPPER_LID,
+    UPPER_LIP_TOP,
+    FaceAxes,
+    au_values,
+    inner_lip_gap,
+    median_au,
+    prototype_check,
+)
+
+JAW = [152, 148, 176, 149, 377, 400, 378, 17, 84, 314, 14, 87, 317, 18, 200, 199, 175]
+
+
+@pytest.fixture(scope="module")
+def still(portrait) -> np.ndarray:
+    return portrait.landmarks.points.astype(np.float64)
+
+
+class Face:
+    """Moves groups of landmarks by (across, down) amounts in face widths of the still; across > 0 = outward."""
+
+    def __init__(self, still: np.ndarray):
+        self.axes = FaceAxes.of(still)
+        self.points = still.copy()
+
+    def move(self, index, across: float = 0.0, down: float = 0.0, outward: bool = False) -> Face:
+        for i in np.atleast_1d(index):
+            side = np.sign((self.points[i] - self.axes.origin) @ self.axes.ex) if outward else 1.0
+            self.points[i] += self.axes.width * (side * across * self.axes.ex + down * self.axes.ey)
+        return self
+
+    def both(self, groups: dict, across: float = 0.0, down: float = 0.0, inward: bool = False) -> Face:
+        """Move the subject's right and left group mirror-wise (across > 0: away from the midline, or towards it if inward)."""
+        for side, index in groups.items():
+            out = -1.0 if side == "R" else 1.0
+            self.move(index, (-out if inward else out) * across, down)
+        return self
+
+    def head_moved(self, degrees: float = 8.0, scale: float = 1.07, shift=(13.0, -9.0)) -> np.ndarray:
+        a = np.radians(degrees)
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        centre = self.points.mean(axis=0)
+        return (self.points - centre) @ (scale * rot).T + centre + np.array(shift)
+
+
+def present(values: dict) -> set[str]:
+    return {n for n in AU_NAMES if values[n] >= THRESHOLDS[n]}
+
+
+def test_the_still_and_a_moved_head_show_no_action_unit(still):
+    assert present(au_values(still, still)) <= {"AU25"}  # a state: the photo's own lips may be parted
+    moved = au_values(Face(still).head_moved(), still)
+    assert max(abs(v) for k, v in moved.items() if k != "AU25") < 1e-6
+    assert prototype_check("neutral", moved).present
+    assert not prototype_check("happy", moved).present
+
+
+def test_raised_brows_are_au1_and_au2_even_under_head_motion(still):
+    inner = Face(still).both(INNER_BROW, down=-0.03).head_moved()
+    values = au_values(inner, still)
+    assert values["AU1"] == pytest.approx(0.03, abs=1e-6) and "AU2" not in present(values)
+    outer = au_values(Face(still).both(OUTER_BROW, down=-0.03).head_moved(-6.0), still)
+    assert outer["AU2"] == pytest.approx(0.03, abs=1e-6) and "AU1" not in present(outer)
+    lowered = au_values(Face(still).both(INNER_BROW, down=0.03).points, still)
+    assert lowered["AU1"] == pytest.approx(-0.03, abs=1e-6)  # signed: the opposite movement is negative
+
+
+def test_brow_lowerer_needs_the_brows_drawn_together(still):
+    frown = au_values(Face(still).both(INNER_BROW, across=0.015, down=0.015, inward=True).points, still)
+    only_down = au_values(Face(still).both(INNER_BROW, down=0.03).points, still)
+    assert "AU4" in present(frown)
+    assert not prototype_check("angry", only_down).detail["AU4"]["present"]
+    apart = Face(still).both(INNER_BROW, across=0.02).points
+    assert au_values(apart, still)["AU4"] < 0
+
+
+def test_lids_read_as_raiser_or_tightener(still):
+    wide = au_values(Face(still).both(UPPER_LID, down=-0.012).points, still)
+    assert "AU5" in present(wide) and wide["AU7"] < 0
+    narrowed = au_values(Face(still).both(LOWER_LID, down=-0.012).both(UPPER_LID, down=0.004).points, still)
+    assert "AU7" in present(narrowed) and "AU5" not in present(narrowed)
+
+
+def test_smile_needs_corners_up_and_cheeks_raised(still):
+    corners = {"R": [LIP_CORNER["R"]], "L": [LIP_CORNER["L"]]}
+    smile = Face(still).both(corners, across=0.02, down=-0.03).both(CHEEK, down=-0.015).points
+    values = au_values(smile, still)
+    assert {"AU6", "AU12"} <= present(values) and "AU20" not in present(values)
+    assert prototype_check("happy", values).present
+    assert not prototype_check("neutral", values).present
+    no_cheeks = au_values(Face(still).both(corners, across=0.02, down=-0.03).points, still)
+    assert not prototype_check("happy", no_cheeks).present
+    stretched = au_values(Face(still).both(corners, across=0.03).points, still)
+    assert "AU20" in present(stretched) and not prototype_check("happy", stretched).detail["AU12"]["present"]
+    down = au_values(Face(still).both(corners, down=0.02).points, still)
+    assert "AU15" in present(down) and down["AU12"] < 0
+
+
+def test_sad_surprised_fearful_disgusted_and_angry_prototypes(still):
+    corners = {"R": [LIP_CORNER["R"]], "L": [LIP_CORNER["L"]]}
+    sad = Face(still).both(INNER_BROW, across=0.015, down=-0.03, inward=True).both(corners, down=0.02).points
+    assert prototype_check("sad", au_values(sad, still)).present
+
+    surprised = Face(still).both(INNER_BROW, down=-0.04).both(OUTER_BROW, down=-0.04).both(UPPER_LID, down=-0.012)
+    surprised.move(JAW, down=0.06)
+    values = au_values(surprised.points, still)
+    assert prototype_check("surprised", values).present and {"AU25", "AU26"} <= present(values)
+    assert not prototype_check("fearful", values).present  # no brows drawn together, no lip stretch
+
+    fearful = Face(still).both(INNER_BROW, across=0.02, down=-0.03, inward=True).both(OUTER_BROW, down=-0.03)
+    fearful.both(UPPER_LID, down=-0.012).both(corners, across=0.03)
+    assert prototype_check("fearful", au_values(fearful.points, still)).present
+
+    disgusted = Face(still).both(NOSE_WING, down=-0.02).move(UPPER_LIP_TOP, down=-0.02).points
+    values = au_values(disgusted, still)
+    assert {"AU9", "AU10"} <= present(values) and prototype_check("disgusted", values).present
+    assert not prototype_check("disgusted", au_values(still, still)).present
+
+    angry = Face(still).both(INNER_BROW, across=0.015, down=0.015, inward=True).both(LOWER_LID, down=-0.012)
+    angry.both(corners, across=-0.01).move(UPPER_LIP_TOP, down=0.012).move(LOWER_INNER + [17], down=-0.006)
+    values = au_values(angry.points, still)
+    assert prototype_check("angry", values).present, prototype_check("angry", values).summary()
+    assert not prototype_check("angry", au_values(sad, still)).present
+
+
+def test_chin_raiser_lip_gap_and_medians(still):
+    raised = au_values(Face(still).move(CHIN_BOSS, down=-0.015).points, still)
+    assert "AU17" in present(raised)
+    closed = still.copy()
+    closed[LOWER_INNER] = still[UPPER_INNER]
+    assert inner_lip_gap(closed) == pytest.approx(0.0, abs=1e-9)
+    opened = Face(closed).move(JAW, down=0.05).points
+    assert inner_lip_gap(opened) == pytest.approx(0.05, abs=1e-3)
+    assert "AU25" in present(au_values(opened, closed)) and "AU25" not in present(au_values(closed, still))
+    frames = [Face(still).both(INNER_BROW, down=-d).points for d in (0.0, 0.02, 0.03, 0.04, 0.5)]  # one outlier frame
+    values, components = median_au(frames, still)
+    assert values["AU1"] == pytest.approx(0.03, abs=1e-6) and components["inner_brow"] == pytest.approx(0.03, abs=1e-6)
+    assert np.isnan(median_au([], still)[0]["AU1"])
+    with pytest.raises(ValueError):
+        prototype_check("bored", values)
