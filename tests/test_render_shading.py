@@ -68,6 +68,10 @@ def test_frown_draws_furrows_between_the_brows_and_leaves_the_background(animato
     centre = animator.driven_landmarks(row)[[55, 285]].mean(axis=0).astype(int)
     patch = (slice(centre[1] - 12, centre[1] + 3), slice(centre[0] - 8, centre[0] + 9))
     assert luminance(frown)[patch].min() < luminance(still)[patch].min() - 3.0
+    # The furrows live on the skin: with the head turned, tilted and shifted they are still between the brows.
+    moved_row = controls_row(brow_lower=1.0, head_yaw=6.0, head_roll=6.0, head_x=6.0)
+    moved = glabella_detail(animator.render(moved_row), animator.driven_landmarks(moved_row), width)
+    assert moved > 3.0 * before, (before, moved)
     # Far from the face nothing changes.
     far = np.linalg.norm(np.stack(np.mgrid[0:512, 0:512][::-1], axis=-1) - animator.frame.origin, axis=-1) > 1.2 * width
     assert np.array_equal(frown[far], still[far])

@@ -25,7 +25,7 @@ _MIN_CONTROL = 1e-3  # below this a layer is not drawn at all
 # Skin texture contrast (robust std of luminance around its local mean) of a typical 512 px portrait: at this
 # contrast the creases get their nominal depth; smoother or rougher photos get proportionally less or more.
 _REFERENCE_CONTRAST = 0.016
-_CONTRAST_RANGE = (0.6, 1.6)
+_CONTRAST_RANGE = (0.8, 1.35)
 _CREASE_SIGMA = 0.006  # furrow half-width (Gaussian sigma), face widths: ~1 px at 512
 _SMILE_FOLD_EASE = 0.8  # how much of the photo's nasolabial fold a full smile release removes
 
@@ -197,7 +197,9 @@ class ShadingLayers:
         fold = np.array([root - 0.04 * ex + 0.006 * ey, root - 0.002 * ey, root + 0.04 * ex + 0.006 * ey])
         canvas = self._canvas([*furrows[0], *furrows[1], *fold])
         for furrow in furrows:
-            canvas.crease(furrow, 0.2 * self.depth, 1.3 * self.sigma, self.light, ripple=0.25)
+            canvas.crease(furrow, 0.17 * self.depth, 1.7 * self.sigma, self.light, ripple=0.25)
+        # The skin squeezed between the furrows bulges and catches the light.
+        canvas.blob(mid - 0.03 * ey, (0.3 * half_gap * self.frame.width, 0.03 * self.frame.width), 0.04 * self.depth)
         canvas.crease(fold, 0.1 * self.depth, 1.8 * self.sigma, self.light, ripple=0.3, phase=0.2)
         return [canvas]
 
@@ -255,21 +257,23 @@ class ShadingLayers:
         """AU9: creases across the nasal root, oblique ones on its sides, the top of the nasolabial line deepened."""
         ex, ey = self._axes()
         root, bridge = self.points[168], self.points[197]
-        creases = []
-        for k, (t, half, shift) in enumerate(((0.15, 0.03, 0.004), (0.42, 0.04, -0.003))):
+        bridge_lines = []
+        for t, half, shift in ((0.15, 0.03, 0.004), (0.4, 0.038, -0.003)):
             centre = root + t * (bridge - root) + shift * ex
-            creases.append((np.array([centre - half * ex + 0.014 * ey, centre - 0.5 * half * ex, centre + 0.004 * ey,
-                                      centre + 0.5 * half * ex, centre + half * ex + 0.014 * ey]), 0.17 - 0.03 * k))
+            bridge_lines.append(np.array([centre - half * ex + 0.01 * ey, centre, centre + half * ex + 0.01 * ey]))
+        creases = []
         for side, (wing, eye) in ((-1.0, (129, 133)), (1.0, (358, 362))):
             # Oblique lines on the side of the nose ('bunny lines'), from below the inner eye corner down and in.
             start = self._at(eye, -side * 0.005, 0.03)
-            creases.append((np.array([start, start - side * 0.012 * ex + 0.025 * ey, start - side * 0.02 * ex + 0.055 * ey]), 0.16))
+            creases.append((np.array([start, start - side * 0.012 * ex + 0.025 * ey, start - side * 0.02 * ex + 0.055 * ey]), 0.22))
             # The top of the nasolabial line, running down and out from beside the wing.
             top = self._at(wing, side * 0.01, -0.01)
-            creases.append((np.array([top, top + side * 0.022 * ex + 0.035 * ey, top + side * 0.04 * ex + 0.08 * ey]), 0.2))
-        canvas = self._canvas([p for c, _ in creases for p in c])
+            creases.append((np.array([top, top + side * 0.022 * ex + 0.035 * ey, top + side * 0.04 * ex + 0.08 * ey]), 0.26))
+        canvas = self._canvas([p for c, _ in creases for p in c] + [p for line in bridge_lines for p in line])
+        for k, line in enumerate(bridge_lines):  # soft transverse folds over the bony bridge
+            canvas.crease(line, (0.2 - 0.04 * k) * self.depth, 1.5 * self.sigma, self.light, highlight=0.25, ripple=0.3, phase=0.3 * k)
         for k, (curve, depth) in enumerate(creases):
-            canvas.crease(curve, 1.4 * depth * self.depth, 1.2 * self.sigma, self.light, ripple=0.3, phase=0.29 * k)
+            canvas.crease(curve, depth * self.depth, 1.2 * self.sigma, self.light, ripple=0.3, phase=0.29 * k)
         return [canvas]
 
     def _crows_feet(self) -> list[_Canvas]:
