@@ -117,3 +117,28 @@ def test_evaluate_command(videos, capsys, tmp_path):
         assert cli_main(["evaluate", *argv, "--quiet"]) == 2
         err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
         assert len(err) == 1 and err[0].startswith("ectfg evaluate: error:") and needle in err[0], err
+
+
+def test_evaluate_measures_action_units_against_the_still_portrait(videos, portrait, tmp_path, capsys):
+    from ectfg_core.evaluate.au_geometry import THRESHOLDS
+
+    synced, _, sad_track = videos
+    still = tmp_path / "still.png"
+    Image.fromarray(portrait.image).resize((SIZE, SIZE)).save(still)  # the photo the clips were rendered from
+    report = evaluate(synced, portrait=still)  # the sidecar asks for happy
+    assert report.au_still == f"portrait {still}" and report.au_frames == FRAMES
+    assert report.au_geometry["AU12"] > THRESHOLDS["AU12"]  # the rendered smile is wider than the photo's own
+    assert report.au_geometry["AU26"] > 0  # and the jaw opens with the speech
+    assert report.au_prototype.emotion == "happy" and report.au_prototype.detail["AU12"]["present"]
+    text = format_report(report)
+    assert f"against portrait {still}" in text and "AU prototype of happy:" in text, text
+    # Without the still, the clip's first (already smiling) frame is the baseline, and the report says so.
+    first = evaluate(synced, track=sad_track)
+    assert first.au_still == "first frame" and first.au_geometry["AU12"] < THRESHOLDS["AU12"]
+    assert first.au_prototype.emotion == "sad" and not first.au_prototype.present
+    assert "no --portrait given" in format_report(first)
+    assert cli_main(["evaluate", "--generated", str(synced), "--portrait", str(still), "--json", "--quiet"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["au_geometry"]["prototype"]["emotion"] == "happy" and payload["au_geometry"]["values"]["AU12"] > 0
+    assert cli_main(["evaluate", "--generated", str(synced), "--portrait", str(tmp_path / "none.png"), "--quiet"]) == 2
+    assert "portrait not found" in capsys.readouterr().err

@@ -12,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--generated", required=True, help="the generated video (MP4)")
     cmd.add_argument("--reference", help="the original video the clip re-enacts (for EF-score and Emo-Acc)")
     cmd.add_argument("--track", help="the requested emotion track JSON (default: the G.json sidecar of `ectfg generate`, if any)")
+    cmd.add_argument("--portrait", help="the still portrait the clip was made from, for the AU geometry "
+                     "(default: the clip's first frame, which may already show expression)")
     cmd.add_argument("--classifier", default="small-cnn", choices=("small-cnn", "mini-xception"),
                      help="expression classifier (default small-cnn: independent of the pseudo-label one)")
     cmd.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -24,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.progress import TerminalProgress
 
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
-    report = evaluate(args.generated, reference=args.reference, track=args.track, classifier=args.classifier, progress=progress)
+    report = evaluate(args.generated, reference=args.reference, track=args.track, classifier=args.classifier, progress=progress,
+                      portrait=args.portrait)
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0

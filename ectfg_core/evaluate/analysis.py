@@ -3,7 +3,7 @@ landmarks, and speech loudness per frame from the video's own audio."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ class VideoAnalysis:
     labels: FrameLabels
     mouth_open: np.ndarray  # (T,) inner-lip gap / eye distance, NaN where no face
     energy: np.ndarray | None  # (T,) speech loudness 0..1 per video frame, None without audio
+    landmarks: dict[int, np.ndarray] = field(default_factory=dict)  # frame index -> (478, 2) points, frames with a face
 
 
 def mouth_opening(landmarks: FaceLandmarks) -> float:
@@ -36,8 +37,13 @@ def mouth_opening(landmarks: FaceLandmarks) -> float:
 def analyse_video(path: str | Path, classifier: ExpressionClassifier, progress: Progress | None = None) -> VideoAnalysis:
     info, frames = open_video(path)
     openings: dict[int, float] = {}
-    labels = label_frames(frames, info.fps, classifier, progress, info.approx_frames,
-                          on_face=lambda i, _frame, lm: openings.__setitem__(i, mouth_opening(lm)), source=Path(path).name)
+    points: dict[int, np.ndarray] = {}
+
+    def on_face(index: int, _frame: np.ndarray, lm: FaceLandmarks) -> None:
+        openings[index] = mouth_opening(lm)
+        points[index] = lm.points
+
+    labels = label_frames(frames, info.fps, classifier, progress, info.approx_frames, on_face=on_face, source=Path(path).name)
     mouth = np.full(labels.num_frames, np.nan, dtype=np.float32)
     for index, value in openings.items():
         mouth[index] = value
@@ -47,4 +53,4 @@ def analyse_video(path: str | Path, classifier: ExpressionClassifier, progress: 
         energy = None
     else:
         energy = frame_features(samples, AUDIO_RATE, labels.fps, labels.num_frames).energy
-    return VideoAnalysis(labels=labels, mouth_open=mouth, energy=energy)
+    return VideoAnalysis(labels=labels, mouth_open=mouth, energy=energy, landmarks=points)

@@ -2,6 +2,8 @@
 
 All expression labels come from the evaluation classifier (classifier 2, "small-cnn"), which is not the one that
 made the EFP's training pseudo-labels (paper sec. 4: an independently trained model avoids evaluation bias).
+Beside the classifier, the AU geometry (au_geometry.py) of the generated frames against the still portrait says
+whether the face makes the FACS prototype of the target class, independently of any trained network.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.evaluate.analysis import VideoAnalysis, analyse_video
+from ectfg_core.evaluate.au_geometry import AU_NAMES, PrototypeResult, median_au, prototype_check
 from ectfg_core.evaluate.metrics import Agreement, LipSync, dominant_of_track, ef_score, lip_sync, track_agreement
 from ectfg_core.fer.classifier import EVALUATION_CLASSIFIER, load_classifier
 from ectfg_core.progress import Progress
@@ -35,6 +40,10 @@ class EvaluationReport:
     track_source: str | None
     lip_sync: LipSync | None  # None without audio or faces
     reference_lip_sync: LipSync | None = None
+    au_still: str | None = None  # what the AU geometry was measured against: "portrait <path>" or "first frame"
+    au_frames: int = 0  # generated frames the AU medians are taken over
+    au_geometry: dict[str, float] | None = None  # median AU values, face widths (None: no face frames)
+    au_prototype: PrototypeResult | None = None  # the target class's prototype on those medians (None: no target)
 
     def to_dict(self) -> dict[str, Any]:
         def agreement(a: Agreement | None) -> dict | None:
@@ -49,6 +58,11 @@ class EvaluationReport:
             "generated_emotion": self.generated_emotion, "target_emotion": self.target_emotion, "target_source": self.target_source,
             "track_agreement": agreement(self.track_agreement), "track_source": self.track_source,
             "lip_sync": sync(self.lip_sync), "reference_lip_sync": sync(self.reference_lip_sync),
+            "au_geometry": None if self.au_geometry is None else {
+                "still": self.au_still, "frames": self.au_frames, "values": {k: _num(v) for k, v in self.au_geometry.items()},
+                "prototype": None if self.au_prototype is None else {
+                    "emotion": self.au_prototype.emotion, "present": self.au_prototype.present, "detail": self.au_prototype.detail},
+            },
         }
 
 
@@ -82,6 +96,28 @@ def sidecar_track(generated: Path) -> Path | None:
     return sidecar if isinstance(data, dict) and isinstance(data.get("track"), dict) else None
 
 
+def portrait_points(path: str | Path) -> np.ndarray:
+    """Landmarks of the still portrait a clip was made from (any crop or scale: the AU geometry aligns to it)."""
+    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.media.images import load_image
+
+    if not Path(path).is_file():
+        raise InputError(f"portrait not found: {path}; pass the image the clip was made from with --portrait")
+    return detect_landmarks(load_image(path)).points
+
+
+def au_measure(gen: VideoAnalysis, still: np.ndarray | None, still_name: str | None,
+               emotion: str | None) -> tuple[str | None, int, dict[str, float] | None, PrototypeResult | None]:
+    """Median AU geometry of the generated frames against the still (else the first face frame) and the target's prototype."""
+    frames = [gen.landmarks[i] for i in sorted(gen.landmarks)]
+    if not frames:
+        return None, 0, None, None
+    if still is None:  # nothing better: the clip's own first face frame, which may already show some expression
+        still, still_name = frames[0], "first frame"
+    values, _ = median_au(frames, still)
+    return still_name, len(frames), values, prototype_check(emotion, values) if emotion is not None else None
+
+
 def evaluate(
     generated: str | Path,
     reference: str | Path | None = None,
@@ -89,11 +125,13 @@ def evaluate(
     classifier: str = EVALUATION_CLASSIFIER,
     progress: Progress | None = None,
     use_sidecar: bool = True,
+    portrait: str | Path | None = None,
 ) -> EvaluationReport:
     generated = Path(generated)
     model = load_classifier(classifier)
     track_path = Path(track) if track is not None else (sidecar_track(generated) if use_sidecar else None)
     requested = load_track(track_path) if track_path is not None else None  # fail on a bad track before the slow part
+    still = portrait_points(portrait) if portrait is not None else None
     gen = analyse_video(generated, model, progress)
     ref: VideoAnalysis | None = analyse_video(reference, model, progress) if reference is not None else None
 
@@ -107,6 +145,9 @@ def evaluate(
     if target_emotion is not None and generated_emotion is not None:
         emo_acc = float(generated_emotion == target_emotion)
 
+    asked = dominant_of_track(requested) if requested is not None else target_emotion  # the requested class first
+    au_still, au_frames, au_geometry, au_prototype = au_measure(gen, still, f"portrait {portrait}" if portrait is not None else None, asked)
+
     def sync(analysis: VideoAnalysis | None) -> LipSync | None:
         if analysis is None or analysis.energy is None or not analysis.labels.face.any():
             return None
@@ -119,6 +160,7 @@ def evaluate(
         track_agreement=track_agreement(gen.labels, requested) if requested is not None else None,
         track_source=str(track_path) if track_path is not None else None,
         lip_sync=sync(gen), reference_lip_sync=sync(ref),
+        au_still=au_still, au_frames=au_frames, au_geometry=au_geometry, au_prototype=au_prototype,
     )
 
 
@@ -152,4 +194,23 @@ def format_report(report: EvaluationReport) -> str:
         if report.reference_lip_sync is not None:
             text += f"; reference r = {report.reference_lip_sync.r:+.2f}"
         lines.append(text)
+    lines += _au_lines(report)
     return "\n".join(lines)
+
+
+def _au_lines(report: EvaluationReport) -> list[str]:
+    if report.au_geometry is None:
+        return ["AU geometry: n/a (no face found)"]
+    still = report.au_still
+    if still == "first frame":
+        still = "the first frame (no --portrait given; pass the still portrait for a true baseline)"
+    values = " ".join(f"{n} {report.au_geometry[n]:+.3f}" for n in AU_NAMES)
+    lines = [f"AU geometry (median of {report.au_frames} frames against {still}, face widths): {values}"]
+    if report.au_prototype is None:
+        lines.append("AU prototype: n/a (needs --reference or --track for the target class)")
+    else:
+        p = report.au_prototype
+        shown = " ".join(f"{n}{'+' if d['present'] else '-'}" for n, d in p.detail.items() if d["role"] != "optional")
+        lines.append(f"AU prototype of {p.emotion}: {'present' if p.present else 'absent'} ({shown or 'none'}; "
+                     f"classifier agreement above)")
+    return lines
