@@ -81,8 +81,8 @@ def frames(animator) -> dict[str, np.ndarray]:
 
 
 def _reach(animator: PortraitAnimator) -> float:
-    """How far beyond an outline motion may reach: the soft edge and a step of the coarse warp grid each side."""
-    return 0.015 * animator.frame.width + 2 * animator.warp.step + 2
+    """How far beyond an outline motion may reach: the soft edge, a step of the coarse warp grid each side, a pixel."""
+    return 0.03 * animator.frame.width + 2 * animator.warp.step + 1
 
 
 def _face_in_frame(animator: PortraitAnimator, name: str) -> np.ndarray:

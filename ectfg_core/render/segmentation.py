@@ -22,9 +22,10 @@ from ectfg_core.render.geometry import OVAL, FaceFrame, smoothstep
 
 _log = logging.getLogger(__name__)
 
-# Face widths. The motion fades out over this band just outside the person's outline: a soft edge, and the hair's
-# outermost strands go with the head (a band inside would leave them behind as a thin ghost outline).
-_EDGE_FEATHER = 0.015
+# Face widths outside the person's outline (the segmenter's 0.5 contour): the motion is full up to the first,
+# so that the hair's faint outermost strands go with the head instead of staying behind as a thin outline, and it
+# fades out to exactly zero at the second, over plain background where a partial motion is invisible.
+_EDGE = (0.012, 0.03)
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
 _NECK_HALF_WIDTH = (0.3, 0.42)  # below the chin only a neck-wide band may move
@@ -123,9 +124,8 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
         head = np.asarray(fallback(np.stack([xs, ys], axis=-1)), dtype=np.float32)
         return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), segmented=False)
-    # 1 inside the outline, falling to exactly zero over the feather band outside it.
     outside = ndimage.distance_transform_edt(person < 0.5)
-    edge = 1.0 - smoothstep(0.0, max(_EDGE_FEATHER * frame.width, 2.0), outside)
+    edge = 1.0 - smoothstep(max(_EDGE[0] * frame.width, 1.5), max(_EDGE[1] * frame.width, 3.0), outside)
     # Below the chin only neck skin may move.
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
     local = frame.to_local(np.stack([xs, ys], axis=-1))
