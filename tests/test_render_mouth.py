@@ -12,7 +12,7 @@ import pytest
 
 from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.face.landmarks import detect_landmarks
-from ectfg_core.render.controls import controls_row
+from ectfg_core.render.controls import CONTROL_NAMES, controls_row
 from ectfg_core.render.expressions import expression_row
 from ectfg_core.render.geometry import UPPER_INNER
 from ectfg_core.render.renderer import PortraitAnimator
@@ -158,3 +158,24 @@ def test_the_portraits_own_teeth_move_rigidly(smiling):
     for row in (controls_row(jaw_open=1.0), controls_row(jaw_open=0.6, smile=0.6, lip_stretch=0.4)):
         moved = smiling.render(row)[y0:y1, x0:x1].astype(np.float64)
         assert np.abs(moved - source).mean() < 4.0
+
+
+def test_the_tongue_tip_shows_on_th_and_stays_low_otherwise(closed):
+    # The clip's controls raise the tip for /θ/ and /l/, not for /s/ or the vowels.
+    phonemes = timed([("a", 0.16), ("θ", 0.1), ("a", 0.16), ("s", 0.1), ("a", 0.16), ("l", 0.1), ("a", 0.16)])
+    controls = closed.controls_for(phonemes, None, None, 30, FPS)
+    tip = CONTROL_NAMES.index("tongue_tip")
+    at = {ph.symbol: controls[int(round((ph.start + ph.end) / 2 * FPS)), tip] for ph in phonemes}
+    assert at["θ"] > 0.6 and at["l"] > 0.5 and at["s"] < 0.2
+    # Drawn: with the tip up, the middle of a half-open mouth fills with tongue (lip-coloured, lighter than
+    # the dark cavity); with the tip down that place stays dark.
+    fw = closed.frame.width
+    rows = [controls_row(jaw_open=0.6), controls_row(jaw_open=0.6, tongue_tip=1.0)]
+    middles = []
+    for row in rows:
+        frame, driven = closed.render(row), closed.driven_landmarks(row)
+        y = int(round(0.55 * driven[13, 1] + 0.45 * driven[14, 1]))
+        cx = int(round(driven[13, 0]))
+        middles.append(frame[y - 1 : y + 2, cx - int(0.02 * fw) : cx + int(0.02 * fw)].reshape(-1, 3).astype(np.float64).mean(axis=0))
+    low, raised = middles
+    assert raised.mean() > low.mean() + 30 and raised[0] > raised[2] + 15  # lighter, and red like the lips

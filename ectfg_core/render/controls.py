@@ -34,6 +34,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "head_x",  # percent of face width, + to the image's right
     "head_y",  # percent of face width, + down
     "smile_release",  # a photo's own smile undone: cheeks and lower lids down, nasolabial bulge eased
+    "tongue_tip",  # tongue tip up to the teeth (th, l, t, d, n): drawn by the mouth layer, the skin does not move
 )
 CONTROL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CONTROL_NAMES)}
 NUM_CONTROLS = len(CONTROL_NAMES)
@@ -47,6 +48,11 @@ CONTROL_RANGES: dict[str, tuple[float, float]] = {name: (0.0, 1.0) for name in C
 # Corner depression goes past 1 so a portrait that already smiles broadly can be brought down to sad.
 CONTROL_RANGES.update({"jaw_open": (0.0, 1.4), "lip_corner_depress": (0.0, 2.5), "head_yaw": (-12.0, 12.0), "head_pitch": (-10.0, 10.0),
                        "head_roll": (-10.0, 10.0), "head_x": (-8.0, 8.0), "head_y": (-8.0, 8.0)})
+# Headroom above the calibrated 1 for the expression action units, so an artist's expression strength above 1 can
+# exaggerate them (softly saturating, see expressions.soften) instead of hitting a hard clamp.
+CONTROL_RANGES.update({name: (0.0, 1.6) for name in ("smile", "cheek_raise", "chin_raise", "lip_tighten", "nose_wrinkle", "brow_raise",
+                                                     "brow_inner_raise", "brow_lower", "upper_lid_raise", "lid_tighten",
+                                                     "lip_stretch", "upper_lip_raise")})
 _LOW = np.array([CONTROL_RANGES[n][0] for n in CONTROL_NAMES], dtype=np.float32)
 _HIGH = np.array([CONTROL_RANGES[n][1] for n in CONTROL_NAMES], dtype=np.float32)
 

@@ -43,6 +43,7 @@ class MouthPose:
     jaw: np.ndarray  # (2,) how far the lower teeth moved (head + jaw), pixels
     jaw_open: float  # the jaw control, 0..1.4
     axes: tuple[np.ndarray, np.ndarray]  # face x and y axes after head roll
+    tongue_tip: float = 0.0  # 0 the tongue lies low, 1 its tip touches the upper teeth (th, l, t, d, n)
 
 
 def close_lips(skin: np.ndarray, press: float, ey: np.ndarray) -> np.ndarray:
@@ -229,6 +230,11 @@ class MouthLayer:
         tongue_half = 0.14 * fw
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
         tongue_top = lower_tips - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
+        if pose.tongue_tip > 0:
+            # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
+            tip_line = profile(self.source_upper, pose.skull) + 0.016 * fw
+            raised = min(float(pose.tongue_tip), 1.0) * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
+            tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
         tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
         tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
         tongue_shade *= 1.0 - 0.18 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))

@@ -30,6 +30,7 @@ _RIGID = [CONTROL_INDEX[n] for n in ("head_roll", "head_x", "head_y")]
 MOUTH_DETAIL = UPPER_OUTER + LOWER_OUTER
 _JAW = CONTROL_INDEX["jaw_open"]
 _PRESS = CONTROL_INDEX["lip_press"]
+_TONGUE = CONTROL_INDEX["tongue_tip"]
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 
 
@@ -101,7 +102,7 @@ class PortraitAnimator:
         teeth[1] += weights[_JAW] * self.rig.basis[_JAW, 14]
         teeth = self.head.forward(teeth, head_row) - self.mesh.vertices[[13, 14]]
         posed_skin = self.head.forward(skin, head_row)
-        mouth = MouthPose(posed_skin[INNER_LIP_POLYGON], teeth[0], teeth[1], float(row[_JAW]), axes)
+        mouth = MouthPose(posed_skin[INNER_LIP_POLYGON], teeth[0], teeth[1], float(row[_JAW]), axes, float(row[_TONGUE]))
         return _Pose(posed_skin, self.head.forward(lids, head_row), head_row, axes, mouth)
 
     def driven_landmarks(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:

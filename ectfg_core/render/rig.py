@@ -294,6 +294,9 @@ class Rig:
         c.update(self._corners((0.004, -0.008)))
         return c, 0.1
 
+    def _tongue_tip(self):
+        return {}, 0.1  # inside the mouth only (the mouth layer draws it)
+
     def _smile_release(self):
         """The reverse of a smiling photo's AU6 + AU12 geometry (a control for portraits that smile at rest).
 

@@ -104,6 +104,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     controls[:, _C["lip_pucker"]] += m["lip_pucker"]
     controls[:, _C["smile"]] *= 1.0 - 0.5 * np.clip(m["lip_pucker"], 0.0, 1.0)  # rounding the lips narrows a smile
     controls[:, _C["lip_tuck"]] = m["lip_tuck"]
+    controls[:, _C["tongue_tip"]] = m["tongue_tip"]
     controls[:, _C["upper_lip_raise"]] = (controls[:, _C["upper_lip_raise"]] + m["upper_lip_raise"]) * (1.0 - press)
 
     wide_eyed = weights[:, EMOTION_INDEX["surprised"]] + weights[:, EMOTION_INDEX["fearful"]]

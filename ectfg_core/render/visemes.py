@@ -18,7 +18,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from ectfg_core.tts.types import PhonemeTiming
 
-MOUTH_CONTROLS: tuple[str, ...] = ("jaw_open", "lip_stretch", "lip_pucker", "lip_press", "lip_tuck", "upper_lip_raise")
+MOUTH_CONTROLS: tuple[str, ...] = ("jaw_open", "lip_stretch", "lip_pucker", "lip_press", "lip_tuck", "upper_lip_raise", "tongue_tip")
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,10 @@ class Viseme:
     dominance: tuple[float, ...]
 
 
-def _v(jaw=0.0, stretch=0.0, pucker=0.0, press=0.0, tuck=0.0, lift=0.0, dom=(1.0, 0.8, 0.8, 1.5, 1.5, 0.5)) -> Viseme:
-    return Viseme((jaw, stretch, pucker, press, tuck, lift), tuple(dom))
+def _v(jaw=0.0, stretch=0.0, pucker=0.0, press=0.0, tuck=0.0, lift=0.0, dom=(1.0, 0.8, 0.8, 1.5, 1.5, 0.5), tip=0.0) -> Viseme:
+    # The tongue tip: sounds made with it insist on it; all others let it rest low, but only mildly, so that it
+    # reaches a /t/ or /th/ in time.
+    return Viseme((jaw, stretch, pucker, press, tuck, lift, tip), (*dom, 2.0 if tip > 0 else 0.5))
 
 
 _VOWEL = (1.2, 1.0, 1.0, 1.5, 1.5, 0.5)  # vowels insist on open lips too
@@ -40,7 +42,7 @@ _SIBILANT = (1.2, 0.6, 0.4, 0.3, 0.3, 0.2)
 _FAINT = (0.2, 0.15, 0.15, 0.2, 0.2, 0.15)  # /h/, glottal stop: nearly transparent
 _REST = (1.0, 1.0, 1.0, 0.8, 1.0, 1.0)
 
-REST = Viseme((0.0,) * 6, _REST)
+REST = Viseme((0.0,) * 7, (*_REST, 1.0))
 GENERIC_VOWEL = _v(0.45, 0.15, dom=_VOWEL)
 GENERIC_CONSONANT = _v(0.18, 0.1, dom=_LOOSE)
 
@@ -75,11 +77,11 @@ IPA: dict[str, Viseme] = {
     # teeth close, lips spread
     "s": _v(0.1, 0.35, dom=_SIBILANT), "z": _v(0.1, 0.35, dom=_SIBILANT), "ɕ": _v(0.12, 0.2, 0.3, dom=_SIBILANT),
     "ʑ": _v(0.12, 0.2, 0.3, dom=_SIBILANT), "ts": _v(0.1, 0.35, dom=_SIBILANT), "dz": _v(0.1, 0.35, dom=_SIBILANT),
-    "θ": _v(0.18, 0.25, dom=(1.0, 0.4, 0.3, 0.3, 0.3, 0.2)), "ð": _v(0.18, 0.25, dom=(1.0, 0.4, 0.3, 0.3, 0.3, 0.2)),
+    "θ": _v(0.2, 0.25, dom=(1.0, 0.4, 0.3, 0.3, 0.3, 0.2), tip=1.0), "ð": _v(0.2, 0.25, dom=(1.0, 0.4, 0.3, 0.3, 0.3, 0.2), tip=1.0),
     "j": _v(0.15, 0.45, dom=(0.8, 0.8, 0.5, 0.3, 0.3, 0.2)), "ç": _v(0.15, 0.4, dom=_SIBILANT),
     # tongue consonants
-    "t": _v(0.2, 0.15, dom=_LOOSE), "d": _v(0.2, 0.15, dom=_LOOSE), "n": _v(0.18, 0.15, dom=_LOOSE),
-    "l": _v(0.25, 0.15, dom=_LOOSE), "ɫ": _v(0.25, 0.1, dom=_LOOSE), "ɾ": _v(0.2, 0.1, dom=_LOOSE),
+    "t": _v(0.2, 0.15, dom=_LOOSE, tip=0.6), "d": _v(0.2, 0.15, dom=_LOOSE, tip=0.6), "n": _v(0.18, 0.15, dom=_LOOSE, tip=0.6),
+    "l": _v(0.25, 0.15, dom=_LOOSE, tip=0.8), "ɫ": _v(0.25, 0.1, dom=_LOOSE, tip=0.6), "ɾ": _v(0.2, 0.1, dom=_LOOSE, tip=0.5),
     "ɲ": _v(0.2, 0.15, dom=_LOOSE), "ʎ": _v(0.2, 0.15, dom=_LOOSE), "c": _v(0.22, 0.1, dom=_LOOSE),
     "k": _v(0.25, 0.05, dom=_LOOSE), "g": _v(0.25, 0.05, dom=_LOOSE), "ɡ": _v(0.25, 0.05, dom=_LOOSE),
     "ŋ": _v(0.22, 0.05, dom=_LOOSE), "x": _v(0.25, 0.05, dom=_LOOSE), "ɣ": _v(0.25, 0.05, dom=_LOOSE),
@@ -100,7 +102,7 @@ _DROP = set("ˈˌːˑ͜͡ʰʲʷˠˤ̴̥̬̩̯̃ ˞↗↘")
 _MAX_KEY = max(len(k) for k in IPA)
 # Seconds a phoneme's dominance reaches past its edges (1/e), per control: lip rounding is anticipated early,
 # closures are short and local.
-_REACH = np.array([0.05, 0.05, 0.06, 0.02, 0.03, 0.05])
+_REACH = np.array([0.05, 0.05, 0.06, 0.02, 0.03, 0.05, 0.03])
 _GAP = 0.12  # seconds without phonemes that count as a pause
 
 
@@ -151,7 +153,7 @@ def _segments(phonemes: Sequence[PhonemeTiming]) -> tuple[np.ndarray, np.ndarray
     for ph in sorted(phonemes, key=lambda p: p.start):
         start, end = float(ph.start), max(float(ph.end), float(ph.start))
         units = parse_symbol(ph.symbol)
-        if len(units) == 2 and all(u.dominance == _VOWEL for u in units):
+        if len(units) == 2 and all(u.dominance[:6] == _VOWEL for u in units):
             bounds = [start, start + 0.6 * (end - start), end]  # diphthong: the first part holds longer
         else:
             bounds = list(np.linspace(start, end, len(units) + 1))
