@@ -14,6 +14,7 @@ from ectfg_core.evaluate.au_geometry import (
     LIP_CORNER,
     LOWER_INNER,
     LOWER_LID,
+    NEUTRAL_CORNER_LIFT,
     NOSE_WING,
     OUTER_BROW,
     THRESHOLDS,
@@ -31,8 +32,24 @@ JAW = [152, 148, 176, 149, 377, 400, 378, 17, 84, 314, 14, 87, 317, 18, 200, 199
 
 
 @pytest.fixture(scope="module")
-def still(portrait) -> np.ndarray:
+def smiling(portrait) -> np.ndarray:
+    """The bundled portrait's landmarks: the astronaut smiles, her mouth corners well above her lip line."""
     return portrait.landmarks.points.astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def still(smiling) -> np.ndarray:
+    """The same face with a neutral mouth: corners lowered to where a neutral mouth keeps them."""
+    return neutral_mouth(smiling)
+
+
+def neutral_mouth(points: np.ndarray) -> np.ndarray:
+    axes = FaceAxes.of(points)
+    out = points.copy()
+    lip_line = axes.local(points[[13, 14]])[:, 1].mean()
+    for corner in LIP_CORNER.values():
+        out[corner] += (lip_line - NEUTRAL_CORNER_LIFT - axes.local(points[[corner]])[0, 1]) * axes.width * axes.ey
+    return out
 
 
 class Face:
@@ -157,3 +174,12 @@ def test_chin_raiser_lip_gap_and_medians(still):
     assert np.isnan(median_au([], still)[0]["AU1"])
     with pytest.raises(ValueError):
         prototype_check("bored", values)
+
+
+def test_a_smiling_photo_is_measured_from_a_neutral_mouth(smiling, still):
+    own = au_values(smiling, smiling)
+    assert "AU12" in present(own) and not prototype_check("neutral", own).present  # a viewer sees the photo's smile
+    released = au_values(neutral_mouth(smiling), smiling)  # the renderer relaxes the photo's smile
+    assert abs(released["AU12"]) < 1e-6 and abs(released["AU15"]) < 1e-6
+    assert prototype_check("neutral", released).present
+    assert au_values(still, still)["AU12"] == pytest.approx(0.0, abs=1e-9)

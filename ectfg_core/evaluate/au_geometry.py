@@ -64,6 +64,9 @@ PROTOTYPES: dict[str, dict[str, list]] = {
     "disgusted": {"required": [["AU9", "AU10"]], "optional": ["AU15", "AU17"]},
     "neutral": {"required": [], "optional": []},
 }
+# How far above the lip line's centre the corners of a neutral closed mouth sit, in face widths (the renderer's own
+# resting-smile measure in render/timeline.py treats up to this much as no smile).
+NEUTRAL_CORNER_LIFT = 0.005
 # Talking parts the lips and drops the jaw in every class, so a neutral face is judged on the other AUs only.
 NEUTRAL_IGNORES = ("AU25", "AU26")
 
@@ -154,6 +157,9 @@ def au_components(frame_points: np.ndarray, still_points: np.ndarray) -> dict[st
     now, rest = _shape(axes.local(aligned)), _shape(axes.local(still_points))
     delta = {k: now[k] - rest[k] for k in now}
     delta["lip_gap_abs"] = max(now["lip_gap"], 0.0)
+    # A smiling photo is not a neutral baseline for the lip corners: measured from it, a released smile would read
+    # as AU15 and a kept smile as no AU12. The corners are measured from where a neutral mouth keeps them instead.
+    delta["photo_smile"] = max(-rest["corner_below_lip"] - NEUTRAL_CORNER_LIFT, 0.0)
     return delta
 
 
@@ -162,7 +168,7 @@ def au_values(frame_points: np.ndarray, still_points: np.ndarray) -> dict[str, f
     d = au_components(frame_points, still_points)
     brow_down = -d["inner_brow"]
     squeeze = -d["brow_gap"] / 2  # per brow
-    corner_up, corner_out = d["corner_up"], d["corner_out"]
+    corner_up, corner_out = d["corner_up"] + d["photo_smile"], d["corner_out"]
     return {
         "AU1": d["inner_brow"],
         "AU2": d["outer_brow"],
@@ -176,7 +182,7 @@ def au_values(frame_points: np.ndarray, still_points: np.ndarray) -> dict[str, f
         "AU9": d["nose_wing"],
         "AU10": d["upper_lip"],
         "AU12": min(2 * corner_up, 0.5 * (corner_up + corner_out)),  # up and out; out without up is AU20
-        "AU15": d["corner_below_lip"],
+        "AU15": d["corner_below_lip"] - d["photo_smile"],
         "AU17": d["chin_boss"],
         "AU20": corner_out - max(corner_up, 0.0),  # wider without the corners going up
         "AU23": 0.5 * (-d["lip_red"] - d["mouth_width"] / 2),
