@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.ndimage import gaussian_filter, grey_closing
 
 from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.render.controls import CONTROL_INDEX, controls_row, zero_controls
 from ectfg_core.render.renderer import PortraitAnimator
-from ectfg_core.render.sampling import sample
+from ectfg_core.render.sampling import pixel_grid
 
 AU_SHADING = ("brow_lower", "brow_raise", "brow_inner_raise", "nose_wrinkle", "cheek_raise", "chin_raise", "smile_release")
 FOLDS = ([129, 203, 206, 216], [358, 423, 426, 436])  # nose wing to beside the mouth corner, each side
@@ -92,18 +93,17 @@ def test_a_grey_portrait_stays_grey_with_every_shading_layer_on(portrait):
 
 def test_no_action_units_no_shading(animator, portrait):
     assert np.array_equal(animator.render(zero_controls()), portrait.image)
-    # Mouth shapes and head motion alone leave the shading layers idle: the warped pixels come through untouched.
+    # Mouth shapes, blinks and head motion alone leave the shading layers idle: the pixels come through untouched.
+    height, width = portrait.image.shape[:2]
+    region = torch.from_numpy(portrait.image).permute(2, 0, 1).float()
+    coords = pixel_grid(0, 0, width, height)  # the photo where it is
     pose_row = controls_row(jaw_open=0.6, lip_stretch=0.4, head_yaw=3.0, head_roll=-2.0, blink_left=1.0)
-    pose = animator._pose(pose_row)
-    coords = animator.warp.coordinates(animator.mesh.vertices, pose.skin, pose.head_row)
-    x0, y0, _, _ = animator.warp.box
-    region = sample(animator._source, coords)
     shaded = region.clone()
-    animator.shading.apply(shaded, (x0, y0), pose.skin, pose_row, coords)
+    animator.shading.apply(shaded, (0, 0), animator.mesh.vertices, pose_row, coords)
     assert shaded.equal(region)
     frown_row = pose_row.copy()
     frown_row[CONTROL_INDEX["brow_lower"]] = 1.0
-    animator.shading.apply(shaded, (x0, y0), pose.skin, frown_row, coords)
+    animator.shading.apply(shaded, (0, 0), animator.mesh.vertices, frown_row, coords)
     assert not shaded.equal(region)
 
 
@@ -116,3 +116,31 @@ def test_releasing_the_photos_smile_fades_its_nasolabial_folds(animator, portrai
     # away at least a third of that.
     assert before > 0.05
     assert after < 0.67 * before, (before, after)
+
+
+# Where each action unit folds the skin: landmarks near which all its shading must lie (within `reach` face widths).
+WHERE = {
+    "brow_lower": ([55, 285, 9, 168], 0.1),  # between the inner brow ends, down to the nasal root
+    "brow_raise": ([63, 105, 107, 9, 151, 336, 334, 293], 0.15),  # above the brows
+    "brow_inner_raise": ([105, 107, 9, 151, 336, 334], 0.15),  # above the inner halves of the brows
+    "nose_wrinkle": ([168, 6, 197, 129, 358, 133, 362], 0.1),  # nasal root and bridge, beside the wings
+    "cheek_raise": ([33, 263, 145, 374], 0.13),  # outer eye corners and under the lower lids
+    "chin_raise": ([18, 200, 199, 175], 0.15),  # between lower lip and chin, over the chin boss
+}
+
+
+@pytest.mark.parametrize("control", list(WHERE))
+def test_each_action_unit_shades_only_where_its_muscle_folds_the_skin(animator, portrait, control):
+    height, width = portrait.image.shape[:2]
+    region = torch.from_numpy(portrait.image).permute(2, 0, 1).float()
+    shaded = region.clone()
+    animator.shading.apply(shaded, (0, 0), animator.mesh.vertices, controls_row(**{control: 1.0}), pixel_grid(0, 0, width, height))
+    before, after = luminance(region.permute(1, 2, 0).numpy()), luminance(shaded.permute(1, 2, 0).numpy())
+    lit = before > 5.0
+    ratio = np.where(lit, after / np.maximum(before, 1.0), 1.0)
+    # A crease: a shadow line a few percent deep and a lit flank beside it, as the photo's own light would make it.
+    assert ratio.min() < 0.93 and ratio.max() > 1.02, (ratio.min(), ratio.max())
+    anchors, reach = WHERE[control]
+    changed = np.argwhere(np.abs(ratio - 1.0) > 0.005)[:, ::-1]  # visibly: by a grey level or more on bright skin
+    nearest = np.linalg.norm(changed[:, None, :] - animator.points[anchors][None], axis=2).min(axis=1)
+    assert nearest.max() < reach * animator.frame.width, nearest.max() / animator.frame.width
