@@ -10,7 +10,8 @@ it measures, and re-detects MediaPipe landmarks on them, as a viewer's detector 
   * a table: per portrait x class, whether the EMFACS prototype of the class is present (AU geometry, medians over
     --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py), the share of those frames that each
     FER classifier (mini-xception, small-cnn) labels with the requested class, and the lip gap on bilabials (the
-    largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed);
+    largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed)
+    and at rest (the gap at the end of a 0.8 s pause after the sentence);
   * optionally a JSON with every number (--json).
 
 Each portrait is framed as `ectfg generate` frames it (a square crop around the face, --size pixels).
@@ -50,6 +51,7 @@ CLASSES = ("neutral", "happy", "sad", "angry", "fearful", "surprised", "disguste
 BILABIALS = ("p", "b", "m")
 FPS = 25.0
 TILE = 256
+PAUSE = 0.8  # seconds of silence after the sentence: the mouth should come to rest closed
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
@@ -104,7 +106,8 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
     controls = animator.controls_for(speech.phonemes, energy, constant_track(emotion, intensity, num_frames), num_frames, FPS)
     sampled = sample_frames(speech.phonemes, num_frames, frame_count)
     closing = bilabial_frames(speech.phonemes, num_frames)
-    rendered = {i: animator.render(controls[i]) for i in sorted(set(sampled) | set(closing))}
+    rest = num_frames - 1  # the end of the pause
+    rendered = {i: animator.render(controls[i]) for i in sorted(set(sampled) | set(closing) | {rest})}
     found: dict[int, FaceLandmarks] = {}
     for i, frame in rendered.items():
         try:
@@ -124,6 +127,7 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
         "fer": agreement, "bilabial_gap_max": round(max(gaps), 4) if gaps else None,
         "bilabial_gap_median": round(float(np.median(gaps)), 4) if gaps else None,
+        "rest_gap": round(inner_lip_gap(found[rest].points), 4) if rest in found else None,
         "frames_measured": len([i for i in sampled if i in found]), "bilabials": len(closing),
     }
     return result, rendered[mid]
@@ -143,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     speech = synthesize(SENTENCE)
-    num_frames = int(np.ceil(speech.duration * FPS))
-    energy = frame_features(speech.samples, speech.sample_rate, FPS, num_frames).energy
+    samples = np.concatenate([speech.samples, np.zeros(int(PAUSE * speech.sample_rate), np.float32)])  # a pause at the end
+    num_frames = int(np.ceil(len(samples) / speech.sample_rate * FPS))
+    energy = frame_features(samples, speech.sample_rate, FPS, num_frames).energy
     classifiers = [load_classifier(name) for name in SPECS]
     results: dict[str, dict] = {}
     rows: list[list[Image.Image]] = []
@@ -175,14 +180,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float) -> str:
     head = f"{'portrait':14s} {'class':9s} {'proto':5s} " + " ".join(f"{n:>13s}" for n in classifier_names)
-    head += f" {'bilabial gap':>12s}  AU medians (face widths; + = present, * = over threshold)"
+    head += f" {'bilabial gap':>12s} {'rest gap':>8s}  AU medians (face widths; * = over threshold)"
     lines = [f"sentence: {SENTENCE!r}; intensity {intensity:g}; {seconds:.0f} s", head]
     for name, per_class in results.items():
         for emotion, r in per_class.items():
             fer = " ".join(f"{r['fer'][n]['agree'] * 100:12.0f}%" for n in classifier_names)
             gap = "n/a" if r["bilabial_gap_max"] is None else f"{r['bilabial_gap_max']:+.3f}"
+            rest = "n/a" if r["rest_gap"] is None else f"{r['rest_gap']:+.3f}"
             aus = " ".join(f"{k}{'*' if v['present'] else ''}{v['value']:+.3f}" for k, v in r["prototype_detail"].items())
-            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {fer} {gap:>12s}  {aus}")
+            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {fer} {gap:>12s} {rest:>8s}  {aus}")
+    lines += ["", "per class over portraits: prototype present / FER agreement (mean of the classifiers)"]
+    emotions = list(next(iter(results.values()))) if results else []
+    for emotion in emotions:
+        rows = [per_class[emotion] for per_class in results.values()]
+        agree = [r["fer"][n]["agree"] for r in rows for n in classifier_names if np.isfinite(r["fer"][n]["agree"])]
+        lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)}   "
+                     f"FER {100 * float(np.mean(agree)) if agree else float('nan'):.0f}%")
     return "\n".join(lines)
 
 

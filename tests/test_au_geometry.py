@@ -183,3 +183,27 @@ def test_a_smiling_photo_is_measured_from_a_neutral_mouth(smiling, still):
     assert abs(released["AU12"]) < 1e-6 and abs(released["AU15"]) < 1e-6
     assert prototype_check("neutral", released).present
     assert au_values(still, still)["AU12"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_expression_sheet_script_tells_surprise_from_neutral(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("expression_sheet", root / "scripts" / "expression_sheet.py")
+    sheet_script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sheet_script)
+    out, numbers = tmp_path / "sheet.png", tmp_path / "sheet.json"
+    argv = ["--portraits", str(root / "tests/data/portraits/hopper.jpg"), "--classes", "neutral", "surprised",
+            "--frames", "3", "--size", "256", "--out", str(out), "--json", str(numbers)]
+    assert sheet_script.main(argv) == 0
+    assert Image.open(out).size == (3 * sheet_script.TILE, sheet_script.TILE)  # the still, then one tile per class
+    results = json.loads(numbers.read_text())["results"]["hopper"]
+    neutral, surprised = results["neutral"], results["surprised"]
+    assert surprised["au"]["AU1"] > neutral["au"]["AU1"] + THRESHOLDS["AU1"]  # brows go up for surprise only
+    assert surprised["au"]["AU26"] > neutral["au"]["AU26"]
+    assert neutral["frames_measured"] == 3 and neutral["bilabials"] > 0 and neutral["rest_gap"] is not None
+    assert set(neutral["fer"]) == {"mini-xception", "small-cnn"}
