@@ -181,7 +181,8 @@ def test_a_smiling_photo_is_measured_from_a_neutral_mouth(smiling, still):
     assert "AU12" in present(own) and not prototype_check("neutral", own).present  # a viewer sees the photo's smile
     released = au_values(neutral_mouth(smiling), smiling)  # the renderer relaxes the photo's smile
     assert abs(released["AU12"]) < 1e-6 and abs(released["AU15"]) < 1e-6
-    assert prototype_check("neutral", released).present
+    present_, detail = prototype_check("neutral", released)
+    assert present_ and detail["AU15"]["role"] == "absent" and not detail["AU15"]["present"]
     assert au_values(still, still)["AU12"] == pytest.approx(0.0, abs=1e-9)
 
 

@@ -165,7 +165,11 @@ def au_components(frame_points: np.ndarray, still_points: np.ndarray) -> dict[st
 
 def au_values(frame_points: np.ndarray, still_points: np.ndarray) -> dict[str, float]:
     """Signed AU magnitudes in face widths (positive = present), frame against still; see THRESHOLDS."""
-    d = au_components(frame_points, still_points)
+    return au_from_components(au_components(frame_points, still_points))
+
+
+def au_from_components(d: dict[str, float]) -> dict[str, float]:
+    """AU magnitudes from the movements of au_components."""
     brow_down = -d["inner_brow"]
     squeeze = -d["brow_gap"] / 2  # per brow
     corner_up, corner_out = d["corner_up"] + d["photo_smile"], d["corner_out"]
@@ -201,6 +205,10 @@ class PrototypeResult:
     emotion: str
     present: bool
     detail: dict[str, dict]  # AU -> {"value", "threshold", "present", "role": required/optional/absent}
+
+    def __iter__(self):
+        """Unpacks as (present, detail)."""
+        return iter((self.present, self.detail))
 
     def summary(self) -> str:
         parts = []
@@ -243,8 +251,8 @@ def median_au(frames_points: Sequence[np.ndarray], still_points: np.ndarray) -> 
     if not frames_points:
         nan = {n: float("nan") for n in AU_NAMES}
         return nan, {}
-    per = [au_values(f, still_points) for f in frames_points]
     comps = [au_components(f, still_points) for f in frames_points]
+    per = [au_from_components(c) for c in comps]
     values = {n: float(np.median([v[n] for v in per])) for n in AU_NAMES}
     components = {k: float(np.median([c[k] for c in comps])) for k in comps[0]}
     return values, components
