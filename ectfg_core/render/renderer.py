@@ -123,6 +123,7 @@ class PortraitAnimator:
         coords = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._source, coords)
+        self.warp.fill_uncovered(region)  # background where the head moved away from it
         self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
             eye.composite(region, (x0, y0), self._source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)

@@ -26,6 +26,8 @@ _log = logging.getLogger(__name__)
 # so that the hair's faint outermost strands go with the head instead of staying behind as a thin outline, and it
 # fades out to exactly zero at the second, over plain background where a partial motion is invisible.
 _EDGE = (0.012, 0.03)
+_FACE_EDGE = 0.02  # face content fades over this band inside the oval where it passes over what stays (chin over collar)
+_PLATE_REACH = 0.025  # Gaussian sigma of the background guessed behind the head's edge
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
 _NECK_HALF_WIDTH = (0.3, 0.42)  # below the chin only a neck-wide band may move
@@ -105,25 +107,33 @@ class MotionRegions:
     may_move: how much of the face and head motion a pixel takes: 1 on the head, hair and neck skin, 0 on the
     background and the clothes, feathered in between.
     clothing: the clothes below the chin; never pulled into the head (the neck does not stretch into a collar copy).
-    segmented: False when the geometric fallback was used.
+    person: the segmenter's person probability (None without a segmenter).
+    plate: (H, W, 3) float32 the photo with the background continued behind the person's edge, shown where the head
+    moves away from it (None without a segmenter); equal to the photo on the background.
     """
 
     face: np.ndarray
     may_move: np.ndarray
     clothing: np.ndarray
-    segmented: bool
+    person: np.ndarray | None
+    plate: np.ndarray | None
+
+    @property
+    def segmented(self) -> bool:
+        """False when the geometric fallback was used."""
+        return self.person is not None
 
 
 def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin_v: float,
                    fallback: Callable[[np.ndarray], np.ndarray]) -> MotionRegions:
     """The face / may-move split of one portrait. fallback(xy) is the geometric head mask, used without a segmenter."""
     height, width = image.shape[:2]
-    face = _face_oval(points, (height, width))
+    face = _face_oval(points, (height, width), frame.width)
     person = person_mask(image)
     if person is None:
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
         head = np.asarray(fallback(np.stack([xs, ys], axis=-1)), dtype=np.float32)
-        return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), segmented=False)
+        return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), person=None, plate=None)
     outside = ndimage.distance_transform_edt(person < 0.5)
     edge = 1.0 - smoothstep(max(_EDGE[0] * frame.width, 1.5), max(_EDGE[1] * frame.width, 3.0), outside)
     # Below the chin only neck skin may move.
@@ -140,7 +150,24 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     head = ndimage.gaussian_filter(1.0 - below * (1.0 - neck), sigma=max(_SEAM_SOFTNESS * frame.width, 0.5))
     may_move = np.maximum(edge * head, face)
     clothing = person * (1.0 - head) * (1.0 - face)
-    return MotionRegions(face=face, may_move=may_move.astype(np.float32), clothing=clothing.astype(np.float32), segmented=True)
+    return MotionRegions(face=face, may_move=may_move.astype(np.float32), clothing=clothing.astype(np.float32), person=person,
+                         plate=background_plate(image, person, frame.width))
+
+
+def background_plate(image: np.ndarray, person: np.ndarray, face_width: float) -> np.ndarray:
+    """(H, W, 3) float32: the photo, with the background continued a little way behind the person.
+
+    A normalised Gaussian average of the nearby background: smooth, like the out-of-focus backdrop of most
+    portraits, and free of copies of whatever stands next to the head. Exactly the photo where no person is.
+    """
+    known = (person <= 0.01).astype(np.float64)
+    sigma = max(_PLATE_REACH * face_width, 2.0)
+    weight = ndimage.gaussian_filter(known, sigma)
+    plate = np.empty(image.shape, dtype=np.float32)
+    for channel in range(3):
+        spread = ndimage.gaussian_filter(image[..., channel] * known, sigma)
+        plate[..., channel] = np.where(known > 0, image[..., channel], spread / np.maximum(weight, 1e-300))
+    return plate
 
 
 def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray:
@@ -155,11 +182,10 @@ def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray
     return np.interp(u, lower[order, 0], lower[order, 1])
 
 
-def _face_oval(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(H, W) float32: 1 inside the face oval, a soft edge of about a pixel either side."""
+def _face_oval(points: np.ndarray, size: tuple[int, int], face_width: float) -> np.ndarray:
+    """(H, W) float32: 1 inside the face oval, falling to 0 at the oval over a narrow band (no jagged chin edge)."""
     height, width = size
-    scale = 4  # drawn supersampled, then averaged: an anti-aliased edge
-    canvas = Image.new("L", (width * scale, height * scale), 0)
-    polygon = [(float(x) * scale + (scale - 1) / 2, float(y) * scale + (scale - 1) / 2) for x, y in np.asarray(points)[OVAL]]
-    ImageDraw.Draw(canvas).polygon(polygon, fill=255)
-    return np.asarray(canvas, dtype=np.float32).reshape(height, scale, width, scale).mean(axis=(1, 3)) / 255.0
+    canvas = Image.new("1", (width, height), 0)
+    ImageDraw.Draw(canvas).polygon([(float(x), float(y)) for x, y in np.asarray(points)[OVAL]], fill=1)
+    depth = ndimage.distance_transform_edt(np.asarray(canvas, dtype=bool))
+    return smoothstep(0.0, max(_FACE_EDGE * face_width, 2.0), depth).astype(np.float32)

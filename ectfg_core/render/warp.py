@@ -58,24 +58,46 @@ class SkinWarp:
         self.grid = pixel_grid(x0, y0, self.grid_shape[1], self.grid_shape[0], s)
         self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
         self._weights = None
+        self._plate = None
+        self.uncovered: torch.Tensor | None = None  # set by coordinates(): (H_box, W_box) share of the plate
         if regions is not None:
-            # (face, not clothing) over the box, and may_move at the coarse grid: cut once, looked up per frame.
-            weights = np.stack([regions.face[y0:y1, x0:x1], 1.0 - regions.clothing[y0:y1, x0:x1]])
+            # (face, not clothing[, person]) over the box, may_move[, person] at the coarse grid: cut once, looked up per frame.
+            layers = [regions.face, 1.0 - regions.clothing] + ([regions.person] if regions.plate is not None else [])
+            weights = np.stack([layer[y0:y1, x0:x1] for layer in layers])
             self._weights = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))
-            may_move = torch.from_numpy(np.ascontiguousarray(regions.may_move[y0:y1, x0:x1], dtype=np.float32))
-            self._may_at_grid = sample(may_move[None], self.grid, origin=(x0, y0))[0]
+            at_grid = [regions.may_move] + ([regions.person] if regions.plate is not None else [])
+            at_grid = torch.from_numpy(np.ascontiguousarray(np.stack([layer[y0:y1, x0:x1] for layer in at_grid]), dtype=np.float32))
+            self._at_grid = sample(at_grid, self.grid, origin=(x0, y0))
+            if regions.plate is not None:
+                self._plate = torch.from_numpy(np.ascontiguousarray(regions.plate[y0:y1, x0:x1].transpose(2, 0, 1)))
 
-    def _restrain(self, coords: torch.Tensor, may_here: torch.Tensor) -> torch.Tensor:
-        """How much of its motion each destination point keeps (..., 0..1).
+    def _restrain(self, coords: torch.Tensor, here: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """How much of its motion each point keeps (0..1), and how much background it has uncovered (or None).
+
+        coords: (..., 2) source positions of grid points whose (may_move[, person]) are here (C, ...).
 
         What shows at a point comes from its source position: face content moves wherever it goes (the chin
         over a collar); anything else moves only where the point may move (the head's edge is never pulled over
         the background), and never brings clothing along (a collar is not stretched up into the neck). Where the
-        head moves away, the background next to it is drawn in, as if uncovered.
+        head moves away from a point of the person and brings background there, the plate shows instead (what
+        was behind the head, not a copy of what stands beside it).
         """
         x0, y0 = self.box[:2]
         at_source = sample(self._weights, coords, origin=(x0, y0))
-        return torch.maximum(at_source[0], may_here * at_source[1])
+        keep = torch.maximum(at_source[0], here[0] * at_source[1])
+        if self._plate is None:
+            return keep, None
+        # Person-ness lost between the point and its (restrained) source, linear in the share of motion kept.
+        return keep, (keep * (here[1] - at_source[2])).clamp_(min=0.0)
+
+    def fill_uncovered(self, region: torch.Tensor) -> None:
+        """Show the background plate where the last frame's head motion uncovered it; region (3, H_box, W_box)."""
+        if self.uncovered is None:
+            return
+        rows = torch.nonzero(self.uncovered.amax(dim=1)).flatten()
+        cols = torch.nonzero(self.uncovered.amax(dim=0)).flatten()
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], self.uncovered[r0:r1, c0:c1])
 
     def coordinates(self, source: np.ndarray, destination: np.ndarray, head_row: dict[str, float]) -> torch.Tensor:
         """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box.
@@ -87,11 +109,18 @@ class SkinWarp:
         positions, covered = scan_inverse(self.mesh.triangles, source, destination, (x0, y0), s, self.grid_shape)
         coords = self.head.inverse(self.grid, head_row, mask=self.grid_mask)
         coords = torch.where(torch.from_numpy(covered)[..., None], torch.from_numpy(positions), coords)
+        self.uncovered = None
         if self._weights is not None:
             # Where nothing may move this is the grid itself, and upsampled it is the pixels to within float
             # rounding (1e-4 px), far too little to change a rounded colour: the still photo, bit for bit.
-            keep = self._restrain(coords, self._may_at_grid)
+            keep, uncovered = self._restrain(coords, self._at_grid)
             coords = torch.lerp(self.grid, coords, keep[..., None])
+            if uncovered is not None and bool((uncovered > 0).any()):
+                self.uncovered = uncovered
+        if s > 1 and self.uncovered is not None:
+            rows, cols = self.grid_shape
+            self.uncovered = F.interpolate(self.uncovered[None, None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
+                                           mode="bilinear", align_corners=True)[0, 0, : y1 - y0, : x1 - x0]
         if s > 1:
             rows, cols = self.grid_shape
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
