@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from scipy.interpolate import splev, splprep
-from scipy.ndimage import gaussian_filter, grey_closing
+from scipy.ndimage import gaussian_filter, gaussian_filter1d, grey_closing, map_coordinates
 
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import FaceFrame, smoothstep
+from ectfg_core.render.raster import polygon_coverage
 from ectfg_core.render.sampling import sample
 
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -320,34 +321,54 @@ class ShadingLayers:
     def _smile_fold(self) -> list[_Canvas]:
         """The photo's own nasolabial folds, measured as dark valleys, to be lifted when its smile is undone.
 
-        Within a band from beside the nose wing to beside the mouth corner, a grey closing (wider than the fold)
-        fills the fold in; the log ratio of filled to actual luminance is how much to brighten each pixel.
+        A grey closing (wider than a fold) fills the folds in; the log ratio of filled to actual level is how much
+        to brighten each pixel. The fold is traced in the photo: from beside the nose wing down past the mouth
+        corner, each point of a landmark guide moves sideways onto the deepest valley near it. Only a band around
+        that trace is lifted, clear of the lips and the nostril.
         """
         width = self.frame.width
+        ex, ey = self._axes()
+        lips = np.asarray([61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146])
         canvases = []
-        for side, path in ((-1.0, [129, 203, 206, 216]), (1.0, [358, 423, 426, 436])):
-            guide = self.points[path] + side * 0.01 * width * self.frame.ex
-            canvas = self._canvas(list(guide), reach=0.05)
+        for side, path, corner in ((-1.0, [129, 203, 206, 216], 61), (1.0, [358, 423, 426, 436], 291)):
+            # A broad smile's fold runs on past the mouth corner, curving in towards the chin.
+            beside_mouth = [self.points[corner] + side * out * ex + down * ey
+                            for out, down in ((0.075, 0.04), (0.065, 0.11), (0.045, 0.17))]
+            guide = np.concatenate([self.points[path] + side * 0.01 * ex, beside_mouth])
+            canvas = self._canvas(list(guide), reach=0.06)
             x0, y0, x1, y1 = canvas.box
             # Per channel: a fold's shadow is also more saturated than the skin around it, so lifting each channel
             # to its own filled-in level restores the skin's colour too (and a grey photo stays grey).
-            size = max(3, int(round(0.08 * width)) | 1)
+            size = max(3, int(round(0.1 * width)) | 1)
             valley = np.empty((3, y1 - y0, x1 - x0))
             for c in range(3):
                 channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
                 filled = gaussian_filter(grey_closing(channel, size=(size, size)), 2.0 * self.sigma)
                 valley[c] = gaussian_filter(np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, 0.3), self.sigma)
-            # The band around the fold, fading out before the nostril and the mouth corner at its ends.
-            curve = _curve(guide, 32)
-            dist2 = ((canvas.pixels[:, None, :] - curve[None]) ** 2).sum(axis=2)
+            lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
+                                        inset=-0.03 * width, feather=0.02 * width)
+            depth = valley.mean(axis=0) * (1.0 - lip_zone)
+            trace = self._trace_fold(_curve(guide, 24), depth, (x0, y0))
+            dist2 = ((canvas.pixels[:, None, :] - trace[None]) ** 2).sum(axis=2)
             nearest = dist2.argmin(axis=1)
-            along = nearest / (len(curve) - 1)
+            along = nearest / (len(trace) - 1)
             dist = np.sqrt(dist2[np.arange(len(nearest)), nearest])
-            band = (1.0 - smoothstep(0.025 * width, 0.045 * width, dist)) * smoothstep(0.0, 0.15, along) * smoothstep(1.0, 0.85, along)
-            band = band.reshape(canvas.shape)
-            canvas.log = _SMILE_FOLD_EASE * valley * band
+            band = (1.0 - smoothstep(0.025 * width, 0.045 * width, dist)) * smoothstep(0.0, 0.1, along) * smoothstep(1.0, 0.8, along)
+            canvas.log = _SMILE_FOLD_EASE * valley * (band.reshape(canvas.shape) * (1.0 - lip_zone))
             canvases.append(canvas)
         return canvases
+
+    def _trace_fold(self, guide: np.ndarray, depth: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
+        """The guide curve moved sideways, point by point, onto the deepest valley within reach (smoothly)."""
+        tangent = np.gradient(guide, axis=0)
+        tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+        normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+        offsets = np.linspace(-0.04, 0.04, 17) * self.frame.width
+        probes = guide[:, None, :] + offsets[None, :, None] * normal[:, None, :] - np.asarray(origin)
+        found = map_coordinates(depth, [probes[..., 1].ravel(), probes[..., 0].ravel()], order=1, mode="constant")
+        found = found.reshape(probes.shape[:2]) - 0.02 * np.abs(offsets) / offsets.max()  # ties: stay near the guide
+        shift = gaussian_filter1d(offsets[found.argmax(axis=1)], 1.5, mode="nearest")
+        return guide + shift[:, None] * normal
 
     def _add(self, control: str, canvas: _Canvas) -> None:
         x0, y0, x1, y1 = canvas.box
