@@ -70,7 +70,7 @@ class _Canvas:
         tangent = np.gradient(curve, axis=0)
         tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
         normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
-        reach = 5.0 * sigma
+        reach = 8.0 * sigma  # the lit flank reaches ~4 sigma out; beyond 8 both profiles are nil
         lo, hi = curve.min(axis=0) - reach, curve.max(axis=0) + reach
         near = np.flatnonzero(np.all((self.pixels >= lo) & (self.pixels <= hi), axis=1))
         if len(near) == 0:
@@ -80,8 +80,10 @@ class _Canvas:
         rel = offset[np.arange(len(near)), nearest]
         across = (rel * normal[nearest]).sum(axis=1)
         along = (rel * tangent[nearest]).sum(axis=1)
-        t = nearest / (len(curve) - 1)
-        taper = np.sin(np.pi * t) ** 0.7 * np.exp(-0.5 * (along / sigma) ** 2 * ((nearest == 0) | (nearest == len(curve) - 1)))
+        # Position along the curve, continuous across samples (a per-sample value would show steps).
+        spacing = float(np.linalg.norm(np.diff(curve, axis=0), axis=1).mean())
+        t = np.clip((nearest + along / max(spacing, 1e-9)) / (len(curve) - 1), 0.0, 1.0)
+        taper = np.sin(np.pi * t) ** 0.7
         if ripple:
             taper *= 1.0 - ripple * 0.5 * (1.0 + np.cos(2.0 * np.pi * (2.5 * t + phase)))
         facing = normal[nearest] @ light  # > 0: the normal side is towards the light
@@ -178,7 +180,7 @@ class ShadingLayers:
 
     # ---- the layers ---------------------------------------------------------------------------------------
     def _canvas(self, anchors: list[np.ndarray], reach: float = 0.03) -> _Canvas:
-        return _Canvas(_box(np.asarray(anchors), reach * self.frame.width + 5.0 * self.sigma, self.image_size))
+        return _Canvas(_box(np.asarray(anchors), reach * self.frame.width + 10.0 * self.sigma, self.image_size))
 
     def _axes(self) -> tuple[np.ndarray, np.ndarray]:
         """The face's x and y axes scaled to one face width, in pixels."""
@@ -196,11 +198,13 @@ class ShadingLayers:
             furrows.append(np.array([base + 0.012 * ey, base - side * 0.003 * ex - 0.5 * length * ey,
                                      base + side * 0.004 * ex - length * ey]))
         fold = np.array([root - 0.04 * ex + 0.006 * ey, root - 0.002 * ey, root + 0.04 * ex + 0.006 * ey])
-        canvas = self._canvas([*furrows[0], *furrows[1], *fold])
+        bulge, bulge_radii = mid - 0.03 * ey, (0.3 * half_gap * self.frame.width, 0.03 * self.frame.width)
+        canvas = self._canvas([*furrows[0], *furrows[1], *fold, bulge - 2.0 * bulge_radii[1] * self.frame.ey,
+                               bulge - 2.0 * bulge_radii[0] * self.frame.ex, bulge + 2.0 * bulge_radii[0] * self.frame.ex])
         for furrow in furrows:
             canvas.crease(furrow, 0.17 * self.depth, 1.7 * self.sigma, self.light, ripple=0.25)
         # The skin squeezed between the furrows bulges and catches the light.
-        canvas.blob(mid - 0.03 * ey, (0.3 * half_gap * self.frame.width, 0.03 * self.frame.width), 0.04 * self.depth)
+        canvas.blob(bulge, bulge_radii, 0.04 * self.depth)
         canvas.crease(fold, 0.1 * self.depth, 1.8 * self.sigma, self.light, ripple=0.3, phase=0.2)
         return [canvas]
 
@@ -306,7 +310,7 @@ class ShadingLayers:
         groove_mid = self.points[18] + 0.35 * (self.points[200] - self.points[18])
         groove = np.array([groove_mid - 0.08 * ex - 0.025 * ey, groove_mid, groove_mid + 0.08 * ex - 0.025 * ey])
         boss = 0.5 * (self.points[199] + self.points[175])
-        canvas = self._canvas([*groove, boss - 0.08 * ex, boss + 0.08 * ex, self.points[152]])
+        canvas = self._canvas([*groove, boss - 0.12 * ex, boss + 0.12 * ex, boss + 0.08 * ey])
         canvas.crease(groove, 0.12 * self.depth, 3.0 * self.sigma, self.light, highlight=0.3)
         radii = (0.06 * self.frame.width, 0.04 * self.frame.width)
         canvas.blob(boss - 0.01 * ey, radii, 0.04 * self.depth)
@@ -380,6 +384,12 @@ class ShadingLayers:
             return
         if control != "smile_release":  # creases only where the photo shows skin
             canvas.log *= self._skin(canvas.box)
+        # Fade to nothing at the map's border, so that no tail of a soft shape ends in a visible edge.
+        h, w = canvas.shape
+        ramp = 3.0 * self.sigma
+        window = np.outer(smoothstep(0.0, ramp, np.minimum(np.arange(h), h - 1 - np.arange(h))),
+                          smoothstep(0.0, ramp, np.minimum(np.arange(w), w - 1 - np.arange(w))))
+        canvas.log = canvas.log * window
         spill = np.concatenate([self.vertices[anchors].min(axis=0) - (x0, y0), (x1, y1) - self.vertices[anchors].max(axis=0)])
         log = torch.from_numpy(canvas.log.astype(np.float32).reshape(-1, *canvas.shape))
         self.layers.append(_Layer(CONTROL_INDEX[control], canvas.box, log, anchors, float(spill.max()) + 2.0))
