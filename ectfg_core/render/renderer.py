@@ -15,6 +15,7 @@ from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.eyes import EyeLayer
 from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, LOWER_OUTER, UPPER_OUTER, FaceFrame, eye_polygon
+from ectfg_core.render.glasses import GlassesLayer, detect_glasses
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
 from ectfg_core.render.mouth import MouthLayer, MouthPose, close_lips
@@ -32,6 +33,7 @@ _JAW = CONTROL_INDEX["jaw_open"]
 _PRESS = CONTROL_INDEX["lip_press"]
 _TONGUE = CONTROL_INDEX["tongue_tip"]
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
+_EYE_CORNERS = [33, 133, 263, 362]
 
 
 @dataclass
@@ -68,6 +70,9 @@ class PortraitAnimator:
         self.warp = SkinWarp(self.mesh, self.head, self.frame.width, image.shape[:2],
                              [MOUTH_DETAIL] + [eye_polygon(side) for side in EYES], self.regions)
         self._source = torch.from_numpy(self.image).permute(2, 0, 1).float()  # (3, H, W)
+        glasses = detect_glasses(self.image, self.points)  # eyeglasses move with the head only (glasses.py)
+        self.glasses = GlassesLayer(glasses, self.image) if glasses.present else None
+        self._skin_source = self._source if self.glasses is None else self.glasses.skin_source  # skin under the frame
         self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
@@ -122,15 +127,23 @@ class PortraitAnimator:
         pose = self._pose(row)
         coords = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
-        region = sample(self._source, coords)
+        region = sample(self._skin_source, coords)
         self.warp.fill_uncovered(region)  # background where the head moved away from it
         self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
-            eye.composite(region, (x0, y0), self._source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
+            eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
         self.mouth.composite(region, (x0, y0), pose.mouth)
+        if self.glasses is not None:
+            self._composite_glasses(region, (x0, y0), row, pose.head_row)
         out = self.image.copy()
         out[y0:y1, x0:x1] = region.permute(1, 2, 0).round_().clamp_(0, 255).to(torch.uint8).numpy()
         return out
+
+    def _composite_glasses(self, region: torch.Tensor, origin: tuple[int, int], row: np.ndarray, head_row: dict[str, float]) -> None:
+        """The frame moves rigidly: the head's roll and shift, after the eye corners' mean yaw/pitch parallax."""
+        parallax = ((row * _PARALLAX) @ self._basis_flat).reshape(-1, 2)[_EYE_CORNERS].mean(axis=0)
+        rot, shift = self.head.transform(head_row)
+        self.glasses.composite(region, origin, self.head.pivot, rot, shift + rot @ parallax)
 
     # ---- whole clips ---------------------------------------------------------------------------------
     def controls_for(self, phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int,

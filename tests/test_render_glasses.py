@@ -1,0 +1,144 @@
+"""Eyeglasses move with the head, never with the brows or lids.
+
+The bundled portrait gets a dark frame drawn on (two rounded rims around the eyes and a bridge, 3 px lines like
+real frames); the frame's pixels are found again in rendered frames by their colour and compared with the still.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from ectfg_core.face.framing import frame_portrait
+from ectfg_core.render.controls import controls_row
+from ectfg_core.render.geometry import BROWS, eye_polygon
+from ectfg_core.render.glasses import detect_glasses
+from ectfg_core.render.renderer import PortraitAnimator
+
+FRAME_RGB = (24, 22, 28)
+PORTRAITS = Path(__file__).parent / "data" / "portraits"
+EXPRESSIONS = {"angry": dict(brow_lower=1.0), "surprised": dict(brow_raise=1.0, upper_lid_raise=1.0),
+               "fearful": dict(brow_raise=1.0, brow_inner_raise=1.0, upper_lid_raise=1.0, lip_stretch=0.5)}
+
+
+def draw_frame(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """A copy of the portrait wearing dark glasses: rims from between lid and brow to below the lower lid."""
+    out = Image.fromarray(image.copy())
+    draw = ImageDraw.Draw(out)
+    rims = []
+    for outer, inner, lid, brow in ((33, 133, 159, 105), (263, 362, 386, 334)):
+        left, right = sorted([points[outer][0], points[inner][0]])
+        width = right - left
+        centre_y = (points[outer][1] + points[inner][1]) / 2
+        top = (points[lid][1] + points[brow][1]) / 2
+        temple, nose = 0.3 * width, 0.25 * width
+        box = (left - (temple if outer == 33 else nose), top, right + (nose if outer == 33 else temple), centre_y + 0.75 * width)
+        draw.rounded_rectangle(box, radius=0.3 * width, outline=FRAME_RGB, width=3)
+        rims.append(box)
+    bridge_y = rims[0][1] + 0.25 * (rims[0][3] - rims[0][1])
+    draw.line([(rims[0][2] - 1, bridge_y), (rims[1][0] + 1, bridge_y)], fill=FRAME_RGB, width=3)
+    return np.asarray(out)
+
+
+def frame_pixels(frame: np.ndarray, zone: np.ndarray) -> np.ndarray:
+    """Pixels of the drawn frame's colour inside `zone`."""
+    close = np.abs(frame.astype(np.int32) - np.array(FRAME_RGB)).max(axis=2) < 20
+    return close & zone
+
+
+def displacement(frame_rims: np.ndarray, still_rims: np.ndarray) -> tuple[float, float]:
+    """(worst of 95th percentiles, max) distance in px between the two pixel sets, both ways."""
+    to_still = ndimage.distance_transform_edt(~still_rims)[frame_rims]
+    to_frame = ndimage.distance_transform_edt(~frame_rims)[still_rims]
+    p95 = max(np.percentile(to_still, 95), np.percentile(to_frame, 95))
+    return float(p95), float(max(to_still.max(), to_frame.max()))
+
+
+def eyes(points: np.ndarray, shape: tuple[int, int], grow: int = 5) -> np.ndarray:
+    """The eye openings, grown: dark pupils and lashes are not frame, wherever the lids go."""
+    canvas = Image.new("L", (shape[1], shape[0]))
+    for side in ("right", "left"):
+        ImageDraw.Draw(canvas).polygon([tuple(p) for p in points[eye_polygon(side)]], fill=1)
+    return ndimage.binary_dilation(np.asarray(canvas, dtype=bool), iterations=grow)
+
+
+class Worn:
+    def __init__(self, portrait):
+        points = portrait.landmarks.points
+        self.image = draw_frame(portrait.image, points)
+        drawn = np.abs(self.image.astype(np.int32) - portrait.image.astype(np.int32)).max(axis=2) > 0
+        self.zone = ndimage.binary_dilation(drawn, iterations=8) & ~eyes(points, drawn.shape)
+        self.rims = frame_pixels(self.image, self.zone)
+
+
+@pytest.fixture(scope="module")
+def worn(portrait) -> Worn:
+    return Worn(portrait)
+
+
+@pytest.fixture(scope="module")
+def animator(worn, portrait) -> PortraitAnimator:
+    return PortraitAnimator(worn.image, portrait.landmarks, seed=1)
+
+
+def test_the_drawn_frame_is_found_and_bare_faces_get_none(worn, portrait):
+    found = detect_glasses(worn.image, portrait.landmarks.points)
+    assert found.present
+    covered = found.mask[worn.rims]
+    assert np.mean(covered > 0.5) > 0.9, "the mask misses the frame"
+    assert np.mean(found.mask[~ndimage.binary_dilation(worn.rims, iterations=3)] > 0.5) < 0.002, "the mask spreads"
+    assert not detect_glasses(portrait.image, portrait.landmarks.points).present
+    assert not found.mask[:, : int(portrait.landmarks.bbox[0]) - 20].any()
+
+
+@pytest.mark.parametrize("name, wears", [("hopper", True), ("biden", False), ("obama_smile", False)])
+def test_photographed_portraits(name, wears):
+    framed = frame_portrait(np.asarray(Image.open(PORTRAITS / f"{name}.jpg").convert("RGB")), size=512)
+    found = detect_glasses(framed.image, framed.landmarks.points)
+    assert found.present == wears
+    if wears:  # the bridge across the nose is frame
+        pts = framed.landmarks.points
+        mid = np.round((pts[133] + pts[362]) / 2).astype(int)
+        assert found.mask[mid[1] - 15 : mid[1] + 3, mid[0] - 2 : mid[0] + 3].max() > 0.5
+
+
+def test_the_still_is_kept_where_nothing_moves(animator, worn):
+    frame = animator.render(controls_row(head_x=0.001))
+    diff = np.abs(frame.astype(np.int32) - worn.image.astype(np.int32)).max(axis=2)
+    assert diff[worn.zone].max() <= 2
+
+
+@pytest.mark.parametrize("expression", sorted(EXPRESSIONS))
+def test_rims_keep_their_shape_while_the_brows_move(animator, worn, portrait, expression):
+    row = controls_row(**EXPRESSIONS[expression])
+    frame = animator.render(row)
+    lashes = eyes(animator.driven_landmarks(row), worn.rims.shape)
+    p95, worst = displacement(frame_pixels(frame, worn.zone & ~lashes), worn.rims & ~lashes)
+    assert p95 <= 1.0 and worst <= 2.0, f"{expression}: the rims moved {p95:.1f} px (95th percentile), {worst:.1f} px at most"
+    brows = [i for rows in BROWS.values() for part in rows for i in part]
+    moved = np.linalg.norm(animator.driven_landmarks(row)[brows] - portrait.landmarks.points[brows], axis=1)
+    assert moved.mean() > 2.0, "the brows did not move: the test shows nothing"
+    beside = ndimage.binary_dilation(worn.rims, iterations=12) & ~ndimage.binary_dilation(worn.rims, iterations=2)
+    ghost = frame_pixels(frame, beside & ~lashes)
+    assert ghost.sum() < 5, f"a bent copy of the rims is left in the skin ({ghost.sum()} px)"
+
+
+def test_rims_turn_rigidly_with_the_head(animator, worn):
+    row = controls_row(head_roll=5.0, brow_lower=1.0)
+    frame = animator.render(row)
+    rot, shift = animator.head.transform({"head_roll": 5.0})
+    ys, xs = np.nonzero(worn.rims)
+    moved = animator.head.pivot + (np.stack([xs, ys], axis=1) - animator.head.pivot) @ rot.T + shift
+    expected = np.zeros_like(worn.rims)
+    mx, my = np.round(moved).astype(int).T
+    expected[my, mx] = True
+    expected = ndimage.binary_closing(expected, iterations=1)
+    lashes = eyes(animator.driven_landmarks(row), expected.shape)
+    expected &= ~lashes
+    zone = ndimage.binary_dilation(expected, iterations=8) & ~lashes
+    p95, worst = displacement(frame_pixels(frame, zone), expected)
+    assert p95 <= 1.0 and worst <= 2.0, f"the rims moved {p95:.1f} px (95th percentile) off the rigid turn, {worst:.1f} px at most"
