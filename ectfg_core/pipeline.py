@@ -15,7 +15,7 @@ from ectfg_core.efp.embedded import Prediction, predict_embedded
 from ectfg_core.efp.learned import DEFAULT_BLEND, ENV_MODEL, check_blend, predict_learned, resolve_model, say_once
 from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.emotion.description import DescribedEmotion, parse_description
-from ectfg_core.emotion.model import EmotionPlan, EmotionTrack
+from ectfg_core.emotion.model import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
 from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
 from ectfg_core.face.framing import Portrait, frame_portrait
@@ -49,6 +49,15 @@ class Generation:
     num_frames: int
     audio_seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def check_strength(strength: float, name: str = "expression strength") -> float:
+    """An expression strength from 0 (no expression, speech only) to MAX_STRENGTH (exaggerated); 1 is the default."""
+    value = float(strength)
+    if not 0.0 <= value <= MAX_STRENGTH:  # also refuses NaN
+        raise InputError(f"{name} {strength} is out of range; use 0 (speech only) to {MAX_STRENGTH:g} (exaggerated), "
+                         f"1 is the default")
+    return value
 
 
 def check_fps(fps: float) -> float:
@@ -232,10 +241,13 @@ def render_frames(
     audio: AudioFrames,
     seed: int,
     progress: Progress,
+    expression_strength: float = DEFAULT_STRENGTH,
 ) -> Iterator[np.ndarray]:
-    """Frames of the embedded renderer, one per track frame."""
+    """Frames of the embedded renderer, one per track frame; expression_strength (0..2) scales the expression on top
+    of the track's own per-word strength."""
     animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=seed)
-    controls = animator.controls_for(speech.phonemes, audio.energy, track, track.num_frames, track.fps)
+    controls = animator.controls_for(speech.phonemes, audio.energy, track, track.num_frames, track.fps,
+                                     strength=check_strength(expression_strength))
     progress.stage("render", track.num_frames)
     for row in controls:
         yield animator.render(row)
@@ -259,13 +271,16 @@ def generate(
     aligner: str = "auto",
     efp_model: str | Path | None = None,
     efp_blend: float = DEFAULT_BLEND,
+    expression_strength: float = DEFAULT_STRENGTH,
 ) -> Generation:
     """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track.
 
-    backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`).
+    backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`);
+    expression_strength (0..2) scales how strongly the face shows the emotion.
     """
     progress = progress or Progress()
     fps = check_fps(fps)
+    expression_strength = check_strength(expression_strength, "--expression-strength")
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".mp4":
         raise InputError(f"output {out_path} must end in .mp4")
@@ -288,12 +303,14 @@ def generate(
 
     clock = time.perf_counter()
     sidecar = out_path.with_suffix(".json")
-    frames = render_frames(portrait, spoken.speech, track, audio, seed, progress)
+    frames = render_frames(portrait, spoken.speech, track, audio, seed, progress, expression_strength)
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     timings["render+encode"] = time.perf_counter() - clock
 
     with atomic_output(sidecar) as tmp:
-        tmp.write_text(json.dumps(sidecar_payload(prediction, spoken, fps, size, seed, voice), indent=1), encoding="utf-8")
+        payload = sidecar_payload(prediction, spoken, fps, size, seed, voice)
+        payload["settings"]["expression_strength"] = expression_strength
+        tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return Generation(
         video_path=out_path, sidecar_path=sidecar, plan=prediction.plan, track=track,
         num_frames=track.num_frames, audio_seconds=spoken.speech.duration, timings=timings,

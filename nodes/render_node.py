@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ectfg_core.audio.features import frame_features
 from ectfg_core.efp.embedded import Prediction
-from ectfg_core.emotion.model import EmotionTrack
+from ectfg_core.emotion.model import MAX_STRENGTH
 from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 from ectfg_core.pipeline import SpokenText, render_frames
@@ -15,15 +14,6 @@ from ectfg_core.pipeline import SpokenText, render_frames
 from .convert import audio_to_comfy
 from .progress import ComfyProgress
 from .types import CATEGORY, FACE, SPEECH, TRACK
-
-MAX_STRENGTH = 2.0
-
-
-def scaled_track(track: EmotionTrack, strength: float) -> EmotionTrack:
-    """The same track with every frame's intensity times `strength` (clipped to 0..1); the input is not modified."""
-    if strength == 1.0:
-        return track
-    return EmotionTrack(fps=track.fps, probs=track.probs.copy(), intensity=np.clip(track.intensity * strength, 0.0, 1.0))
 
 
 class EmbeddedRenderer:
@@ -55,13 +45,15 @@ class EmbeddedRenderer:
             },
             "optional": {
                 "expression_strength": ("FLOAT", {"default": 1.0, "min": 0.0, "max": MAX_STRENGTH, "step": 0.05,
-                                                  "tooltip": "Scales how strongly the emotion shows on the face: 0 = neutral "
-                                                             "face that still speaks, 1 = as the track says, 2 = twice as strong."}),
+                                                  "tooltip": "How strongly the face shows the emotion: 0 = speech only, no "
+                                                             "expression; 1 = calibrated default; up to 2 = exaggerated (it "
+                                                             "saturates softly, the face does not break). Multiplies the "
+                                                             "per-word strength set in the Emotion Track Editor."}),
             },
         }
 
     def run(self, face: Portrait, speech: SpokenText, track: Prediction, motion_seed: int, expression_strength: float = 1.0):
-        emotion_track = scaled_track(track.track, float(expression_strength))
+        emotion_track = track.track
         n, fps = emotion_track.num_frames, emotion_track.fps
         samples, rate = speech.speech.samples, speech.speech.sample_rate
         audio = frame_features(samples, rate, fps, n)
@@ -69,7 +61,8 @@ class EmbeddedRenderer:
         # Fill one float tensor frame by frame: peak memory is the output itself, not a list of frames plus a copy.
         frames = torch.empty((n, height, width, 3), dtype=torch.float32)
         count = 0
-        for i, frame in enumerate(render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress())):
+        frames_in = render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress(), float(expression_strength))
+        for i, frame in enumerate(frames_in):
             frames[i] = torch.from_numpy(frame).to(torch.float32).div_(255.0)
             count = i + 1
         frames = frames[:count]

@@ -49,7 +49,8 @@ class EmotionTrackEditor:
     DESCRIPTION = (
         "Shows the emotion track as a timeline on the node after each run: the words coloured by emotion and the "
         "intensity curve. Drag a word's dot up or down to change its intensity, click a word to pick another "
-        "emotion; the edit is written into override_json and applied on the next run, so only this node and the "
+        "emotion and set its expression strength (0 = no expression, 1 = default, 2 = exaggerated); the edit is "
+        "written into override_json and applied on the next run, so only this node and the "
         "ones after it run again. Clear override_json to return to the prediction. A whole track or plan JSON "
         "(from a track_json / plan_json output or a sidecar file) can be pasted there too."
     )
@@ -72,7 +73,7 @@ class EmotionTrackEditor:
                 "override_json": ("STRING", {
                     "multiline": True, "default": "",
                     "tooltip": "Your edits, written by the timeline (or by hand): "
-                               '{"words": [{"index": 2, "word": "glad", "emotion": "angry", "intensity": 0.8}]}. '
+                               '{"words": [{"index": 2, "word": "glad", "emotion": "angry", "intensity": 0.8, "strength": 1.5}]}. '
                                "A full track_json or plan_json may be pasted instead. Empty = use the prediction as is.",
                 }),
             }

@@ -8,7 +8,6 @@ import sys
 import types
 import wave
 
-import numpy as np
 import pytest
 
 from ectfg_core.errors import ModelError
@@ -108,13 +107,3 @@ def test_face_size_is_checked_with_a_clear_message(size, ok):
     result = FaceMaskExtractor.VALIDATE_INPUTS(size=size)
     assert result is True if ok is True else ok in result
 
-
-def test_expression_strength_scales_the_track_without_changing_it():
-    from ectfg_core.emotion.model import EmotionTrack
-    from nodes.render_node import scaled_track
-
-    track = EmotionTrack(fps=25, probs=np.tile([[0, 1, 0, 0, 0, 0, 0]], (4, 1)), intensity=np.array([0.2, 0.4, 0.6, 0.8]))
-    assert scaled_track(track, 1.0) is track
-    assert np.allclose(scaled_track(track, 0.5).intensity, [0.1, 0.2, 0.3, 0.4])
-    assert np.allclose(scaled_track(track, 2.0).intensity, [0.4, 0.8, 1.0, 1.0])
-    assert np.allclose(track.intensity, [0.2, 0.4, 0.6, 0.8])

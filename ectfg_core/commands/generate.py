@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from ectfg_core.commands.common import add_speech_options
@@ -21,8 +22,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="trained EmotionFluctuationPredictor folder (default: $ECTFG_EFP_MODEL, else the embedded mode)")
     gen.add_argument("--efp-blend", type=float, default=0.5,
                      help="with a trained predictor: weight of the description plan (1) against the model (0), default 0.5")
+    gen.add_argument("--expression-strength", type=expression_strength, default=1.0, metavar="S",
+                     help="how strongly the face shows the emotion: 0 = speech only, 1 = calibrated (default), "
+                          "up to 2 = exaggerated")
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=run)
+
+
+def expression_strength(text: str) -> float:
+    """argparse type: a number from 0 to 2 (argparse names the flag in its one-line error)."""
+    from ectfg_core.emotion.model import MAX_STRENGTH
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; use 0 (speech only) to {MAX_STRENGTH:g}, 1 is the default") from None
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_STRENGTH):
+        raise argparse.ArgumentTypeError(f"{text} is out of range; use 0 (speech only) to {MAX_STRENGTH:g} (exaggerated), 1 is the default")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         args.out, args.text, args.emotion, image, fps=args.fps, size=args.size, seed=args.seed,
         voice=args.voice, crop=args.crop, progress=progress, backend=args.backend, speaker=args.speaker,
         aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
+        expression_strength=args.expression_strength,
     )
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -1,9 +1,10 @@
-"""Hand edits of an emotion track: per-word emotion/intensity changes, or a whole replacement track.
+"""Hand edits of an emotion track: per-word emotion/intensity/strength changes, or a whole replacement track.
 
 The timeline in the ComfyUI node (and anyone editing JSON by hand) writes an override. Three forms are accepted:
 
-- edits (`ectfg.edits/1`): `{"words": [{"index": 3, "word": "glad", "emotion": "angry", "intensity": 0.8}]}`;
-  only the listed words change, either field may be left out;
+- edits (`ectfg.edits/1`): `{"words": [{"index": 3, "word": "glad", "emotion": "angry", "intensity": 0.8, "strength": 1.5}]}`;
+  only the listed words change, any field may be left out; strength (0..2, default 1) scales how strongly the face
+  shows the word's emotion, above 1 exaggerating it;
 - a per-word plan (`ectfg.plan/1`, e.g. a `plan_json` output): every word, in order, with its emotion and intensity;
 - a track (`ectfg.track/1`, e.g. a `track_json` output or the sidecar's "track"): replaces the track frame by frame.
 
@@ -14,6 +15,7 @@ while its frame-to-frame movement with the speech stays.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +24,9 @@ import numpy as np
 
 from ectfg_core.efp.embedded import ONSET_SECONDS, plan_to_frames, smooth_frames  # edits change as the predictor does
 from ectfg_core.emotion.model import (
+    DEFAULT_STRENGTH,
     EMOTIONS,
+    MAX_STRENGTH,
     PLAN_FORMAT,
     TRACK_FORMAT,
     EmotionPlan,
@@ -44,6 +48,7 @@ class WordEdit:
     word: str | None = None  # the word the edit was made on; checked so a stale edit is not applied elsewhere
     emotion: str | None = None
     intensity: float | None = None
+    strength: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index}
@@ -53,6 +58,8 @@ class WordEdit:
             out["emotion"] = self.emotion
         if self.intensity is not None:
             out["intensity"] = round(float(self.intensity), 3)
+        if self.strength is not None:
+            out["strength"] = round(float(self.strength), 3)
         return out
 
 
@@ -93,7 +100,7 @@ def parse_override(text: str | None) -> Override:
         )
     if fmt == PLAN_FORMAT or (words and all(isinstance(w, dict) and "index" not in w and "start" in w for w in words)):
         plan = EmotionPlan.from_dict(data)
-        edits = tuple(WordEdit(i, w.word, w.emotion, w.intensity) for i, w in enumerate(plan.words))
+        edits = tuple(WordEdit(i, w.word, w.emotion, w.intensity, w.strength) for i, w in enumerate(plan.words))
         return Override(edits=edits, from_plan=True)
     return Override(edits=tuple(_parse_edit(entry, n) for n, entry in enumerate(words)))
 
@@ -119,8 +126,18 @@ def _parse_edit(entry: Any, position: int) -> WordEdit:
             raise InputError(f"{where} has intensity {intensity!r}; use a number from 0 to 1") from None
         if not 0.0 <= intensity <= 1.0:
             raise InputError(f"{where} has intensity {intensity}; intensities go from 0 to 1")
+    strength = entry.get("strength")
+    if strength is not None:
+        try:
+            strength = float(strength)
+        except (TypeError, ValueError):
+            raise InputError(f"{where} has strength {strength!r}; use a number from 0 to {MAX_STRENGTH:g}") from None
+        if not 0.0 <= strength <= MAX_STRENGTH:
+            raise InputError(f"{where} has strength {strength}; strengths go from 0 (no expression) through 1 (the default) "
+                             f"to {MAX_STRENGTH:g} (exaggerated)")
     word = entry.get("word")
-    return WordEdit(index=index, word=None if word is None else str(word), emotion=emotion, intensity=intensity)
+    return WordEdit(index=index, word=None if word is None else str(word), emotion=emotion, intensity=intensity,
+                    strength=strength)
 
 
 def edits_to_json(edits: list[WordEdit] | tuple[WordEdit, ...]) -> str:
@@ -140,7 +157,7 @@ def edited_plan(plan: EmotionPlan, edits: tuple[WordEdit, ...] | list[WordEdit],
             f"the plan in override_json has {len(edits)} words but the speech has {len(plan.words)}; "
             "paste a plan made for this text, or clear override_json"
         )
-    words = [WordEmotion(w.word, w.start, w.end, w.emotion, w.intensity, dict(w.mixture) if w.mixture else None) for w in plan.words]
+    words = [dataclasses.replace(w, mixture=dict(w.mixture) if w.mixture else None) for w in plan.words]
     mismatches = []
     for edit in edits:
         if edit.index >= len(words):
@@ -156,6 +173,8 @@ def edited_plan(plan: EmotionPlan, edits: tuple[WordEdit, ...] | list[WordEdit],
             target.emotion, target.mixture = edit.emotion, None
         if edit.intensity is not None:
             target.intensity = float(edit.intensity)
+        if edit.strength is not None:
+            target.strength = float(edit.strength)
     if mismatches:
         shown = "; ".join(mismatches[:MAX_WORD_MISMATCH_SHOWN]) + ("; ..." if len(mismatches) > MAX_WORD_MISMATCH_SHOWN else "")
         raise InputError(f"override_json was made for a different text ({shown}); clear override_json and edit the new timeline")
@@ -169,6 +188,22 @@ def plan_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[
     return smooth_frames(probs, sigma), smooth_frames(intensity, sigma)
 
 
+def strength_frames(words: list[WordEmotion], num_frames: int, fps: float) -> np.ndarray:
+    """Per-frame expression strength of a plan, timed like its intensity (held within words, linear across pauses)."""
+    if not words:
+        return np.full(num_frames, DEFAULT_STRENGTH, dtype=np.float32)
+    as_levels = [dataclasses.replace(w, intensity=_strength_of(w)) for w in words]
+    return smooth_frames(plan_to_frames(as_levels, num_frames, fps)[1], ONSET_SECONDS * fps)
+
+
+def _strength_of(word: WordEmotion) -> float:
+    return DEFAULT_STRENGTH if word.strength is None else float(word.strength)
+
+
+def _has_strength(plan: EmotionPlan) -> bool:
+    return any(w.strength is not None for w in plan.words)
+
+
 def apply_word_edits(track: EmotionTrack, before: EmotionPlan, after: EmotionPlan) -> EmotionTrack:
     """Move the track by the difference between two plans over the same words, keeping its fluctuation."""
     n, fps = track.num_frames, track.fps
@@ -178,7 +213,11 @@ def apply_word_edits(track: EmotionTrack, before: EmotionPlan, after: EmotionPla
     sums = probs.sum(axis=1, keepdims=True)
     probs = np.where(sums > 1e-6, probs / np.maximum(sums, 1e-6), new_probs)
     intensity = np.clip(track.intensity + (new_level - old_level), 0.0, 1.0)
-    return EmotionTrack(fps=fps, probs=probs, intensity=intensity)
+    strength = track.strength
+    if _has_strength(before) or _has_strength(after):  # strength is an artist's setting: moved like the intensity
+        change = strength_frames(after.words, n, fps) - strength_frames(before.words, n, fps)
+        strength = np.clip(track.strengths() + change, 0.0, MAX_STRENGTH)
+    return EmotionTrack(fps=fps, probs=probs, intensity=intensity, strength=strength)
 
 
 def reread_plan(plan: EmotionPlan, track: EmotionTrack) -> EmotionPlan:
@@ -189,10 +228,11 @@ def reread_plan(plan: EmotionPlan, track: EmotionTrack) -> EmotionPlan:
         last = max(first + 1, min(int(np.ceil(w.end * track.fps)), track.num_frames))
         mean = track.probs[first:last].mean(axis=0)
         mixture = {EMOTIONS[i]: float(p) for i, p in enumerate(mean) if p >= 0.05}
+        strength = None if track.strength is None else float(track.strength[first:last].mean())
         words.append(WordEmotion(
             word=w.word, start=w.start, end=w.end, emotion=EMOTIONS[int(mean.argmax())],
             intensity=float(np.clip(track.intensity[first:last].mean(), 0.0, 1.0)),
-            mixture=mixture if len(mixture) > 1 else None,
+            mixture=mixture if len(mixture) > 1 else None, strength=strength,
         ))
     return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)
 
@@ -224,6 +264,7 @@ def apply_override(plan: EmotionPlan, track: EmotionTrack, override: Override) -
         edited = frozenset(
             i for i, (a, b) in enumerate(zip(plan.words, target.words))
             if a.emotion != b.emotion or abs(a.intensity - b.intensity) > 1e-3  # JSON keeps 4 decimals
+            or abs(_strength_of(a) - _strength_of(b)) > 1e-3
         )
     else:
         edited = frozenset(e.index for e in override.edits)

@@ -17,6 +17,8 @@ EMOTION_INDEX: dict[str, int] = {name: i for i, name in enumerate(EMOTIONS)}
 NUM_EMOTIONS = len(EMOTIONS)
 
 PLAN_FORMAT = "ectfg.plan/1"
+# Expression strength: an artist's scale of how strongly the emotion shows (0 none, 1 calibrated, 2 exaggerated).
+DEFAULT_STRENGTH, MAX_STRENGTH = 1.0, 2.0
 TRACK_FORMAT = "ectfg.track/1"
 
 
@@ -54,6 +56,8 @@ class WordEmotion:
     intensity: float
     # Blends ("bittersweet") are a mixture over classes; None means one-hot on `emotion`.
     mixture: dict[str, float] | None = None
+    # How strongly the face shows it (0..MAX_STRENGTH); None means the calibrated default, DEFAULT_STRENGTH.
+    strength: float | None = None
 
     def distribution(self) -> np.ndarray:
         """Probability over EMOTIONS for this word."""
@@ -74,6 +78,8 @@ class WordEmotion:
         }
         if self.mixture:
             out["mixture"] = {k: round(v, 4) for k, v in self.mixture.items()}
+        if self.strength is not None:
+            out["strength"] = round(float(self.strength), 4)
         return out
 
     @classmethod
@@ -86,6 +92,7 @@ class WordEmotion:
                 emotion=check_emotion(str(data["emotion"])),
                 intensity=float(data["intensity"]),
                 mixture=normalize_mixture(data["mixture"]) if data.get("mixture") else None,
+                strength=None if data.get("strength") is None else float(data["strength"]),
             )
         except KeyError as missing:
             raise InputError(f"plan word entry lacks the field {missing}; each needs word, start, end, emotion, intensity") from None
@@ -97,6 +104,9 @@ class WordEmotion:
             raise InputError(f"word {self.word!r} has invalid timing {self.start}..{self.end}; start must be >= 0 and <= end")
         if not 0.0 <= self.intensity <= 1.0:
             raise InputError(f"word {self.word!r} has intensity {self.intensity}; intensities go from 0 to 1")
+        if self.strength is not None and not 0.0 <= self.strength <= MAX_STRENGTH:
+            raise InputError(f"word {self.word!r} has strength {self.strength}; strengths go from 0 (no expression) to "
+                             f"{MAX_STRENGTH:g} (exaggerated), 1 is the default")
 
 
 @dataclass
@@ -146,11 +156,15 @@ class EmotionPlan:
 
 @dataclass
 class EmotionTrack:
-    """Per-video-frame emotion: a probability over EMOTIONS and an intensity (0..1) per frame."""
+    """Per-video-frame emotion: a probability over EMOTIONS and an intensity (0..1) per frame.
+
+    strength: optional per-frame expression strength set by an artist (0..MAX_STRENGTH); None means 1 everywhere.
+    """
 
     fps: float
     probs: np.ndarray  # (frames, NUM_EMOTIONS), rows sum to 1
     intensity: np.ndarray  # (frames,)
+    strength: np.ndarray | None = None  # (frames,)
 
     def __post_init__(self) -> None:
         self.probs = np.asarray(self.probs, dtype=np.float32)
@@ -168,6 +182,11 @@ class EmotionTrack:
         sums = self.probs.sum(axis=1, keepdims=True)
         self.probs = self.probs / np.where(sums > 0, sums, 1.0)
         self.intensity = np.clip(self.intensity, 0.0, 1.0)
+        if self.strength is not None:
+            self.strength = np.asarray(self.strength, dtype=np.float32)
+            if self.strength.shape != self.intensity.shape or not np.isfinite(self.strength).all():
+                raise InputError(f"track strength must hold one finite value per frame ({self.num_frames}), got {self.strength.shape}")
+            self.strength = np.clip(self.strength, 0.0, MAX_STRENGTH)
 
     @property
     def num_frames(self) -> int:
@@ -181,20 +200,25 @@ class EmotionTrack:
         """The most probable class per frame."""
         return [EMOTIONS[i] for i in self.probs.argmax(axis=1)]
 
+    def strengths(self) -> np.ndarray:
+        """(frames,) expression strength, DEFAULT_STRENGTH where the track carries none."""
+        if self.strength is None:
+            return np.full(self.num_frames, DEFAULT_STRENGTH, dtype=np.float32)
+        return self.strength
+
     def expression_weights(self) -> np.ndarray:
         """(frames, NUM_EMOTIONS): probability times intensity; what the face should show."""
         return self.probs * self.intensity[:, None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": TRACK_FORMAT,
-            "fps": self.fps,
-            "emotions": list(EMOTIONS),
-            "frames": [
-                {"probs": [round(float(p), 4) for p in row], "intensity": round(float(i), 4)}
-                for row, i in zip(self.probs, self.intensity)
-            ],
-        }
+        frames = [
+            {"probs": [round(float(p), 4) for p in row], "intensity": round(float(i), 4)}
+            for row, i in zip(self.probs, self.intensity)
+        ]
+        if self.strength is not None:  # only when an artist set one: default tracks keep their old form
+            for frame, s in zip(frames, self.strength):
+                frame["strength"] = round(float(s), 4)
+        return {"format": TRACK_FORMAT, "fps": self.fps, "emotions": list(EMOTIONS), "frames": frames}
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -210,9 +234,13 @@ class EmotionTrack:
         try:
             probs = np.array([f["probs"] for f in frames], dtype=np.float32).reshape(len(frames), NUM_EMOTIONS)
             intensity = np.array([f["intensity"] for f in frames], dtype=np.float32)
-        except (KeyError, TypeError, ValueError) as err:
+            strength = None
+            if any(f.get("strength") is not None for f in frames):
+                strength = np.array([DEFAULT_STRENGTH if f.get("strength") is None else f["strength"] for f in frames],
+                                    dtype=np.float32)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise InputError(f'every track frame needs "probs" ({NUM_EMOTIONS} numbers) and "intensity": {err}') from None
-        return cls(fps=float(data["fps"]), probs=probs, intensity=intensity)
+        return cls(fps=float(data["fps"]), probs=probs, intensity=intensity, strength=strength)
 
     @classmethod
     def from_json(cls, text: str) -> EmotionTrack:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS
-from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS
+from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RANGES, NUM_CONTROLS
 
 # Action-unit recipes at full intensity, after the EMFACS prototypes (Ekman & Friesen; Matsumoto & Ekman's posed
 # sets): happy 6+12; sad 1+4+15+17 with drooping lids; angry 4+7+23+24 (the narrowed-eye glare; AU5 is left out
@@ -38,16 +38,53 @@ def _unit_matrix() -> np.ndarray:
 UNIT_MATRIX = _unit_matrix()  # (NUM_EMOTIONS, NUM_CONTROLS)
 
 
-def expression_controls(weights: np.ndarray) -> np.ndarray:
-    """(T, NUM_CONTROLS) from (T, NUM_EMOTIONS) expression weights (probability x intensity)."""
+# Where each control's expression share saturates: its range's top, so a strength above 1 never reaches a hard clamp
+# (lip corners and jaw stop lower: the rest of their range is for undoing a photo's own smile and for speech).
+_EXPRESSION_TOPS = {"lip_corner_depress": 1.9, "jaw_open": 1.1}
+EXPRESSION_LIMIT = np.array([min(CONTROL_RANGES[name][1], _EXPRESSION_TOPS.get(name, np.inf)) for name in CONTROL_NAMES], dtype=np.float32)
+SOFT_KNEE = 0.7  # soften() is the identity below this fraction of the limit (or below the calibrated maximum)
+
+
+def soften(x: np.ndarray, limit: np.ndarray | float, knee: np.ndarray | float | None = None) -> np.ndarray:
+    """Smooth, monotone saturation towards `limit`: the identity up to `knee` (default SOFT_KNEE * limit), then a
+    tanh shoulder that starts with slope 1, so an exaggerated expression keeps growing smoothly instead of kinking
+    into a clamp."""
+    x = np.asarray(x, dtype=np.float32)
+    limit = np.asarray(limit, dtype=np.float32)
+    knee = SOFT_KNEE * limit if knee is None else np.minimum(np.asarray(knee, dtype=np.float32), limit)
+    span = np.maximum(limit - knee, 1e-6)
+    shoulder = knee + span * np.tanh((x - knee) / span)
+    return np.where(x <= knee, x, shoulder).astype(np.float32)
+
+
+def _expression_knee() -> np.ndarray:
+    # The calibrated expressions (strength 1, full intensity) must pass unchanged: the knee sits at or above them.
+    return np.maximum(SOFT_KNEE * EXPRESSION_LIMIT, UNIT_MATRIX.max(axis=0))
+
+
+EXPRESSION_KNEE = _expression_knee()
+
+
+def expression_controls(weights: np.ndarray, strength: float | np.ndarray = 1.0) -> np.ndarray:
+    """(T, NUM_CONTROLS) from (T, NUM_EMOTIONS) expression weights (probability x intensity).
+
+    strength (a number or one per frame, 0..2): the artist's scale of the expression; 0 leaves no expression,
+    1 is the calibrated one, above 1 exaggerates it with soft saturation (see soften).
+    """
     w = np.asarray(weights, dtype=np.float32)
     if w.ndim != 2 or w.shape[1] != NUM_EMOTIONS:
         raise ValueError(f"expression weights must have shape (frames, {NUM_EMOTIONS}), got {w.shape}")
-    return np.clip(w, 0.0, 1.0) @ UNIT_MATRIX
+    scale = np.asarray(strength, dtype=np.float32)
+    if scale.ndim > 1 or (scale.ndim == 1 and scale.shape[0] != w.shape[0]):
+        raise ValueError(f"expression strength must be a number or one value per frame ({w.shape[0]}), got shape {scale.shape}")
+    if not np.isfinite(scale).all():
+        raise ValueError("expression strength holds NaN or infinite values")
+    scale = np.clip(scale, 0.0, None).reshape(-1, 1) if scale.ndim else np.float32(max(float(scale), 0.0))
+    return soften((np.clip(w, 0.0, 1.0) @ UNIT_MATRIX) * scale, EXPRESSION_LIMIT, EXPRESSION_KNEE)
 
 
-def expression_row(emotion: str, intensity: float = 1.0) -> np.ndarray:
-    """(NUM_CONTROLS,) controls of one emotion at one intensity (handy for previews and tests)."""
+def expression_row(emotion: str, intensity: float = 1.0, strength: float = 1.0) -> np.ndarray:
+    """(NUM_CONTROLS,) controls of one emotion at one intensity and strength (handy for previews and tests)."""
     w = np.zeros((1, NUM_EMOTIONS), dtype=np.float32)
     w[0, EMOTIONS.index(emotion)] = intensity
-    return expression_controls(w)[0]
+    return expression_controls(w, strength)[0]

@@ -147,14 +147,15 @@ class PortraitAnimator:
 
     # ---- whole clips ---------------------------------------------------------------------------------
     def controls_for(self, phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int,
-                     fps: float) -> np.ndarray:
+                     fps: float, strength: float | np.ndarray = 1.0) -> np.ndarray:
         """(num_frames, NUM_CONTROLS) controls for a clip, columns named by CONTROL_NAMES.
 
         phonemes: timed IPA symbols (or letters); energy: per-frame loudness 0..1, an AudioFrames, or None;
-        track: the per-frame emotion track (None: neutral). Deterministic for this animator's seed.
+        track: the per-frame emotion track (None: neutral); strength: expression strength (0..2, times the track's own).
+        Deterministic for this animator's seed.
         """
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
-                             smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest)
+                             smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength)
 
     def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:

@@ -41,6 +41,16 @@ def track_weights(track: EmotionTrack | None, num_frames: int, fps: float) -> np
     return np.stack([np.interp(t_dst, t_src, source[:, k]) for k in range(NUM_EMOTIONS)], axis=1).astype(np.float32)
 
 
+def track_strength(track: EmotionTrack | None, num_frames: int, fps: float) -> np.ndarray:
+    """(num_frames,) the track's per-frame expression strength (1 where it has none), resampled by time."""
+    if track is None or track.num_frames == 0 or track.strength is None:
+        return np.ones(num_frames, dtype=np.float32)
+    if track.num_frames == num_frames and abs(track.fps - fps) < 1e-6:
+        return track.strength.astype(np.float32)
+    t_src, t_dst = np.arange(track.num_frames) / track.fps, np.arange(num_frames) / fps
+    return np.interp(t_dst, t_src, track.strength).astype(np.float32)
+
+
 # Classes that do not smile; neutral too: a director asking for "calm" over a grinning photo wants the grin to relax.
 UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # Classes whose lips close over a toothy photo smile (a calm face may keep its lips parted).
@@ -61,11 +71,14 @@ def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
 
 
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
-                  seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0) -> np.ndarray:
+                  seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
+                  strength: float | np.ndarray = 1.0) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
     parted_at_rest (see resting_lip_gap): a toothy smile also closes its lips for them, or it still reads as happy.
+    strength (a number or one per frame, 0..2) times the track's own per-word strength scales the expression:
+    0 leaves speech, blinks and idle head motion only; mouth shapes are never scaled.
     """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
@@ -75,7 +88,9 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     loud = energy_array(energy, num_frames)
     mouth = mouth_curves(list(phonemes or []), loud, num_frames, fps)
     weights = track_weights(track, num_frames, fps)
-    controls = expression_controls(weights)
+    shown = track_strength(track, num_frames, fps) * np.asarray(strength, dtype=np.float32)
+    controls = expression_controls(weights, shown)
+    weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
     if smile_at_rest > 0:
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
         controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
