@@ -113,6 +113,22 @@ def test_straight_background_bars_stay_straight(painted, animator, frames):
             assert deviation < 1.0, f"{name}: the bar at x={bar[0]} bows by {deviation:.2f} px"
 
 
+def test_where_the_head_moves_away_no_copy_of_the_background_appears(painted, frames):
+    """The uncovered background is continued from behind the head, not pulled in with the bar beside it."""
+
+    def bar_coloured(image: np.ndarray) -> np.ndarray:
+        diff = np.abs(image.astype(np.int16) - np.array([30, 30, 40])).max(axis=2)
+        mask = (diff < 12) & (image[..., 2] >= image[..., 0])
+        for bx0, bx1, by0, by1 in painted.bars:
+            mask[by0 - 2 : by1 + 2, bx0 - 2 : bx1 + 2] = False
+        return mask
+
+    still = bar_coloured(painted.image)
+    for name, frame in frames.items():
+        new = bar_coloured(frame) & ~still
+        assert new.sum() < 60, f"{name}: {new.sum()} new bar-coloured pixels"
+
+
 @pytest.mark.parametrize("colour", ["colour", "grayscale"])
 def test_collar_below_the_chin_does_not_follow_the_jaw_or_head(painted, portrait, colour):
     image = painted.image

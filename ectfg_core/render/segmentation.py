@@ -27,6 +27,7 @@ _log = logging.getLogger(__name__)
 # fades out to exactly zero at the second, over plain background where a partial motion is invisible.
 _EDGE = (0.012, 0.03)
 _FACE_EDGE = 0.02  # face content fades over this band inside the oval where it passes over what stays (chin over collar)
+_BACKGROUND = 0.01  # person probability at or below which a pixel is plain background
 _PLATE_REACH = 0.025  # Gaussian sigma of the background guessed behind the head's edge
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
@@ -108,6 +109,7 @@ class MotionRegions:
     background and the clothes, feathered in between.
     clothing: the clothes below the chin; never pulled into the head (the neck does not stretch into a collar copy).
     person: the segmenter's person probability (None without a segmenter).
+    background: 1 where the segmenter is sure there is no person, else 0 (None without a segmenter).
     plate: (H, W, 3) float32 the photo with the background continued behind the person's edge, shown where the head
     moves away from it (None without a segmenter); equal to the photo on the background.
     """
@@ -116,6 +118,7 @@ class MotionRegions:
     may_move: np.ndarray
     clothing: np.ndarray
     person: np.ndarray | None
+    background: np.ndarray | None
     plate: np.ndarray | None
 
     @property
@@ -133,7 +136,8 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     if person is None:
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
         head = np.asarray(fallback(np.stack([xs, ys], axis=-1)), dtype=np.float32)
-        return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), person=None, plate=None)
+        return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), person=None,
+                             background=None, plate=None)
     outside = ndimage.distance_transform_edt(person < 0.5)
     edge = 1.0 - smoothstep(max(_EDGE[0] * frame.width, 1.5), max(_EDGE[1] * frame.width, 3.0), outside)
     # Below the chin only neck skin may move.
@@ -150,17 +154,18 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     head = ndimage.gaussian_filter(1.0 - below * (1.0 - neck), sigma=max(_SEAM_SOFTNESS * frame.width, 0.5))
     may_move = np.maximum(edge * head, face)
     clothing = person * (1.0 - head) * (1.0 - face)
+    background = (person <= _BACKGROUND).astype(np.float32)
     return MotionRegions(face=face, may_move=may_move.astype(np.float32), clothing=clothing.astype(np.float32), person=person,
-                         plate=background_plate(image, person, frame.width))
+                         background=background, plate=background_plate(image, background, frame.width))
 
 
-def background_plate(image: np.ndarray, person: np.ndarray, face_width: float) -> np.ndarray:
+def background_plate(image: np.ndarray, background: np.ndarray, face_width: float) -> np.ndarray:
     """(H, W, 3) float32: the photo, with the background continued a little way behind the person.
 
     A normalised Gaussian average of the nearby background: smooth, like the out-of-focus backdrop of most
     portraits, and free of copies of whatever stands next to the head. Exactly the photo where no person is.
     """
-    known = (person <= 0.01).astype(np.float64)
+    known = np.asarray(background, dtype=np.float64)
     sigma = max(_PLATE_REACH * face_width, 2.0)
     weight = ndimage.gaussian_filter(known, sigma)
     plate = np.empty(image.shape, dtype=np.float32)
