@@ -97,7 +97,7 @@ class MouthLayer:
         self.cavity_color = self.lip_color * _DEEP
         self.rim_color = self.lip_color * _RIM
         self.tongue_color = self.lip_color * 0.78
-        self.gum_color = self.lip_color * 0.8
+        self.gum_color = self.lip_color * 1.0
         self._source_layer = self._make_source_layer(image) if self.has_interior else None
 
     # ---- colours measured on the portrait -----------------------------------------------------------------
@@ -199,8 +199,13 @@ class MouthLayer:
         ur = np.clip(u / half, -1.0, 1.0)
         # Signed distance to the lip edge (pixels, + inside) from one coverage pass with a wide ramp.
         signed = (polygon_coverage(pose.inner, xs, ys, feather=16.0) - 0.5) * 16.0
-        mask = np.clip(signed - 0.3, 0.0, 1.0)  # anti-aliased, a little inside the lips' edge
-        source_gap = profile(self.source_lower, pose.skull) - profile(self.source_upper, pose.skull)
+        skull_line = profile(self.source_upper, pose.skull)  # where the upper teeth hang from
+        # Anti-aliased. Where the upper lip has risen above its place in the photo, the warp brings along
+        # slivers of what the photo had right under it (tooth tips): there the interior reaches a pixel over it.
+        grow = 1.3 * np.clip((skull_line - upper - 1.0) / 2.0, 0.0, 1.0) * np.clip((lower - upper - 2.0) / 3.0, 0.0, 1.0)
+        grow *= v < 0.5 * (upper + lower)
+        mask = np.clip(signed - 0.3 + grow, 0.0, 1.0)
+        source_gap = profile(self.source_lower, pose.skull) - skull_line
         seam = self._seam(v, upper, lower, lower - upper, source_gap, u, corner_u)
         if not mask.any() and seam is None:
             return
@@ -232,7 +237,7 @@ class MouthLayer:
         tongue_top = lower_tips - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
-            tip_line = profile(self.source_upper, pose.skull) + 0.016 * fw
+            tip_line = skull_line + 0.016 * fw
             raised = min(float(pose.tongue_tip), 1.0) * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
         tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
@@ -246,11 +251,11 @@ class MouthLayer:
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade * 0.9), tensor(cover * min(1.0, opened / 0.25)))
 
         # Upper teeth hang from the skull; gums above them show only when the upper lip rises far.
-        skull_line = profile(self.source_upper, pose.skull)
         if not self.shows_teeth:
             shade, cover = self._teeth(tu_upper, v, skull_line, _UPPER_EDGES, reach=_UPPER_REACH, hang=1.0, gap=0.35)
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade), tensor(cover))
-        gum_line = skull_line + (0.015 - _TOOTH_LENGTH) * fw
+        # Where the portrait shows its teeth, its upper lip rests near their gum line: a lip lifted higher bares gum.
+        gum_line = skull_line + (1.5 if self.shows_teeth else (0.015 - _TOOTH_LENGTH) * fw)
         gums = np.clip(gum_line - v + 0.5, 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0)
         color = _over(color, self.gum_color[:, None, None], tensor(gums))
 
@@ -259,7 +264,7 @@ class MouthLayer:
         shadow = (1.0 - 0.35 * np.exp(-below_lip / (0.01 * fw))) * (1.0 - 0.35 * np.abs(ur) ** 3)
         color = color * tensor(shadow)
         if self._source_layer is not None:
-            color = self._own_teeth(color, gx, gy, pose, ur, shadow)
+            color = self._own_teeth(color, gx, gy, pose)
         a = tensor(mask)
         view.mul_(1 - a).add_(color * a)
 
@@ -289,23 +294,12 @@ class MouthLayer:
         shade *= 0.88 + 0.12 * np.clip(hang * (edge - v) / (0.01 * fw), 0.0, 1.0)
         return shade, cover
 
-    def _own_teeth(self, color: torch.Tensor, gx: np.ndarray, gy: np.ndarray, pose: MouthPose, ur: np.ndarray,
-                   shadow: np.ndarray) -> torch.Tensor:
-        """The portrait's own mouth interior, moved rigidly with the skull (never squashed by the lips)."""
-        fw = self.face_width
+    def _own_teeth(self, color: torch.Tensor, gx: np.ndarray, gy: np.ndarray, pose: MouthPose) -> torch.Tensor:
+        """The portrait's own mouth interior, moved rigidly with the skull (never squashed or stretched by the lips)."""
         layer, layer_origin = self._source_layer
-        sx, sy = gx - pose.skull[0], gy - pose.skull[1]
-        # Where the lip lifts above the portrait's own teeth, their top rows continue upwards (longer teeth,
-        # darker towards the gums), so raised lips reveal teeth and not a gap.
-        top_rows = np.interp(sx, *_by_x(self.source_upper)) + 2.5
-        grid = np.stack([np.stack([sx, sy], axis=-1), np.stack([sx, np.maximum(sy, top_rows)], axis=-1)])
+        grid = np.stack([gx - pose.skull[0], gy - pose.skull[1]], axis=-1)
         moved = sample(layer, torch.from_numpy(grid.astype(np.float32)), origin=layer_origin, padding="zeros")
-        if self.shows_teeth:
-            above = np.clip(top_rows - sy, 0.0, None)
-            longer = torch.from_numpy((np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0) * (above > 0)).astype(np.float32))
-            dim = torch.from_numpy((shadow * (1.0 - 0.25 * np.clip(above / (0.04 * fw), 0.0, 1.0))).astype(np.float32))
-            color = _over(color, moved[:3, 1] * dim, longer)
-        return _over(color, moved[:3, 0], moved[3, 0])
+        return _over(color, moved[:3], moved[3])
 
     def _seam(self, v, upper, lower, opening, source_gap, u, corner_u) -> np.ndarray | None:
         """A faint dark line where lips that were parted in the portrait now touch (the warp leaves it too clean)."""
