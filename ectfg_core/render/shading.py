@@ -43,6 +43,10 @@ class _Layer:
 def _curve(points: np.ndarray, samples: int) -> np.ndarray:
     """(samples, 2) points of a smooth curve through the given control points."""
     pts = np.asarray(points, dtype=np.float64)
+    keep = np.concatenate([[True], np.linalg.norm(np.diff(pts, axis=0), axis=1) > 1e-3])  # the spline needs distinct points
+    pts = pts[keep]
+    if len(pts) < 2:
+        return np.repeat(pts[:1], samples, axis=0)
     tck, _ = splprep(pts.T, k=min(3, len(pts) - 1), s=0)
     return np.stack(splev(np.linspace(0.0, 1.0, samples), tck), axis=1)
 
@@ -66,7 +70,10 @@ class _Canvas:
         (bulge=True, e.g. the lower lid pushed up) is lit on the side towards the light instead.
         ripple (0..1) breaks the line's depth up along its length, as real wrinkles are.
         """
-        curve = _curve(points, max(8, int(np.linalg.norm(np.diff(points, axis=0), axis=1).sum() / (0.7 * sigma))))
+        length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+        if length < sigma:
+            return
+        curve = _curve(points, max(8, int(length / (0.7 * sigma))))
         tangent = np.gradient(curve, axis=0)
         tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
         normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
@@ -155,8 +162,9 @@ class ShadingLayers:
     def _light_direction(self) -> np.ndarray:
         """Unit vector in the image towards the key light: from above, leaning to the brighter cheek."""
         radius = 0.06 * self.frame.width
-        right, left = (float(np.mean(self._patch(self._at(i), radius))) for i in (205, 425))
-        lean = np.clip(6.0 * (left - right) / max(left + right, 1.0), -1.0, 1.0)
+        patches = [self._patch(self._at(i), radius) for i in (205, 425)]
+        right, left = (float(patch.mean()) if patch.size else 0.0 for patch in patches)
+        lean = np.clip(6.0 * (left - right) / max(left + right, 1.0), -1.0, 1.0) if all(p.size for p in patches) else 0.0
         vector = lean * self.frame.ex - self.frame.ey
         return vector / np.linalg.norm(vector)
 
@@ -167,7 +175,10 @@ class ShadingLayers:
         for centre in (self._at(6), self._at(205, -0.02), self._at(425, 0.02)):
             x0, y0, x1, y1 = _box(centre[None], radius, self.image_size)
             pixels.append(image[y0:y1, x0:x1].reshape(-1, 3))
-        rgb = np.median(np.concatenate(pixels), axis=0)
+        pixels = np.concatenate(pixels)
+        if len(pixels) == 0:  # a face cut by the image border: any skin will do
+            pixels = image.reshape(-1, 3)
+        rgb = np.median(pixels, axis=0)
         return rgb / (rgb.sum() + 1.0), float(rgb @ _LUMA)
 
     def _skin(self, box: tuple[int, int, int, int]) -> np.ndarray:
