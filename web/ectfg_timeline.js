@@ -1,9 +1,12 @@
 // ComfyUI frontend extension: the emotion timeline on the "Emotion Track Editor (ectfg)" node.
-// After a run the node's UI output (key "ectfg_timeline") is drawn in a DOM widget; dragging a word's dot or
-// picking a word's emotion writes the edit into the node's override_json widget, which the next run applies.
+// After a run the node's UI output (key "ectfg_timeline") is drawn in a DOM widget; dragging a word's dot, picking a
+// word's emotion or typing its expression strength (the field under the timeline, for the last word clicked) writes
+// the edit into the node's override_json widget, which the next run applies.
 
 import { app } from "../../scripts/app.js";
-import { applyEdit, computeLayout, hitTest, intensityAt, previewWords, readEdits } from "./timeline_model.js";
+import {
+  MAX_STRENGTH, applyEdit, computeLayout, hitTest, intensityAt, previewWords, readEdits, strengthOf,
+} from "./timeline_model.js";
 import { drawTimeline, openEmotionMenu } from "./timeline_view.js";
 
 const NODE_CLASS = "ECTFG_EmotionTrackEditor";
@@ -15,7 +18,7 @@ class Timeline {
   constructor(node) {
     this.node = node;
     this.payload = null;
-    this.state = { dragging: null, hover: null };
+    this.state = { dragging: null, hover: null, selected: null };
     this.dragValue = null;
 
     this.root = document.createElement("div");
@@ -31,7 +34,18 @@ class Timeline {
     this.clear.textContent = "Clear edits";
     Object.assign(this.clear.style, { font: "inherit", padding: "1px 6px", cursor: "pointer" });
     this.clear.addEventListener("click", () => this.writeOverride(""));
-    bar.append(this.status, this.clear);
+    // Expression strength of the selected word: 0 = no expression, 1 = default, 2 = exaggerated.
+    this.strengthLabel = document.createElement("label");
+    Object.assign(this.strengthLabel.style, { display: "flex", alignItems: "center", gap: "3px" });
+    this.strengthName = document.createElement("span");
+    this.strength = document.createElement("input");
+    Object.assign(this.strength, { type: "number", min: "0", max: String(MAX_STRENGTH), step: "0.05", disabled: true });
+    this.strength.title = "Expression strength of the selected word: 0 = no expression, 1 = default, 2 = exaggerated";
+    Object.assign(this.strength.style, { width: "4.5em", font: "inherit" });
+    this.strength.addEventListener("change", () => this.onStrength());
+    this.strength.addEventListener("keydown", (e) => e.stopPropagation()); // typing here must not trigger graph shortcuts
+    this.strengthLabel.append(this.strengthName, this.strength);
+    bar.append(this.status, this.strengthLabel, this.clear);
     this.root.append(this.canvas, bar);
 
     this.canvas.addEventListener("pointerdown", (e) => this.onPointerDown(e));
@@ -101,6 +115,20 @@ class Timeline {
     else text = `${this.payload.words.length} words, ${this.payload.duration.toFixed(2)} s (${this.payload.mode}).`;
     this.status.textContent = text;
     this.clear.disabled = !this.overrideText;
+    const selected = words.find((w) => w.index === this.state.selected);
+    this.strengthName.textContent = selected ? `"${selected.word}" strength` : "strength";
+    this.strength.disabled = !selected || this.overrideLinked;
+    if (document.activeElement !== this.strength) this.strength.value = selected ? strengthOf(selected).toFixed(2) : "";
+  }
+
+  onStrength() {
+    const word = this.payload?.words.find((w) => w.index === this.state.selected);
+    const value = parseFloat(this.strength.value);
+    if (!word || !Number.isFinite(value)) {
+      this.draw();
+      return;
+    }
+    this.writeOverride(applyEdit(this.overrideText, word, { strength: value }));
   }
 
   // Pointer position in the canvas' own CSS pixels; the graph zoom scales the element with a CSS transform.
@@ -119,6 +147,7 @@ class Timeline {
     e.preventDefault();
     e.stopPropagation(); // keep the graph canvas from starting a node drag
     this.press = { hit, x: e.clientX, y: e.clientY, moved: false };
+    this.state.selected = hit.index; // the strength field edits the word last clicked or dragged
     if (hit.kind === "handle") {
       this.state.dragging = hit.index;
       this.canvas.setPointerCapture(e.pointerId);

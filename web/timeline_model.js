@@ -14,6 +14,9 @@ export const EMOTION_COLORS = {
 };
 
 export const EDITS_FORMAT = "ectfg.edits/1";
+// Expression strength per word: 0 = no expression, 1 = the calibrated default (absent), 2 = exaggerated.
+export const MAX_STRENGTH = 2;
+export const DEFAULT_STRENGTH = 1;
 export const HANDLE_RADIUS = 6;
 const HIT_SLOP = 4;
 const PAD = { left: 30, right: 10, top: 6, bottom: 18 };
@@ -81,12 +84,18 @@ export function readEdits(text) {
     if (w.word != null) e.word = String(w.word);
     if (w.emotion != null) e.emotion = String(w.emotion);
     if (w.intensity != null) e.intensity = Number(w.intensity);
+    if (w.strength != null) e.strength = Number(w.strength);
     return e;
   });
   return { edits, replaced: false };
 }
 
-// The override text after changing one word; `change` holds emotion and/or intensity.
+// A word's expression strength, DEFAULT_STRENGTH when none was set.
+export function strengthOf(word) {
+  return word?.strength ?? DEFAULT_STRENGTH;
+}
+
+// The override text after changing one word; `change` holds emotion, intensity and/or strength.
 export function applyEdit(text, word, change) {
   const { edits } = readEdits(text);
   let entry = edits.find((e) => e.index === word.index);
@@ -100,6 +109,11 @@ export function applyEdit(text, word, change) {
     entry.emotion = change.emotion;
   }
   if (change.intensity != null) entry.intensity = Math.round(Math.min(Math.max(change.intensity, 0), 1) * 1000) / 1000;
+  if (change.strength != null) {
+    const value = Number(change.strength);
+    if (!Number.isFinite(value)) throw new Error(`strength must be a number from 0 to ${MAX_STRENGTH}`);
+    entry.strength = Math.round(Math.min(Math.max(value, 0), MAX_STRENGTH) * 100) / 100;
+  }
   edits.sort((a, b) => a.index - b.index);
   return JSON.stringify({ format: EDITS_FORMAT, words: edits }, null, 1);
 }
@@ -114,7 +128,9 @@ export function previewWords(payload, text) {
     const next = { ...w, edited: true };
     if (e.emotion) next.emotion = e.emotion;
     if (e.intensity != null) next.intensity = e.intensity;
-    next.pending = next.emotion !== w.emotion || Math.abs(next.intensity - w.intensity) > 1e-3;
+    if (e.strength != null) next.strength = e.strength;
+    next.pending = next.emotion !== w.emotion || Math.abs(next.intensity - w.intensity) > 1e-3
+      || Math.abs(strengthOf(next) - strengthOf(w)) > 1e-3;
     return next;
   });
 }

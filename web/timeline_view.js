@@ -1,6 +1,6 @@
 // Drawing of the emotion timeline on a 2D canvas, and the small emotion menu. No ComfyUI imports.
 
-import { EMOTIONS, EMOTION_COLORS, HANDLE_RADIUS, ticks } from "./timeline_model.js";
+import { EMOTIONS, EMOTION_COLORS, HANDLE_RADIUS, strengthOf, ticks } from "./timeline_model.js";
 
 const FONT = "11px sans-serif";
 
@@ -63,8 +63,14 @@ export function drawTimeline(ctx, layout, payload, words, state = {}) {
       ctx.rect(geo.band.x, geo.band.y, geo.band.w, geo.band.h);
       ctx.clip();
       ctx.fillStyle = "#111";
-      ctx.fillText(w.word, geo.band.x + geo.band.w / 2, geo.band.y + geo.band.h / 2);
+      const strength = strengthOf(w);
+      const label = Math.abs(strength - 1) > 1e-3 ? `${w.word} ×${Math.round(strength * 100) / 100}` : w.word;
+      ctx.fillText(label, geo.band.x + geo.band.w / 2, geo.band.y + geo.band.h / 2);
       ctx.restore();
+    }
+    if (state.selected === geo.index) {
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(geo.band.x, geo.band.y + geo.band.h - 2, geo.band.w, 2);
     }
   });
 

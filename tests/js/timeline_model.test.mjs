@@ -3,15 +3,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  DEFAULT_STRENGTH,
   EDITS_FORMAT,
   EMOTIONS,
   EMOTION_COLORS,
+  MAX_STRENGTH,
   applyEdit,
   computeLayout,
   hitTest,
   intensityAt,
   previewWords,
   readEdits,
+  strengthOf,
   ticks,
 } from "../../web/timeline_model.js";
 
@@ -92,4 +95,24 @@ test("the preview shows pending edits and ignores edits made for other words", (
 test("axis ticks are about 60 px apart on round steps", () => {
   assert.deepEqual(ticks(2.0, 400), [0, 0.5, 1, 1.5, 2]);
   assert.deepEqual(ticks(30, 300), [0, 10, 20, 30]);
+});
+
+test("a word's expression strength round-trips through the edits and shows as pending", () => {
+  let text = applyEdit("", payload.words[1], { strength: 1.456 });
+  text = applyEdit(text, payload.words[1], { intensity: 0.3 });
+  text = applyEdit(text, payload.words[0], { strength: 7 });
+  assert.deepEqual(JSON.parse(text).words, [
+    { index: 0, word: "Hello", strength: MAX_STRENGTH },
+    { index: 1, word: "there", strength: 1.46, intensity: 0.3 },
+  ]);
+  assert.deepEqual(readEdits(text).edits[1], { index: 1, word: "there", intensity: 0.3, strength: 1.46 });
+  assert.throws(() => applyEdit(text, payload.words[0], { strength: "lots" }), /strength must be a number/);
+  const words = previewWords(payload, applyEdit("", payload.words[0], { strength: 0 }));
+  assert.equal(words[0].strength, 0);
+  assert.ok(words[0].pending && !words[1].pending);
+  assert.equal(strengthOf(words[1]), DEFAULT_STRENGTH);
+  // After the run the payload carries the strength: the same edit is no longer pending; setting it back to 1 is.
+  const ran = { ...payload, words: [{ ...payload.words[0], strength: 0, edited: true }, payload.words[1]] };
+  assert.ok(!previewWords(ran, applyEdit("", payload.words[0], { strength: 0 }))[0].pending);
+  assert.ok(previewWords(ran, applyEdit("", payload.words[0], { strength: 1 }))[0].pending);
 });
