@@ -4,9 +4,7 @@
 // the edit into the node's override_json widget, which the next run applies.
 
 import { app } from "../../scripts/app.js";
-import {
-  MAX_STRENGTH, applyEdit, computeLayout, hitTest, intensityAt, previewWords, readEdits, strengthOf,
-} from "./timeline_model.js";
+import { MAX_STRENGTH, applyEdit, computeLayout, hitTest, intensityAt, previewWords, readEdits, strengthOf } from "./timeline_model.js";
 import { drawTimeline, openEmotionMenu } from "./timeline_view.js";
 
 const NODE_CLASS = "ECTFG_EmotionTrackEditor";
