@@ -127,6 +127,7 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
         "fer": agreement, "bilabial_gap_max": round(max(gaps), 4) if gaps else None,
         "bilabial_gap_median": round(float(np.median(gaps)), 4) if gaps else None,
+        "bilabial_gaps": [round(g, 4) for g in gaps],
         "rest_gap": round(inner_lip_gap(found[rest].points), 4) if rest in found else None,
         "frames_measured": len([i for i in sampled if i in found]), "bilabials": len(closing),
     }
