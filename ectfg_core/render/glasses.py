@@ -157,9 +157,12 @@ def _trace_rims(hessians: list[tuple[np.ndarray, np.ndarray, np.ndarray]], point
     return [right_xy[np.arange(_ANGLES), path], left_xy[mirror, path]]
 
 
-def _fill(image: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
-    """The image with `hole` pixels filled from around them (normalized convolution, widening until all filled)."""
-    keep = (~hole).astype(np.float64)
+def _fill(image: np.ndarray, hole: np.ndarray, sigma: float, avoid: np.ndarray | None = None) -> np.ndarray:
+    """The image with `hole` pixels filled from around them (normalized convolution, widening until all filled).
+
+    Pixels in `avoid` (the eyes) are not used as a source.
+    """
+    keep = (~hole if avoid is None else ~hole & ~avoid).astype(np.float64)
     filled = image.astype(np.float64).copy()
     todo = hole.copy()
     while todo.any() and sigma < 10 * max(image.shape[:2]):
@@ -170,6 +173,23 @@ def _fill(image: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
         todo &= ~ok
         sigma *= 2
     return filled
+
+
+def _skin_under(image: np.ndarray, hole: np.ndarray, avoid: np.ndarray) -> np.ndarray:
+    """The skin under `hole`: a smooth fill plus the fine texture mirrored in from across the hole's edge.
+
+    A smooth fill alone shows as a blurred band once the brows slide skin out from under the rims.
+    """
+    smooth = _fill(image, hole, 1.0, avoid)
+    detail = image - ndimage.gaussian_filter(smooth, (1.5, 1.5, 0))
+    outside = ~hole & ~avoid
+    distance, (ny, nx) = ndimage.distance_transform_edt(~outside, return_indices=True)
+    ys, xs = np.indices(hole.shape)
+    my = np.clip(2 * ny - ys, 0, hole.shape[0] - 1)
+    mx = np.clip(2 * nx - xs, 0, hole.shape[1] - 1)
+    usable = outside[my, mx]
+    my, mx = np.where(usable, my, ny), np.where(usable, mx, nx)
+    return np.where(hole[..., None], smooth + detail[my, mx], image)
 
 
 def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray, grow: float) -> np.ndarray:
@@ -214,14 +234,14 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     rims = _trace_rims(hessians, points, ex, ey)
     # The band where the frame may be: along both rims and across the bridge, as wide as a thick frame.
     half = max(float(np.linalg.norm(points[o] - points[i])) / 2 for o, i in _CORNERS.values())
-    reach = 0.35 * half
+    reach = 0.5 * half
     distance = np.minimum(*[_polyline_band(shape, trace, closed=True) for trace in rims])
     mid = (points[133] + points[362]) / 2
     bar = np.stack([mid - 0.6 * gap * ex, mid + 0.6 * gap * ex]) + (top + bottom) / 2 * ey
     distance = np.minimum(distance, _polyline_band(shape, bar, closed=False) - (bottom - top) / 2)
-    band = distance <= reach
-    for side in _CORNERS:  # the eyes themselves are never frame
-        band &= ~_polygon_mask(shape, points[eye_polygon(side)], grow=0.15 * half)
+    eyes = _polygon_mask(shape, points[eye_polygon("right")], grow=0.15 * half)
+    eyes |= _polygon_mask(shape, points[eye_polygon("left")], grow=0.15 * half)
+    band = (distance <= reach) & ~eyes  # the eyes themselves are never frame
     # The frame is a thin line darker (or lighter, as its bridge) than the skin on both sides: a top-hat a little
     # wider than a thick rim finds it; of what it finds, only pieces the rim trace runs through are kept.
     ys, xs = np.nonzero(distance <= 2 * reach)
@@ -239,6 +259,10 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     keep[np.unique(labels[on_trace & found])] = True
     keep[0] = False
     local = keep[labels] * np.clip(line / max(level, 1e-6), 0.0, 1.0) ** 0.5
+    # The bridge bar itself, edge to edge across the nose: a translucent bar does not stand out as a line.
+    rel = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), axis=-1) - mid
+    u, v = rel @ ex, rel @ ey
+    local = np.maximum(local, ((np.abs(u) <= _BRIDGE_SPAN * gap) & (v >= top - 1) & (v <= bottom + 1)).astype(np.float64))
     local = ndimage.gaussian_filter(ndimage.grey_dilation(local, size=3), 0.7)
     mask = np.zeros(shape, dtype=np.float32)
     mask[y0:y1, x0:x1] = np.clip(local, 0.0, 1.0)
@@ -251,7 +275,7 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     hole = np.zeros(shape, dtype=bool)
     hole[y0:y1, x0:x1] = ndimage.binary_dilation(local > 0, iterations=1)
     # Filled from beyond the frame's faint edges, but replacing only where the mask is: elsewhere the still shows.
-    bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _fill(crop, hole[y0:y1, x0:x1], 1.0), crop)
+    bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _skin_under(crop, hole[y0:y1, x0:x1], eyes[y0:y1, x0:x1]), crop)
     return Glasses(True, mask, box, bare)
 
 
