@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from scipy.interpolate import splev, splprep
 from scipy.ndimage import gaussian_filter, gaussian_filter1d, grey_closing, map_coordinates
+from scipy.spatial import cKDTree
 
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import FaceFrame, smoothstep
@@ -82,9 +83,8 @@ class _Canvas:
         near = np.flatnonzero(np.all((self.pixels >= lo) & (self.pixels <= hi), axis=1))
         if len(near) == 0:
             return
-        offset = self.pixels[near, None, :] - curve[None, :, :]  # (P, N, 2)
-        nearest = (offset**2).sum(axis=2).argmin(axis=1)
-        rel = offset[np.arange(len(near)), nearest]
+        _, nearest = cKDTree(curve).query(self.pixels[near])
+        rel = self.pixels[near] - curve[nearest]
         across = (rel * normal[nearest]).sum(axis=1)
         along = (rel * tangent[nearest]).sum(axis=1)
         # Position along the curve, continuous across samples (a per-sample value would show steps).
