@@ -92,7 +92,7 @@ class WordEmotion:
                 emotion=check_emotion(str(data["emotion"])),
                 intensity=float(data["intensity"]),
                 mixture=normalize_mixture(data["mixture"]) if data.get("mixture") else None,
-                strength=None if data.get("strength") is None else float(data["strength"]),
+                strength=_optional_number(data.get("strength"), "strength"),
             )
         except KeyError as missing:
             raise InputError(f"plan word entry lacks the field {missing}; each needs word, start, end, emotion, intensity") from None
@@ -252,6 +252,15 @@ class EmotionTrack:
     @classmethod
     def load(cls, path: str | Path) -> EmotionTrack:
         return cls.from_json(_read_text(path, "track"))
+
+
+def _optional_number(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"plan word entry has {name} {value!r}; use a number") from None
 
 
 def _parse_json(text: str, what: str) -> Any:
