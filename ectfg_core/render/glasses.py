@@ -28,6 +28,7 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 # of the gap; a bridge's two edges must each be this consistent across the gap and this strong against the skin.
 _BRIDGE_ROWS = (-0.6, 0.15)
 _BRIDGE_SPAN = 0.3
+_BRIDGE_SLOPES = np.tan(np.radians([0.0, -5.0, 5.0, -10.0, 10.0]))
 _BRIDGE_MIN_CONSISTENCY = 0.8
 _BRIDGE_MIN_SCORE = 2.5
 # Rim trace: rings from just outside the lids to well past the brows, as multiples of the eye's half width.
@@ -58,9 +59,10 @@ def _axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ex, np.array([-ex[1], ex[0]])
 
 
-def _bridge(luma: np.ndarray, points: np.ndarray, ex: np.ndarray, ey: np.ndarray) -> tuple[float, float, float, float]:
-    """(score, top, bottom, sign): how clearly a bar crosses the nose between the eyes, its edges (px along ey),
-    and the sign of its top edge's derivative (negative: the bar is darker than the skin).
+def _bridge(luma: np.ndarray, points: np.ndarray, ex: np.ndarray, ey: np.ndarray) -> tuple[float, float, float, float, float]:
+    """(score, top, bottom, sign, slope): how clearly a bar crosses the nose between the eyes, its edges (px along
+    ey at the middle), the sign of its top edge's derivative (negative: the bar is darker than the skin), and its
+    slope against the eye line (a frame sits a little askew on many faces).
 
     Each row of a patch across the nose is scored by its mean vertical derivative against the skin's own
     derivative level, counted only where nearly every column agrees in sign: a bar's edges run straight
@@ -72,22 +74,23 @@ def _bridge(luma: np.ndarray, points: np.ndarray, ex: np.ndarray, ey: np.ndarray
     mid = (inner_r + inner_l) / 2
     us = np.linspace(-_BRIDGE_SPAN, _BRIDGE_SPAN, 25) * gap
     vs = np.arange(_BRIDGE_ROWS[0] * gap, _BRIDGE_ROWS[1] * gap, 1.0)
-    xy = mid + us[None, :, None] * ex + vs[:, None, None] * ey
-    patch = ndimage.map_coordinates(luma, [xy[..., 1], xy[..., 0]], order=1)
-    d = ndimage.gaussian_filter1d(patch, 1.0, axis=0, order=1)
-    mean = d.mean(axis=1)
-    agree = ((np.sign(d) == np.sign(mean)[:, None]) & (np.abs(d) > 2.0)).mean(axis=1)
-    texture = float(np.median(np.abs(d))) + 0.5
-    score = np.abs(mean) / texture * (agree >= _BRIDGE_MIN_CONSISTENCY)
-    best = (0.0, 0.0, 0.0, 0.0)
-    thick_max = 0.4 * gap
-    for i in np.flatnonzero(score > 1.0):
-        for j in range(i + 2, min(len(vs), i + int(thick_max) + 1)):
-            if np.sign(mean[j]) != -np.sign(mean[i]) or score[j] <= 0:
-                continue
-            pair = min(score[i], score[j])
-            if pair > best[0]:
-                best = (float(pair), float(vs[i]), float(vs[j]), float(mean[i]))
+    best = (0.0, 0.0, 0.0, 0.0, 0.0)
+    for slope in _BRIDGE_SLOPES:
+        xy = mid + us[None, :, None] * ex + (vs[:, None, None] + slope * us[None, :, None]) * ey
+        patch = ndimage.map_coordinates(luma, [xy[..., 1], xy[..., 0]], order=1)
+        d = ndimage.gaussian_filter1d(patch, 1.0, axis=0, order=1)
+        mean = d.mean(axis=1)
+        agree = ((np.sign(d) == np.sign(mean)[:, None]) & (np.abs(d) > 2.0)).mean(axis=1)
+        texture = float(np.median(np.abs(d))) + 0.5
+        score = np.abs(mean) / texture * (agree >= _BRIDGE_MIN_CONSISTENCY)
+        thick_max = 0.4 * gap
+        for i in np.flatnonzero(score > 1.0):
+            for j in range(i + 2, min(len(vs), i + int(thick_max) + 1)):
+                if np.sign(mean[j]) != -np.sign(mean[i]) or score[j] <= 0:
+                    continue
+                pair = min(score[i], score[j])
+                if pair > best[0]:
+                    best = (float(pair), float(vs[i]), float(vs[j]), float(mean[i]), float(slope))
     return best
 
 
@@ -225,7 +228,7 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     shape = image.shape[:2]
     luma = image.astype(np.float64) @ _LUMA
     ex, ey = _axes(points)
-    score, top, bottom, top_sign = _bridge(luma, points, ex, ey)
+    score, top, bottom, top_sign, slope = _bridge(luma, points, ex, ey)
     if score < _BRIDGE_MIN_SCORE:
         return _none(shape)
     gap = float(np.linalg.norm(points[362] - points[133]))
@@ -237,7 +240,7 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     reach = 0.5 * half
     distance = np.minimum(*[_polyline_band(shape, trace, closed=True) for trace in rims])
     mid = (points[133] + points[362]) / 2
-    bar = np.stack([mid - 0.6 * gap * ex, mid + 0.6 * gap * ex]) + (top + bottom) / 2 * ey
+    bar = np.stack([mid - 0.6 * gap * (ex - slope * ey), mid + 0.6 * gap * (ex + slope * ey)]) + (top + bottom) / 2 * ey
     distance = np.minimum(distance, _polyline_band(shape, bar, closed=False) - (bottom - top) / 2)
     eyes = _polygon_mask(shape, points[eye_polygon("right")], grow=0.15 * half)
     eyes |= _polygon_mask(shape, points[eye_polygon("left")], grow=0.15 * half)
@@ -258,11 +261,17 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     keep = np.zeros(count + 1, dtype=bool)
     keep[np.unique(labels[on_trace & found])] = True
     keep[0] = False
-    local = keep[labels] * np.clip(line / max(level, 1e-6), 0.0, 1.0) ** 0.5
+    found = keep[labels]
+    # No wider than the rim is thick where the trace runs along it: a brow or lid crease touching the rim stays skin.
+    inside = ndimage.distance_transform_edt(found)[on_trace & found]
+    thick = 2.0 * float(np.percentile(inside, 90)) if inside.size else 0.0
+    found &= distance[y0:y1, x0:x1] <= 0.75 * thick + 1.5
+    local = found * np.clip(line / max(level, 1e-6), 0.0, 1.0) ** 0.5
     # The bridge bar itself, edge to edge across the nose: a translucent bar does not stand out as a line.
     rel = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), axis=-1) - mid
     u, v = rel @ ex, rel @ ey
-    local = np.maximum(local, ((np.abs(u) <= _BRIDGE_SPAN * gap) & (v >= top - 1) & (v <= bottom + 1)).astype(np.float64))
+    across = v - slope * u
+    local = np.maximum(local, ((np.abs(u) <= _BRIDGE_SPAN * gap) & (across >= top - 1) & (across <= bottom + 1)).astype(np.float64))
     local = ndimage.gaussian_filter(ndimage.grey_dilation(local, size=3), 0.7)
     mask = np.zeros(shape, dtype=np.float32)
     mask[y0:y1, x0:x1] = np.clip(local, 0.0, 1.0)
@@ -273,7 +282,7 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     bare = image.astype(np.float32).copy()
     hole = np.zeros(shape, dtype=bool)
-    hole[y0:y1, x0:x1] = ndimage.binary_dilation(local > 0, iterations=1)
+    hole[y0:y1, x0:x1] = ndimage.binary_dilation(local > 0, iterations=2)
     # Filled from beyond the frame's faint edges, but replacing only where the mask is: elsewhere the still shows.
     bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _skin_under(crop, hole[y0:y1, x0:x1], eyes[y0:y1, x0:x1]), crop)
     return Glasses(True, mask, box, bare)

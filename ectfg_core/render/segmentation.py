@@ -160,19 +160,20 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
 
 
 def background_plate(image: np.ndarray, background: np.ndarray, face_width: float) -> np.ndarray:
-    """(H, W, 3) float32: the photo, with the background continued a little way behind the person.
+    """(H, W, 3) float32: the photo, with the background continued behind the person.
 
-    A normalised Gaussian average of the nearby background: smooth, like the out-of-focus backdrop of most
-    portraits, and free of copies of whatever stands next to the head. Exactly the photo where no person is.
+    Every person pixel takes the colour of the nearest background pixel, softened by a Gaussian: smooth, like the
+    out-of-focus backdrop of most portraits, and free of copies of whatever stands next to the head. Exactly the
+    photo on the background.
     """
-    known = np.asarray(background, dtype=np.float64)
+    known = np.asarray(background) > 0
+    if not known.any():
+        return image.astype(np.float32)
+    _, (rows, cols) = ndimage.distance_transform_edt(~known, return_indices=True)
+    nearest = image[rows, cols].astype(np.float32)
     sigma = max(_PLATE_REACH * face_width, 2.0)
-    weight = ndimage.gaussian_filter(known, sigma)
-    plate = np.empty(image.shape, dtype=np.float32)
-    for channel in range(3):
-        spread = ndimage.gaussian_filter(image[..., channel] * known, sigma)
-        plate[..., channel] = np.where(known > 0, image[..., channel], spread / np.maximum(weight, 1e-300))
-    return plate
+    soft = np.stack([ndimage.gaussian_filter(nearest[..., c], sigma) for c in range(3)], axis=-1)
+    return np.where(known[..., None], image.astype(np.float32), soft)
 
 
 def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray:

@@ -65,7 +65,7 @@ class SkinWarp:
             layers = [regions.face, 1.0 - regions.clothing] + ([regions.person] if regions.plate is not None else [])
             weights = np.stack([layer[y0:y1, x0:x1] for layer in layers])
             self._weights = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))
-            at_grid = [regions.may_move] + ([regions.person, regions.background] if regions.plate is not None else [])
+            at_grid = [regions.may_move] + ([regions.person] if regions.plate is not None else [])
             at_grid = torch.from_numpy(np.ascontiguousarray(np.stack([layer[y0:y1, x0:x1] for layer in at_grid]), dtype=np.float32))
             self._at_grid = sample(at_grid, self.grid, origin=(x0, y0))
             if regions.plate is not None:
@@ -74,23 +74,26 @@ class SkinWarp:
     def _restrain(self, coords: torch.Tensor, here: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """How much of its motion each point keeps (0..1), and how much background it has uncovered (or None).
 
-        coords: (..., 2) source positions of grid points whose (may_move[, person, pure background]) are here (C, ...).
+        coords: (..., 2) source positions of grid points whose (may_move[, person]) are here (C, ...).
 
         What shows at a point comes from its source position: face content moves wherever it goes (the chin
         over a collar); anything else moves only where the point may move (the head's edge is never pulled over
         the background), and never brings clothing along (a collar is not stretched up into the neck). Where the
         head moves away from a point of the person and brings background there, the plate shows instead (what
-        was behind the head, not a copy of what stands beside it); on the background itself only the person's
-        share of what arrives shows, over the still background (the hair's soft edge passing over it).
+        was behind the head, not a copy of what stands beside it). Background content never shows displaced:
+        on the background only the person's share of what arrives shows, over the still background (the hair's
+        soft edge passing over it).
         """
         x0, y0 = self.box[:2]
         at_source = sample(self._weights, coords, origin=(x0, y0))
         keep = torch.maximum(at_source[0], here[0] * at_source[1])
         if self._plate is None:
             return keep, None
-        # Person-ness lost between the point and its (restrained) source, linear in the share of motion kept.
-        lost = torch.maximum(here[1] - at_source[2], here[2] * (1.0 - at_source[2]))
-        return keep, (keep * lost).clamp_(min=0.0)
+        # Person-ness lost between the point and its (restrained) source, and background arriving from elsewhere
+        # (fully once it comes from a pixel or more away).
+        travel = (keep * torch.linalg.vector_norm(coords - self.grid, dim=-1)).clamp_(max=1.0)
+        lost = torch.maximum(keep * (here[1] - at_source[2]), (1.0 - at_source[2]) * travel)
+        return keep, lost.clamp_(min=0.0)
 
     def fill_uncovered(self, region: torch.Tensor) -> None:
         """Show the background plate where the last frame's head motion uncovered it; region (3, H_box, W_box)."""
