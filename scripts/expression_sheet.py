@@ -8,11 +8,13 @@ it measures, and re-detects MediaPipe landmarks on them, as a viewer's detector 
   * a contact sheet PNG: rows = portraits, columns = classes, each tile the face (1.6x the face box) of the frame
     nearest mid-utterance, ~256 px, labelled with the class;
   * a table: per portrait x class, whether the EMFACS prototype of the class is present (AU geometry, medians over
-    --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py), the share of those frames that each
+    --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py; "rest": on the last frame of the pause
+    after the sentence, where speech no longer moves the mouth), the share of those frames that each
     FER classifier (mini-xception, small-cnn) labels with the requested class, and the lip gap on bilabials (the
     largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed)
     and at rest (the gap at the end of a 0.8 s pause after the sentence);
-  * optionally a JSON with every number (--json).
+  * optionally a JSON with every number (--json), including the same AU medians on the renderer's own driven
+    landmarks ("au_driven"): what the renderer meant to show, beside what the detector sees.
 
 Each portrait is framed as `ectfg generate` frames it (a square crop around the face, --size pixels).
 
@@ -39,7 +41,7 @@ if str(REPO) not in sys.path:
 from ectfg_core.audio.features import frame_features  # noqa: E402
 from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, EmotionTrack  # noqa: E402
 from ectfg_core.errors import InputError  # noqa: E402
-from ectfg_core.evaluate.au_geometry import inner_lip_gap, median_au, prototype_check  # noqa: E402
+from ectfg_core.evaluate.au_geometry import au_values, inner_lip_gap, median_au, prototype_check  # noqa: E402
 from ectfg_core.face.framing import frame_portrait  # noqa: E402
 from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks  # noqa: E402
 from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
@@ -115,6 +117,8 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         except InputError:  # a frame the detector loses counts as not showing anything
             pass
     values, _ = median_au([found[i].points for i in sampled if i in found], still.points)
+    # The renderer's own landmarks for the same frames: what it meant to show, to tell "not asked" from "not seen".
+    intended, _ = median_au([animator.driven_landmarks(controls[i]) for i in sampled], still.points)
     proto = prototype_check(emotion, values)
     agreement = {}
     for clf in classifiers:
@@ -122,13 +126,18 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         agreement[clf.name] = {"agree": float(np.mean([lab == emotion for lab in labels])) if labels else float("nan"),
                                "labels": labels}
     gaps = [inner_lip_gap(found[i].points) for i in closing if i in found]
+    at_rest = au_values(found[rest].points, still.points) if rest in found else None  # the expression held, no speech
     mid = min(sampled, key=lambda i: abs(i - num_frames / 2))
     result = {
         "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
+        "au_driven": {k: round(v, 4) for k, v in intended.items()},
+        "prototype_driven": prototype_check(emotion, intended).present,
         "fer": agreement, "bilabial_gap_max": round(max(gaps), 4) if gaps else None,
         "bilabial_gap_median": round(float(np.median(gaps)), 4) if gaps else None,
         "bilabial_gaps": [round(g, 4) for g in gaps],
         "rest_gap": round(inner_lip_gap(found[rest].points), 4) if rest in found else None,
+        "au_rest": None if at_rest is None else {k: round(v, 4) for k, v in at_rest.items()},
+        "prototype_rest": None if at_rest is None else prototype_check(emotion, at_rest).present,
         "frames_measured": len([i for i in sampled if i in found]), "bilabials": len(closing),
     }
     return result, rendered[mid]
@@ -180,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float) -> str:
-    head = f"{'portrait':14s} {'class':9s} {'proto':5s} " + " ".join(f"{n:>13s}" for n in classifier_names)
+    head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} " + " ".join(f"{n:>13s}" for n in classifier_names)
     head += f" {'bilabial gap':>12s} {'rest gap':>8s}  AU medians (face widths; * = over threshold)"
     lines = [f"sentence: {SENTENCE!r}; intensity {intensity:g}; {seconds:.0f} s", head]
     for name, per_class in results.items():
@@ -189,13 +198,15 @@ def format_table(results: dict, classifier_names: list[str], intensity: float, s
             gap = "n/a" if r["bilabial_gap_max"] is None else f"{r['bilabial_gap_max']:+.3f}"
             rest = "n/a" if r["rest_gap"] is None else f"{r['rest_gap']:+.3f}"
             aus = " ".join(f"{k}{'*' if v['present'] else ''}{v['value']:+.3f}" for k, v in r["prototype_detail"].items())
-            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {fer} {gap:>12s} {rest:>8s}  {aus}")
+            at_rest = {None: "n/a", True: "YES", False: "no"}[r["prototype_rest"]]
+            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {at_rest:4s} {fer} {gap:>12s} {rest:>8s}  {aus}")
     lines += ["", "per class over portraits: prototype present / FER agreement (mean of the classifiers)"]
     emotions = list(next(iter(results.values()))) if results else []
     for emotion in emotions:
         rows = [per_class[emotion] for per_class in results.values()]
         agree = [r["fer"][n]["agree"] for r in rows for n in classifier_names if np.isfinite(r["fer"][n]["agree"])]
-        lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)}   "
+        lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)} "
+                     f"(at rest {sum(bool(r['prototype_rest']) for r in rows)}/{len(rows)})   "
                      f"FER {100 * float(np.mean(agree)) if agree else float('nan'):.0f}%")
     return "\n".join(lines)
 

@@ -101,11 +101,14 @@ def test_raised_brows_are_au1_and_au2_even_under_head_motion(still):
     assert lowered["AU1"] == pytest.approx(-0.03, abs=1e-6)  # signed: the opposite movement is negative
 
 
-def test_brow_lowerer_needs_the_brows_drawn_together(still):
-    frown = au_values(Face(still).both(INNER_BROW, across=0.015, down=0.015, inward=True).points, still)
-    only_down = au_values(Face(still).both(INNER_BROW, down=0.03).points, still)
+def test_brow_lowerer_is_brows_drawn_together_and_down(still):
+    frown = au_values(Face(still).both(INNER_BROW, across=0.01, down=0.01, inward=True).points, still)
     assert "AU4" in present(frown)
-    assert not prototype_check("angry", only_down).detail["AU4"]["present"]
+    slightly_down = au_values(Face(still).both(INNER_BROW, down=0.01).points, still)
+    assert "AU4" not in present(slightly_down)  # the same lowering without the pull together is too little
+    assert "AU4" in present(au_values(Face(still).both(INNER_BROW, down=0.03).points, still))  # a clear lowering is
+    sad_brows = au_values(Face(still).both(INNER_BROW, across=0.015, down=-0.03, inward=True).points, still)
+    assert {"AU1", "AU4"} <= present(sad_brows)  # raised inner brows drawn together: AU1 + AU4
     apart = Face(still).both(INNER_BROW, across=0.02).points
     assert au_values(apart, still)["AU4"] < 0
 

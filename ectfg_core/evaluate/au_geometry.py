@@ -179,9 +179,11 @@ def au_from_components(d: dict[str, float]) -> dict[str, float]:
         "AU1": d["inner_brow"],
         "AU2": d["outer_brow"],
         # Corrugator and depressors pull the inner brows together and down. With AU1 (sad, fear) the raise wins the
-        # vertical, so the pull together carries AU4; lowering adds to it but never more than the pull (brows only
-        # lowered, not drawn together, are not AU4).
-        "AU4": min(2 * squeeze, squeeze + 0.5 * max(brow_down, 0.0)),
+        # vertical, so the pull together carries AU4 there. Lowering counts at half weight on its own: re-detected
+        # MediaPipe brows follow a lowering well but a pull together poorly (a rendered frown whose inner brow ends
+        # moved 2-3 px inwards each by optical flow re-detected 0.5 px further apart), so requiring both would
+        # never see AU4.
+        "AU4": squeeze + 0.5 * max(brow_down, 0.0),
         "AU5": d["upper_lid"],
         "AU6": d["cheek"],
         "AU7": 0.5 * (-d["aperture"] + d["lower_lid"]),
