@@ -9,8 +9,9 @@ it measures, and re-detects MediaPipe landmarks on them, as a viewer's detector 
     nearest mid-utterance, ~256 px, labelled with the class;
   * a table: per portrait x class, whether the EMFACS prototype of the class is present (AU geometry, medians over
     --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py; "rest": on the last frame of the pause
-    after the sentence, where speech no longer moves the mouth), the share of those frames that each
-    FER classifier (mini-xception, small-cnn) labels with the requested class, and the lip gap on bilabials (the
+    after the sentence, where speech no longer moves the mouth; "drv": on the renderer's own driven landmarks), the
+    share of those frames that each FER classifier (mini-xception, small-cnn) labels with the requested class, and the
+    lip gap on bilabials (the
     largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed)
     and at rest (the gap at the end of a 0.8 s pause after the sentence);
   * optionally a JSON with every number (--json), including the same AU medians on the renderer's own driven
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float) -> str:
-    head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} " + " ".join(f"{n:>13s}" for n in classifier_names)
+    head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} {'drv':4s} " + " ".join(f"{n:>13s}" for n in classifier_names)
     head += f" {'bilabial gap':>12s} {'rest gap':>8s}  AU medians (face widths; * = over threshold)"
     lines = [f"sentence: {SENTENCE!r}; intensity {intensity:g}; {seconds:.0f} s", head]
     for name, per_class in results.items():
@@ -199,14 +200,17 @@ def format_table(results: dict, classifier_names: list[str], intensity: float, s
             rest = "n/a" if r["rest_gap"] is None else f"{r['rest_gap']:+.3f}"
             aus = " ".join(f"{k}{'*' if v['present'] else ''}{v['value']:+.3f}" for k, v in r["prototype_detail"].items())
             at_rest = {None: "n/a", True: "YES", False: "no"}[r["prototype_rest"]]
-            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {at_rest:4s} {fer} {gap:>12s} {rest:>8s}  {aus}")
+            driven = "YES" if r["prototype_driven"] else "no"
+            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {at_rest:4s} {driven:4s} {fer} {gap:>12s} "
+                         f"{rest:>8s}  {aus}")
     lines += ["", "per class over portraits: prototype present / FER agreement (mean of the classifiers)"]
     emotions = list(next(iter(results.values()))) if results else []
     for emotion in emotions:
         rows = [per_class[emotion] for per_class in results.values()]
         agree = [r["fer"][n]["agree"] for r in rows for n in classifier_names if np.isfinite(r["fer"][n]["agree"])]
         lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)} "
-                     f"(at rest {sum(bool(r['prototype_rest']) for r in rows)}/{len(rows)})   "
+                     f"(at rest {sum(bool(r['prototype_rest']) for r in rows)}/{len(rows)}, "
+                     f"renderer's landmarks {sum(r['prototype_driven'] for r in rows)}/{len(rows)})   "
                      f"FER {100 * float(np.mean(agree)) if agree else float('nan'):.0f}%")
     return "\n".join(lines)
 
