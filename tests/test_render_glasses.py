@@ -142,3 +142,18 @@ def test_rims_turn_rigidly_with_the_head(animator, worn):
     zone = ndimage.binary_dilation(expected, iterations=8) & ~lashes
     p95, worst = displacement(frame_pixels(frame, zone), expected)
     assert p95 <= 1.0 and worst <= 2.0, f"the rims moved {p95:.1f} px (95th percentile) off the rigid turn, {worst:.1f} px at most"
+
+
+def test_rims_shift_as_one_piece_when_the_head_turns(animator, worn):
+    row = controls_row(head_yaw=10.0, head_pitch=8.0, brow_raise=1.0)
+    frame = animator.render(row)
+    lashes = eyes(animator.driven_landmarks(row), worn.rims.shape)
+    seen = frame_pixels(frame, ndimage.binary_dilation(worn.zone, iterations=16) & ~lashes)
+    ys, xs = np.nonzero(seen)
+    still = ndimage.distance_transform_edt(~worn.rims)
+    # The whole-pixel shift that lays the seen rims best onto the still's; a bent frame fits no single shift.
+    shifts = [(dx, dy) for dx in range(-16, 17) for dy in range(-16, 17)]
+    fits = [np.percentile(still[np.clip(ys - dy, 0, still.shape[0] - 1), np.clip(xs - dx, 0, still.shape[1] - 1)], 95) for dx, dy in shifts]
+    dx, dy = shifts[int(np.argmin(fits))]
+    assert abs(dx) + abs(dy) >= 1, "the head turn did not move the frame"
+    assert min(fits) <= 1.0, f"the frame bent as the head turned: {min(fits):.1f} px off the best shift ({dx}, {dy})"
