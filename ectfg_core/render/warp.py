@@ -71,10 +71,9 @@ class SkinWarp:
             if regions.plate is not None:
                 self._plate = torch.from_numpy(np.ascontiguousarray(regions.plate[y0:y1, x0:x1].transpose(2, 0, 1)))
 
-    def _restrain(self, coords: torch.Tensor, here: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """How much of its motion each point keeps (0..1), and how much background it has uncovered (or None).
-
-        coords: (..., 2) source positions of grid points whose (may_move[, person]) are here (C, ...).
+    def _restrain(self, coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """coords (rows, cols, 2) of the coarse grid restrained to what may move, and how much background each
+        point has uncovered (or None).
 
         What shows at a point comes from its source position: face content moves wherever it goes (the chin
         over a collar); anything else moves only where the point may move (the head's edge is never pulled over
@@ -85,15 +84,33 @@ class SkinWarp:
         soft edge passing over it).
         """
         x0, y0 = self.box[:2]
+        here = self._at_grid
         at_source = sample(self._weights, coords, origin=(x0, y0))
         keep = torch.maximum(at_source[0], here[0] * at_source[1])
+        motion = coords - self.grid
+        restrained = torch.addcmul(self.grid, motion, keep[..., None])
         if self._plate is None:
-            return keep, None
+            return restrained, None
         # Person-ness lost between the point and its (restrained) source, and background arriving from elsewhere
         # (fully once it comes from a pixel or more away).
-        travel = (keep * torch.linalg.vector_norm(coords - self.grid, dim=-1)).clamp_(max=1.0)
-        lost = torch.maximum(keep * (here[1] - at_source[2]), (1.0 - at_source[2]) * travel)
-        return keep, lost.clamp_(min=0.0)
+        travel = (keep * motion.abs().amax(dim=-1)).clamp_(max=1.0)
+        lost = torch.maximum(keep * (here[1] - at_source[2]), (1.0 - at_source[2]) * travel).clamp_(min=0.0)
+        return restrained, lost if bool((lost > 0).any()) else None
+
+    def _upsample_uncovered(self, coarse: torch.Tensor) -> torch.Tensor:
+        """The coarse uncovered share at every pixel of the box, interpolated only around where it is not zero."""
+        x0, y0, x1, y1 = self.box
+        s = self.step
+        rows = torch.nonzero(coarse.amax(dim=1)).flatten()
+        cols = torch.nonzero(coarse.amax(dim=0)).flatten()
+        r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, coarse.shape[0])
+        c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, coarse.shape[1])
+        part = F.interpolate(coarse[None, None, r0:r1, c0:c1], size=((r1 - r0 - 1) * s + 1, (c1 - c0 - 1) * s + 1),
+                             mode="bilinear", align_corners=True)[0, 0]
+        full = torch.zeros(y1 - y0, x1 - x0)
+        view = full[r0 * s : (r1 - 1) * s + 1, c0 * s : (c1 - 1) * s + 1]
+        view.copy_(part[: view.shape[0], : view.shape[1]])
+        return full
 
     def fill_uncovered(self, region: torch.Tensor) -> None:
         """Show the background plate where the last frame's head motion uncovered it; region (3, H_box, W_box)."""
@@ -118,14 +135,9 @@ class SkinWarp:
         if self._weights is not None:
             # Where nothing may move this is the grid itself, and upsampled it is the pixels to within float
             # rounding (1e-4 px), far too little to change a rounded colour: the still photo, bit for bit.
-            keep, uncovered = self._restrain(coords, self._at_grid)
-            coords = torch.lerp(self.grid, coords, keep[..., None])
-            if uncovered is not None and bool((uncovered > 0).any()):
-                self.uncovered = uncovered
+            coords, self.uncovered = self._restrain(coords)
         if s > 1 and self.uncovered is not None:
-            rows, cols = self.grid_shape
-            self.uncovered = F.interpolate(self.uncovered[None, None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
-                                           mode="bilinear", align_corners=True)[0, 0, : y1 - y0, : x1 - x0]
+            self.uncovered = self._upsample_uncovered(self.uncovered)
         if s > 1:
             rows, cols = self.grid_shape
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
