@@ -1,13 +1,14 @@
 """Eyeglasses: found once per portrait, then carried rigidly by the head, never bent by the brows or lids.
 
 Detection is an image heuristic around the landmarks. A frame shows first at the bridge: a bar across the nose
-between the inner eye corners, whose two long edges run straight across the whole gap where bare skin is smooth.
-Around each eye the rim is traced as the strongest continuous edge on rings outside the lids; the frame's mask is
-the part of a band along that trace (and along the bridge) whose colour stands out from the skin around it.
+between the inner eye corners, whose two long edges run straight across the whole gap where bare skin is smooth;
+no such bar, no glasses (a bare face must not get a mask: it would freeze the brows). Around the eyes the rim is
+traced as the strongest continuous line on rings outside the lids (both eyes' evidence summed, mirrored); the
+frame's mask is what a morphological top-hat finds along that trace, no wider than the rim, plus the bridge bar.
 
-For rendering the portrait is split into a foreground (the frame, premultiplied by its soft mask) and the skin
-under it, filled in from the surrounding skin: the skin warp samples the filled copy, so no bent copy of the
-rims is left behind; the frame is then laid over the frame, moved by the head alone.
+For rendering the portrait is split into the frame (premultiplied by its soft mask) and the skin under it, filled
+in from the skin around: the skin warp and the eye layers sample the filled copy, so no bent copy of the rims is
+left behind, and the frame is laid over the result, moved by the head alone.
 """
 
 from __future__ import annotations
