@@ -47,22 +47,28 @@ class MouthPose:
 
 
 def close_lips(skin: np.ndarray, press: float, ey: np.ndarray) -> np.ndarray:
-    """Pull the inner lips together over what the other controls opened (smile, raised lip), in place.
+    """Pull the inner lips together over what the other controls opened (smile, raised lip), and uncross them, in place.
 
     The rig's lip_press closes the gap the portrait has; a smile or a raised lip opens new gap on top, and a /m/
     must still close. Weighted by press**4: only a full press (a bilabial) closes everything.
     """
-    weight = float(press) ** 4
-    if weight <= 1e-4:
-        return skin
     upper, lower = UPPER_INNER[1:-1], LOWER_INNER[1:-1]
-    gap = np.clip((skin[lower] - skin[upper]) @ ey, 0.0, None)
-    shift = 0.5 * weight * gap[:, None] * ey[None, :]
-    skin[upper] += shift
-    skin[lower] -= shift
-    # The outer contours come along half way, so the lips move rather than only thicken.
-    skin[UPPER_OUTER[1:-1]] += 0.5 * shift
-    skin[LOWER_OUTER[1:-1]] -= 0.5 * shift
+    weight = float(press) ** 4
+    if weight > 1e-4:
+        gap = np.clip((skin[lower] - skin[upper]) @ ey, 0.0, None)
+        shift = 0.5 * weight * gap[:, None] * ey[None, :]
+        skin[upper] += shift
+        skin[lower] -= shift
+        # The outer contours come along half way, so the lips move rather than only thicken.
+        skin[UPPER_OUTER[1:-1]] += 0.5 * shift
+        skin[LOWER_OUTER[1:-1]] -= 0.5 * shift
+    # Lips meet, they never pass through each other: several closing controls together (press, tighten, chin raise)
+    # can overshoot, and crossed lips fold the mouth's mesh and let slivers of the photo's teeth through.
+    overlap = np.clip((skin[lower] - skin[upper]) @ ey, None, 0.0)
+    if overlap.any():
+        back = 0.5 * overlap[:, None] * ey[None, :]
+        skin[upper] += back
+        skin[lower] -= back
     return skin
 
 

@@ -262,11 +262,13 @@ class Rig:
         return np.array([0.0, -min(0.012, 0.5 * max(gap, 0.0)) * (1 - u * u)])
 
     def _lip_tighten(self):
+        # AU23 narrows the mouth and thins the red of the lips; closing parted lips is lip_press's job (adding a
+        # closure here too would push them through each other when both act).
         c = self._lips(
-            lambda u, i: np.array([-0.025 * u, 0.0]) + self._closing(i, 0.18), lambda u, i: (-0.025 * u, 0.008 * (1 - u * u)),
-            lambda u, i: np.array([-0.025 * u, 0.0]) + self._closing(i, 0.18), lambda u, i: (-0.025 * u, -0.01 * (1 - u * u)),
+            lambda u, i: (-0.03 * u, 0.0), lambda u, i: (-0.03 * u, 0.012 * (1 - u * u)),
+            lambda u, i: (-0.03 * u, 0.0), lambda u, i: (-0.03 * u, -0.014 * (1 - u * u)),
         )
-        c.update(self._corners((-0.025, 0.0)))
+        c.update(self._corners((-0.03, 0.0)))
         return c, 0.08
 
     def _nose_wrinkle(self):

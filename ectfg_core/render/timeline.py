@@ -53,8 +53,11 @@ def track_strength(track: EmotionTrack | None, num_frames: int, fps: float) -> n
 
 # Classes that do not smile; neutral too: a director asking for "calm" over a grinning photo wants the grin to relax.
 UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
-# Classes whose lips close over a toothy photo smile (a calm face may keep its lips parted).
-CLOSED_LIPS = ("sad", "angry", "fearful", "disgusted")
+# Classes whose lips close over a toothy photo smile: all but happy, surprise and disgust (whose own mouths open or bare
+# the teeth anyway); a calm face with the photo's grin and teeth still reads as happy, to viewers and classifiers alike.
+CLOSED_LIPS = ("neutral", "sad", "angry", "fearful")
+# Unsmiling classes whose mouths are not wide: a photo's grin narrows for them (fear stretches the lips instead).
+NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
 
 def resting_smile(points: np.ndarray, face_width: float) -> float:
@@ -94,11 +97,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     if smile_at_rest > 0:
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
         controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
-        controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * unsmiling  # a grin is also wide
+        narrowing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in NARROW_MOUTHED), 0.0, 1.0)
+        controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * narrowing  # a grin is also wide
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
-        # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this. A calm face
-        # keeps its photo's cheeks, as it keeps its parted lips: only the emotions that clearly are not happy.
-        releasing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING if name != "neutral"), 0.0, 1.0)
+        # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
+        releasing = unsmiling
         controls[:, _C["smile_release"]] += min(smile_at_rest / 1.5, 1.0) * releasing
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
