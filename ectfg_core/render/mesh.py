@@ -115,31 +115,41 @@ def scan_inverse(triangles: np.ndarray, source: np.ndarray, destination: np.ndar
     tri = np.asarray(triangles, dtype=np.int64)
     dst = (np.asarray(destination, dtype=np.float64) - np.asarray(origin)) / step  # grid units
     a, b, c = dst[tri[:, 0]], dst[tri[:, 1]], dst[tri[:, 2]]
-    e1, e2 = b - a, c - a
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
     lo = np.maximum(np.ceil(np.minimum(np.minimum(a, b), c) - 1e-6), 0)
     hi = np.minimum(np.floor(np.maximum(np.maximum(a, b), c) + 1e-6), [cols - 1, rows - 1])
     size = (hi - lo + 1).astype(np.int64)
+    e1, e2 = b - a, c - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
     ids = np.flatnonzero((size[:, 0] > 0) & (size[:, 1] > 0) & (np.abs(det) > 1e-9))
     if len(ids) == 0:
         return out.reshape(rows, cols, 2), covered.reshape(rows, cols)
-    widths, counts = size[ids, 0], size[ids, 0] * size[ids, 1]
-    # Ragged expansion: one entry per (triangle, grid point of its bounding box), in drawing order.
-    owner = np.repeat(np.arange(len(ids)), counts)
-    local = np.arange(int(counts.sum())) - (np.cumsum(counts) - counts)[owner]
-    t = ids[owner]
-    px = lo[t, 0] + local % widths[owner]
-    py = lo[t, 1] + local // widths[owner]
-    rx, ry = px - a[t, 0], py - a[t, 1]
-    inv = 1.0 / det[t]
-    l1 = (rx * e2[t, 1] - ry * e2[t, 0]) * inv
-    l2 = (ry * e1[t, 0] - rx * e1[t, 1]) * inv
-    l0 = 1.0 - l1 - l2
-    inside = (l0 >= -1e-4) & (l1 >= -1e-4) & (l2 >= -1e-4)
-    t, l0, l1, l2 = t[inside], l0[inside], l1[inside], l2[inside]
+    tri, e1, e2, det, lo, size = tri[ids], e1[ids], e2[ids], det[ids], lo[ids], size[ids]
+    a = a[ids] - lo  # relative to each triangle's box corner: small numbers, so the per-point test runs in float32
+    # Barycentric coordinates are affine in the grid position, l = k . (x, y, 1), and so is the source position
+    # s0 + l1 (s1 - s0) + l2 (s2 - s0): per triangle, two 3-vectors for the inside test and a 2x3 map.
+    k1 = np.stack([e2[:, 1], -e2[:, 0], e2[:, 0] * a[:, 1] - e2[:, 1] * a[:, 0]], axis=1) / det[:, None]
+    k2 = np.stack([-e1[:, 1], e1[:, 0], e1[:, 1] * a[:, 0] - e1[:, 0] * a[:, 1]], axis=1) / det[:, None]
     src = np.asarray(source, dtype=np.float64)
-    flat = (py[inside] * cols + px[inside]).astype(np.int64)
-    for axis in range(2):
-        out[flat, axis] = l0 * src[tri[t, 0], axis] + l1 * src[tri[t, 1], axis] + l2 * src[tri[t, 2], axis]
+    s0 = src[tri[:, 0]]
+    affine = (src[tri[:, 1]] - s0)[:, :, None] * k1[:, None, :] + (src[tri[:, 2]] - s0)[:, :, None] * k2[:, None, :]
+    affine[:, :, 2] += s0
+    # Ragged expansion: one entry per (triangle, grid point of its bounding box), in drawing order.
+    widths, counts = size[:, 0], size[:, 0] * size[:, 1]
+    local = (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int32)
+    width = np.repeat(widths.astype(np.int32), counts)
+    qy = local // width
+    qx = local - qy * width
+    fx, fy = qx.astype(np.float32), qy.astype(np.float32)
+    coef = np.repeat(np.concatenate([k1, k2], axis=1).astype(np.float32), counts, axis=0)
+    l1 = coef[:, 0] * fx + coef[:, 1] * fy + coef[:, 2]
+    l2 = coef[:, 3] * fx + coef[:, 4] * fy + coef[:, 5]
+    inside = (l1 >= -1e-4) & (l2 >= -1e-4) & (l1 + l2 <= 1.0 + 1e-4)
+    owner = np.repeat(np.arange(len(ids), dtype=np.int32), counts)[inside]
+    fx, fy = fx[inside].astype(np.float64), fy[inside].astype(np.float64)
+    m = affine[owner]
+    corner = lo.astype(np.int64)[owner]
+    flat = (qy[inside] + corner[:, 1]) * cols + qx[inside] + corner[:, 0]
+    out[flat, 0] = m[:, 0, 0] * fx + m[:, 0, 1] * fy + m[:, 0, 2]
+    out[flat, 1] = m[:, 1, 0] * fx + m[:, 1, 1] * fy + m[:, 1, 2]
     covered[flat] = True
     return out.reshape(rows, cols, 2), covered.reshape(rows, cols)

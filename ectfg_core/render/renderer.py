@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,18 @@ _PRESS = CONTROL_INDEX["lip_press"]
 _TONGUE = CONTROL_INDEX["tongue_tip"]
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 _EYE_CORNERS = [33, 133, 263, 362]
+
+
+@contextmanager
+def _one_thread():
+    """torch on one thread for the duration: a frame's tensors are small, and on a busy machine (or beside the video
+    encoder) the intra-op thread pool's spinning workers cost many times what they save. The caller's setting returns."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @dataclass
@@ -121,6 +134,10 @@ class PortraitAnimator:
 
     def render(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
         """One frame (H, W, 3) uint8 for one control row."""
+        with _one_thread():
+            return self._render(controls_row)
+
+    def _render(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
         row = self._row(controls_row)
         if not row.any():
             return self.image.copy()
@@ -136,7 +153,7 @@ class PortraitAnimator:
         if self.glasses is not None:
             self._composite_glasses(region, (x0, y0), row, pose.head_row)
         out = self.image.copy()
-        out[y0:y1, x0:x1] = region.permute(1, 2, 0).round_().clamp_(0, 255).to(torch.uint8).numpy()
+        torch.from_numpy(out)[y0:y1, x0:x1].copy_(region.round_().clamp_(0, 255).permute(1, 2, 0))  # exact integers: the cast keeps them
         return out
 
     def _composite_glasses(self, region: torch.Tensor, origin: tuple[int, int], row: np.ndarray, head_row: dict[str, float]) -> None:

@@ -22,8 +22,9 @@ def sample(source: torch.Tensor, xy: torch.Tensor, origin: tuple[float, float] =
     """
     _, height, width = source.shape
     shape = xy.shape[:-1]
-    gx = (xy[..., 0] - origin[0]) / step * (2.0 / max(width - 1, 1)) - 1.0
-    gy = (xy[..., 1] - origin[1]) / step * (2.0 / max(height - 1, 1)) - 1.0
-    grid = torch.stack([gx, gy], dim=-1).reshape(1, -1, 1, 2)
+    # Pixel coordinates to grid_sample's -1..1 in one fused multiply-add over both axes (no per-axis temporaries).
+    scale = torch.tensor([2.0 / (step * max(width - 1, 1)), 2.0 / (step * max(height - 1, 1))], dtype=xy.dtype)
+    offset = -1.0 - torch.tensor(origin, dtype=xy.dtype) * scale
+    grid = torch.addcmul(offset, xy, scale).reshape(1, -1, 1, 2)
     out = F.grid_sample(source[None], grid, mode="bilinear", padding_mode=padding, align_corners=True)
     return out.reshape(source.shape[0], *shape)
