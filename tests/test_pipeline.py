@@ -68,8 +68,10 @@ def test_mouth_moves_with_speech_and_rests_in_pauses(portrait):
         widest.append(max(_lip_gap(animator.render(controls[i])) for i in frames))
         assert widest[-1] > rest_gap + 0.012, (word.word, widest[-1], rest_gap)
     assert np.mean(widest) > rest_gap + 0.025
+    # In pauses the mouth comes back to rest: never more open than the portrait's own mouth, and on this toothy-smile
+    # portrait with a calm voice the lips close over the grin (partly, as far as the track's calm reaches).
     rest = _lip_gap(portrait.image)
-    assert abs(rest_gap - rest) < 0.02  # in pauses the mouth returns to the portrait's own rest shape
+    assert rest_gap < rest - 0.01
 
 
 def test_same_seed_same_video_other_seed_other_motion(portrait):
