@@ -135,15 +135,18 @@ class EyeLayer:
         d_low = np.clip(bottom - v, 0.0, None)
         v_low = np.where(v > bottom, v, bottom - d_low * (bottom - sock_low) / np.maximum(bottom - lid_low, 1e-3))
 
-        def to_image(vv: np.ndarray, du: float = 0.0) -> np.ndarray:
-            return center + (u + du)[..., None] * ex + vv[..., None] * ey
-
-        points = [np.stack([gx, gy], axis=-1), to_image(v_band), to_image(mirrored), to_image(v_low)]
-        points += [to_image(top - 1.0, du) for du in shifts]
+        # Where each layer looks in the portrait: the pixel itself, and points given in the socket's (u, v), all
+        # carried back by the eyeball's affine map (composed with the (u, v) frame, itself affine).
         to_source = invert_affine(self.eyeball_transform(socket))
-        stacked = np.stack(points)
-        src = apply_affine(to_source, stacked.reshape(-1, 2)).reshape(stacked.shape)
-        colors = sample(source, torch.from_numpy(src.astype(np.float32)))  # (3, 4 + len(rows) * 3, h, w)
+        linear = to_source[:, :2]
+        base, along_u, along_v = linear @ center + to_source[:, 2], linear @ ex, linear @ ey
+        us = np.stack([u] * 3 + [u + du for du in shifts])
+        vs = np.stack([v_band, mirrored, v_low] + [top - 1.0] * len(shifts))
+        src = np.empty((1 + len(us), *u.shape, 2), dtype=np.float32)
+        src[0] = apply_affine(to_source, np.stack([gx, gy], axis=-1))
+        for axis in range(2):
+            src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
+        colors = sample(source, torch.from_numpy(src))  # (3, 4 + len(shifts), h, w)
         eyeball, lash_band, lid_mirror, lid_lower = colors[:, 0], colors[:, 1], colors[:, 2], colors[:, 3]
         border = colors[:, 4:].mean(dim=1)
 
