@@ -46,7 +46,7 @@ from ectfg_core.evaluate.au_geometry import au_values, inner_lip_gap, median_au,
 from ectfg_core.face.framing import frame_portrait  # noqa: E402
 from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks  # noqa: E402
 from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
-from ectfg_core.render import PortraitAnimator  # noqa: E402
+from ectfg_core.render import CONTROL_INDEX, PortraitAnimator  # noqa: E402
 from ectfg_core.tts.espeak import synthesize  # noqa: E402
 
 SENTENCE = "Maybe my brother will bring the map back by Monday."
@@ -128,7 +128,10 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
                                "labels": labels}
     gaps = [inner_lip_gap(found[i].points) for i in closing if i in found]
     at_rest = au_values(found[rest].points, still.points) if rest in found else None  # the expression held, no speech
-    mid = min(sampled, key=lambda i: abs(i - num_frames / 2))
+    # The tile: the sampled frame nearest mid-utterance that is not caught in a blink (same seed, same blink times).
+    blink = controls[:, [CONTROL_INDEX["blink_left"], CONTROL_INDEX["blink_right"]]].max(axis=1)
+    open_eyed = [i for i in sampled if blink[i] < 0.05] or sampled
+    mid = min(open_eyed, key=lambda i: abs(i - num_frames / 2))
     result = {
         "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
         "au_driven": {k: round(v, 4) for k, v in intended.items()},
