@@ -102,6 +102,9 @@ def build_mesh(points: np.ndarray, frame: FaceFrame) -> Mesh:
     return Mesh(vertices=vertices, surface=surface, openings=openings, ring1=ring1, ring2=ring2)
 
 
+_INSIDE_TOLERANCE = 1e-4  # barycentric slack: points on an edge shared by two triangles belong to both (the later wins)
+
+
 def scan_inverse(triangles: np.ndarray, source: np.ndarray, destination: np.ndarray, origin: tuple[float, float],
                  step: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Scan the destination triangles on a grid (pixel (0, 0) at origin, spacing step, shape rows x cols).
@@ -117,39 +120,43 @@ def scan_inverse(triangles: np.ndarray, source: np.ndarray, destination: np.ndar
     a, b, c = dst[tri[:, 0]], dst[tri[:, 1]], dst[tri[:, 2]]
     lo = np.maximum(np.ceil(np.minimum(np.minimum(a, b), c) - 1e-6), 0)
     hi = np.minimum(np.floor(np.maximum(np.maximum(a, b), c) + 1e-6), [cols - 1, rows - 1])
-    size = (hi - lo + 1).astype(np.int64)
     e1, e2 = b - a, c - a
     det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    ids = np.flatnonzero((size[:, 0] > 0) & (size[:, 1] > 0) & (np.abs(det) > 1e-9))
+    ids = np.flatnonzero((hi[:, 0] >= lo[:, 0]) & (hi[:, 1] >= lo[:, 1]) & (np.abs(det) > 1e-9))
     if len(ids) == 0:
         return out.reshape(rows, cols, 2), covered.reshape(rows, cols)
-    tri, e1, e2, det, lo, size = tri[ids], e1[ids], e2[ids], det[ids], lo[ids], size[ids]
-    a = a[ids] - lo  # relative to each triangle's box corner: small numbers, so the per-point test runs in float32
-    # Barycentric coordinates are affine in the grid position, l = k . (x, y, 1), and so is the source position
-    # s0 + l1 (s1 - s0) + l2 (s2 - s0): per triangle, two 3-vectors for the inside test and a 2x3 map.
+    tri, a, e1, e2, det, lo, hi = tri[ids], a[ids], e1[ids], e2[ids], det[ids], lo[ids], hi[ids]
+    # Barycentric coordinates are affine in the grid position, l_i = k_i . (x, y, 1); so is the source position.
     k1 = np.stack([e2[:, 1], -e2[:, 0], e2[:, 0] * a[:, 1] - e2[:, 1] * a[:, 0]], axis=1) / det[:, None]
     k2 = np.stack([-e1[:, 1], e1[:, 0], e1[:, 1] * a[:, 0] - e1[:, 0] * a[:, 1]], axis=1) / det[:, None]
+    k0 = np.array([0.0, 0.0, 1.0]) - k1 - k2
     src = np.asarray(source, dtype=np.float64)
     s0 = src[tri[:, 0]]
     affine = (src[tri[:, 1]] - s0)[:, :, None] * k1[:, None, :] + (src[tri[:, 2]] - s0)[:, :, None] * k2[:, None, :]
     affine[:, :, 2] += s0
-    # Ragged expansion: one entry per (triangle, grid point of its bounding box), in drawing order.
-    widths, counts = size[:, 0], size[:, 0] * size[:, 1]
-    local = (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int32)
-    width = np.repeat(widths.astype(np.int32), counts)
-    qy = local // width
-    qx = local - qy * width
-    fx, fy = qx.astype(np.float32), qy.astype(np.float32)
-    coef = np.repeat(np.concatenate([k1, k2], axis=1).astype(np.float32), counts, axis=0)
-    l1 = coef[:, 0] * fx + coef[:, 1] * fy + coef[:, 2]
-    l2 = coef[:, 3] * fx + coef[:, 4] * fy + coef[:, 5]
-    inside = (l1 >= -1e-4) & (l2 >= -1e-4) & (l1 + l2 <= 1.0 + 1e-4)
-    owner = np.repeat(np.arange(len(ids), dtype=np.int32), counts)[inside]
-    fx, fy = fx[inside].astype(np.float64), fy[inside].astype(np.float64)
+    # One span per (triangle, grid row of its box): the points inside are those where all three l_i >= -tolerance,
+    # each a half-line in x, so no point outside the triangle is ever visited.
+    heights = (hi[:, 1] - lo[:, 1] + 1).astype(np.int64)
+    owner = np.repeat(np.arange(len(tri)), heights)
+    y = lo[owner, 1] + (np.arange(int(heights.sum())) - np.repeat(np.cumsum(heights) - heights, heights))
+    left, right = lo[owner, 0].copy(), hi[owner, 0].copy()
+    for k in (k0, k1, k2):
+        slope = k[owner, 0]
+        level = k[owner, 1] * y + k[owner, 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = (-_INSIDE_TOLERANCE - level) / slope
+        left = np.where(slope > 0, np.maximum(left, bound), left)
+        right = np.where(slope < 0, np.minimum(right, bound), right)
+        right = np.where((slope == 0) & (level < -_INSIDE_TOLERANCE), -1.0, right)
+    left, right = np.ceil(left), np.floor(right)
+    counts = np.maximum(right - left + 1, 0).astype(np.int64)
+    # Every grid point of every span, in drawing order (later triangles overwrite earlier ones).
+    total = int(counts.sum())
+    along = (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.float64)
     m = affine[owner]
-    corner = lo.astype(np.int64)[owner]
-    flat = (qy[inside] + corner[:, 1]) * cols + qx[inside] + corner[:, 0]
-    out[flat, 0] = m[:, 0, 0] * fx + m[:, 0, 1] * fy + m[:, 0, 2]
-    out[flat, 1] = m[:, 1, 0] * fx + m[:, 1, 1] * fy + m[:, 1, 2]
+    flat = np.repeat((y * cols + left).astype(np.int64), counts) + along.astype(np.int64)
+    for axis in range(2):
+        start = m[:, axis, 0] * left + m[:, axis, 1] * y + m[:, axis, 2]
+        out[flat, axis] = np.repeat(start, counts) + np.repeat(m[:, axis, 0], counts) * along
     covered[flat] = True
     return out.reshape(rows, cols, 2), covered.reshape(rows, cols)
