@@ -142,10 +142,10 @@ class PortraitAnimator:
         if not row.any():
             return self.image.copy()
         pose = self._pose(row)
-        coords = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
+        coords, uncovered = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._skin_source, coords)
-        self.warp.fill_uncovered(region)  # background where the head moved away from it
+        self.warp.fill_uncovered(region, uncovered)  # background where the head moved away from it
         self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
             eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)

@@ -59,7 +59,6 @@ class SkinWarp:
         self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
         self._weights = None
         self._plate = None
-        self.uncovered: torch.Tensor | None = None  # set by coordinates(): (H_box, W_box) share of the plate
         if regions is not None:
             # (face, not clothing[, person]) over the box, may_move[, person] at the coarse grid: cut once, looked up per frame.
             layers = [regions.face, 1.0 - regions.clothing] + ([regions.person] if regions.plate is not None else [])
@@ -112,32 +111,36 @@ class SkinWarp:
         view.copy_(part[: view.shape[0], : view.shape[1]])
         return full
 
-    def fill_uncovered(self, region: torch.Tensor) -> None:
-        """Show the background plate where the last frame's head motion uncovered it; region (3, H_box, W_box)."""
-        if self.uncovered is None:
+    def fill_uncovered(self, region: torch.Tensor, uncovered: torch.Tensor | None) -> None:
+        """Show the background plate where the frame's head motion uncovered it (the share coordinates() returned);
+        region (3, H_box, W_box)."""
+        if uncovered is None:
             return
-        rows = torch.nonzero(self.uncovered.amax(dim=1)).flatten()
-        cols = torch.nonzero(self.uncovered.amax(dim=0)).flatten()
+        rows = torch.nonzero(uncovered.amax(dim=1)).flatten()
+        cols = torch.nonzero(uncovered.amax(dim=0)).flatten()
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], self.uncovered[r0:r1, c0:c1])
+        region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], uncovered[r0:r1, c0:c1])
 
-    def coordinates(self, source: np.ndarray, destination: np.ndarray, head_row: dict[str, float]) -> torch.Tensor:
-        """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box.
+    def coordinates(self, source: np.ndarray, destination: np.ndarray,
+                    head_row: dict[str, float]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box, and the (H_box, W_box) share of
+        the background plate where the head motion uncovered it (None where it uncovered nothing).
 
-        source, destination: (V, 2) mesh vertices before and after motion.
+        source, destination: (V, 2) mesh vertices before and after motion. Nothing is kept between calls, so frames
+        may be rendered side by side.
         """
         x0, y0, x1, y1 = self.box
         s = self.step
         positions, covered = scan_inverse(self.mesh.triangles, source, destination, (x0, y0), s, self.grid_shape)
         coords = self.head.inverse(self.grid, head_row, mask=self.grid_mask)
         coords = torch.where(torch.from_numpy(covered)[..., None], torch.from_numpy(positions), coords)
-        self.uncovered = None
+        uncovered = None
         if self._weights is not None:
             # Where nothing may move this is the grid itself, and upsampled it is the pixels to within float
             # rounding (1e-4 px), far too little to change a rounded colour: the still photo, bit for bit.
-            coords, self.uncovered = self._restrain(coords)
-        if s > 1 and self.uncovered is not None:
-            self.uncovered = self._upsample_uncovered(self.uncovered)
+            coords, uncovered = self._restrain(coords)
+        if s > 1 and uncovered is not None:
+            uncovered = self._upsample_uncovered(uncovered)
         if s > 1:
             rows, cols = self.grid_shape
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
@@ -151,4 +154,4 @@ class SkinWarp:
                 fine, hit = scan_inverse(triangles, source, destination, (bx0, by0), 1.0, (by1 - by0, bx1 - bx0))
                 view = coords[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
                 view.copy_(torch.where(torch.from_numpy(hit)[..., None], torch.from_numpy(fine), view))
-        return coords
+        return coords, uncovered
