@@ -143,9 +143,11 @@ class SkinWarp:
             uncovered = self._upsample_uncovered(uncovered)
         if s > 1:
             rows, cols = self.grid_shape
+            # The (1, 2, rows, cols) view of channel-last coordinates is channels-last, and so is the upsampled field:
+            # back to (H, W, 2) without a copy.
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
-                                 mode="bilinear", align_corners=True)[0]
-            coords = full.permute(1, 2, 0)[: y1 - y0, : x1 - x0].contiguous()
+                                 mode="bilinear", align_corners=True)
+            coords = full.permute(0, 2, 3, 1)[0, : y1 - y0, : x1 - x0]
             for group, triangles in zip(self.detail_groups, self.detail_triangles, strict=True):
                 box = box_around(destination[group], 2.0 * s, self.box)
                 if box is None:
