@@ -29,10 +29,20 @@ def polygon_coverage(polygon: np.ndarray, xs: np.ndarray, ys: np.ndarray, inset:
 
 def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """(2, 3) least-squares affine map source -> target."""
+    # In closed form about the centroids (the linear part solves a 2x2 system): no LAPACK call, whose thread pool
+    # would otherwise wake and spin beside every frame.
     src = np.asarray(source, dtype=np.float64)
-    design = np.concatenate([src, np.ones((len(src), 1))], axis=1)
-    solution, *_ = np.linalg.lstsq(design, np.asarray(target, dtype=np.float64), rcond=None)
-    return solution.T
+    dst = np.asarray(target, dtype=np.float64)
+    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
+    s, d = src - src_mean, dst - dst_mean
+    (a, b), (_, c) = s.T @ s
+    cross = d.T @ s
+    det = a * c - b * b
+    if abs(det) <= 1e-12 * max(a * c, 1e-300):  # degenerate (collinear) points: the minimum-norm solution
+        design = np.concatenate([src, np.ones((len(src), 1))], axis=1)
+        return np.linalg.lstsq(design, dst, rcond=None)[0].T
+    linear = cross @ (np.array([[c, -b], [-b, a]]) / det)
+    return np.concatenate([linear, (dst_mean - linear @ src_mean)[:, None]], axis=1)
 
 
 def invert_affine(matrix: np.ndarray) -> np.ndarray:

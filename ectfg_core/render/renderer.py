@@ -49,6 +49,12 @@ def _one_thread():
         torch.set_num_threads(previous)
 
 
+def _combine(weights: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """(V, 2) displacement: control weights times a (controls, V * 2) basis. einsum, not a BLAS product: BLAS splits
+    this size over its own thread pool, whose workers then spin through the rest of every frame (twice the CPU)."""
+    return np.einsum("c,cv->v", np.asarray(weights, dtype=np.float64), basis).reshape(-1, 2)
+
+
 @dataclass
 class _Pose:
     skin: np.ndarray  # (V, 2) mesh vertices moved by the skin controls and the head
@@ -109,14 +115,14 @@ class PortraitAnimator:
         weights = row.copy()
         weights[_RIGID] = 0.0
         head_row = self._head_row(row)
-        skin = self.mesh.vertices + (weights @ self._basis_flat).reshape(-1, 2)
+        skin = self.mesh.vertices + _combine(weights, self._basis_flat)
         skin = close_lips(skin, row[_PRESS], self.frame.ey)
-        lids = skin + (weights @ self._lid_flat).reshape(-1, 2)
+        lids = skin + _combine(weights, self._lid_flat)
         angle = np.radians(head_row["head_roll"])
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         axes = (rot @ self.frame.ex, rot @ self.frame.ey)
         # Teeth: the upper ones move with the head only, the lower ones with the head and the jaw.
-        teeth = self.mesh.vertices[[13, 14]] + ((weights * _PARALLAX) @ self._basis_flat).reshape(-1, 2)[[13, 14]]
+        teeth = self.mesh.vertices[[13, 14]] + _combine(weights * _PARALLAX, self._basis_flat)[[13, 14]]
         teeth[1] += weights[_JAW] * self.rig.basis[_JAW, 14]
         teeth = self.head.forward(teeth, head_row) - self.mesh.vertices[[13, 14]]
         posed_skin = self.head.forward(skin, head_row)
@@ -158,7 +164,7 @@ class PortraitAnimator:
 
     def _composite_glasses(self, region: torch.Tensor, origin: tuple[int, int], row: np.ndarray, head_row: dict[str, float]) -> None:
         """The frame moves rigidly: the head's roll and shift, after the eye corners' mean yaw/pitch parallax."""
-        parallax = ((row * _PARALLAX) @ self._basis_flat).reshape(-1, 2)[_EYE_CORNERS].mean(axis=0)
+        parallax = _combine(row * _PARALLAX, self._basis_flat)[_EYE_CORNERS].mean(axis=0)
         rot, shift = self.head.transform(head_row)
         self.glasses.composite(region, origin, self.head.pivot, rot, shift + rot @ parallax)
 

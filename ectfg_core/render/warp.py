@@ -148,12 +148,12 @@ class SkinWarp:
             full = F.interpolate(coords.permute(2, 0, 1)[None], size=((rows - 1) * s + 1, (cols - 1) * s + 1),
                                  mode="bilinear", align_corners=True)
             coords = full.permute(0, 2, 3, 1)[0, : y1 - y0, : x1 - x0]
+            pixels = coords.numpy()  # the same memory: the detail scans are written in place
             for group, triangles in zip(self.detail_groups, self.detail_triangles, strict=True):
                 box = box_around(destination[group], 2.0 * s, self.box)
                 if box is None:
                     continue
                 bx0, by0, bx1, by1 = box
                 fine, hit = scan_inverse(triangles, source, destination, (bx0, by0), 1.0, (by1 - by0, bx1 - bx0))
-                view = coords[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
-                view.copy_(torch.where(torch.from_numpy(hit)[..., None], torch.from_numpy(fine), view))
+                np.copyto(pixels[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0], fine, where=hit[..., None])
         return coords, uncovered
