@@ -31,7 +31,7 @@ _TOOTH_LIGHT = np.array([1.0, 0.9, 0.74, 0.58, 0.46, 0.4])
 _UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
-_DEEP, _RIM = 0.11, 0.5  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
+_DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
 
 
 @dataclass
@@ -102,7 +102,7 @@ class MouthLayer:
         # Darkening by a scalar keeps the lip's hue and saturation (and a gray lip gray).
         self.cavity_color = self.lip_color * _DEEP
         self.rim_color = self.lip_color * _RIM
-        self.tongue_color = self.lip_color * 0.78
+        self.tongue_color = self.lip_color * 1.0
         self.gum_color = self.lip_color * 1.0
         self._source_layer = self._make_source_layer(image) if self.has_interior else None
 
