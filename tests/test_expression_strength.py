@@ -16,7 +16,7 @@ from ectfg_core.emotion.edits import WordEdit, apply_override, edits_to_json, pa
 from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion, one_hot
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RANGES, HEAD_CONTROLS
-from ectfg_core.render.expressions import UNIT_MATRIX, expression_controls, expression_row, soften
+from ectfg_core.render.expressions import UNIT_MATRIX, expression_controls, expression_row, shown_weights, soften
 from ectfg_core.render.timeline import clip_controls
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -39,8 +39,17 @@ def test_strength_one_is_exactly_the_calibrated_expression():
     for emotion in EMOTIONS:
         for intensity in (0.3, 1.0):
             w = intensity * one_hot(emotion)[None]
-            assert np.array_equal(expression_controls(w), w @ UNIT_MATRIX), emotion
-            assert np.array_equal(expression_controls(w, np.ones(1)), w @ UNIT_MATRIX), emotion
+            calibrated = shown_weights(w) @ UNIT_MATRIX
+            assert np.array_equal(expression_controls(w), calibrated), emotion
+            assert np.array_equal(expression_controls(w, np.ones(1)), calibrated), emotion
+
+
+def test_intensity_response_keeps_the_ends_and_the_mixture_and_lifts_the_middle():
+    mixed = np.array([[0.3, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0] * 7], dtype=np.float32)
+    shown = shown_weights(mixed)
+    assert shown[0].sum() == pytest.approx(1 - 0.5**1.5, abs=1e-6) and shown[0, 0] / shown[0, 1] == pytest.approx(1.5)
+    assert np.array_equal(shown[1:], mixed[1:])  # full intensity and no expression are unchanged
+    assert expression_row("sad", 0.5)[CONTROL_INDEX["brow_inner_raise"]] > 0.6  # a mild sadness still shows
 
 
 def test_soften_is_smooth_monotone_and_bounded():
