@@ -130,6 +130,7 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
     at_rest = au_values(found[rest].points, still.points) if rest in found else None  # the expression held, no speech
     # The tile: the sampled frame nearest mid-utterance that is not caught in a blink (same seed, same blink times).
     blink = controls[:, [CONTROL_INDEX["blink_left"], CONTROL_INDEX["blink_right"]]].max(axis=1)
+    blink = blink - blink.min()  # a sad face's own lid droop is not a blink
     open_eyed = [i for i in sampled if blink[i] < 0.05] or sampled
     mid = min(open_eyed, key=lambda i: abs(i - num_frames / 2))
     result = {
