@@ -118,26 +118,26 @@ def _parse_edit(entry: Any, position: int) -> WordEdit:
     if index < 0:
         raise InputError(f"{where} has a negative index {index}; words count from 0")
     emotion = check_emotion(str(entry["emotion"])) if entry.get("emotion") is not None else None
-    intensity = entry.get("intensity")
-    if intensity is not None:
-        try:
-            intensity = float(intensity)
-        except (TypeError, ValueError):
-            raise InputError(f"{where} has intensity {intensity!r}; use a number from 0 to 1") from None
-        if not 0.0 <= intensity <= 1.0:
-            raise InputError(f"{where} has intensity {intensity}; intensities go from 0 to 1")
-    strength = entry.get("strength")
-    if strength is not None:
-        try:
-            strength = float(strength)
-        except (TypeError, ValueError):
-            raise InputError(f"{where} has strength {strength!r}; use a number from 0 to {MAX_STRENGTH:g}") from None
-        if not 0.0 <= strength <= MAX_STRENGTH:
-            raise InputError(f"{where} has strength {strength}; strengths go from 0 (no expression) through 1 (the default) "
-                             f"to {MAX_STRENGTH:g} (exaggerated)")
+    intensity = _optional_number(entry, "intensity", where, 1.0, "intensities go from 0 to 1")
+    strength = _optional_number(entry, "strength", where, MAX_STRENGTH,
+                                f"strengths go from 0 (no expression) through 1 (the default) to {MAX_STRENGTH:g} (exaggerated)")
     word = entry.get("word")
     return WordEdit(index=index, word=None if word is None else str(word), emotion=emotion, intensity=intensity,
                     strength=strength)
+
+
+def _optional_number(entry: dict, key: str, where: str, high: float, span: str) -> float | None:
+    """entry[key] as a number from 0 to `high`, or None when absent; an InputError naming the edit otherwise."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where} has {key} {value!r}; use a number from 0 to {high:g}") from None
+    if not 0.0 <= number <= high:
+        raise InputError(f"{where} has {key} {number}; {span}")
+    return number
 
 
 def edits_to_json(edits: list[WordEdit] | tuple[WordEdit, ...]) -> str:
