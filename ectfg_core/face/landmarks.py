@@ -1,15 +1,18 @@
-"""MediaPipe face mesh (478 points, models shipped inside the mediapipe wheel) on a portrait."""
+"""The 478-point MediaPipe face mesh of a portrait, whichever engine finds it (see ectfg_core/face/engines)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ectfg_core.errors import InputError, ModelError
+from ectfg_core.errors import InputError
+
+if TYPE_CHECKING:
+    from ectfg_core.face.engines import FaceEngine
 
 NUM_LANDMARKS = 478  # 468 mesh points + 10 iris points (refine_landmarks=True)
 
@@ -44,6 +47,9 @@ class FaceLandmarks:
     points: np.ndarray  # (478, 2) float32, x then y, pixels
     depth: np.ndarray  # (478,) float32, MediaPipe's relative z scaled like x (pixels), smaller = closer
     image_size: tuple[int, int]  # (height, width)
+    # ARKit-style expression scores 0..1 ("mouthSmileLeft", "eyeBlinkRight", ... plus "_neutral") from engines that give
+    # them (MediaPipe Tasks, ComfyUI's native landmarker); None from the legacy face mesh.
+    blendshapes: dict[str, float] | None = None
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -59,12 +65,8 @@ class FaceLandmarks:
     def transformed(self, scale: float, offset_x: float, offset_y: float, image_size: tuple[int, int]) -> FaceLandmarks:
         """The same landmarks after cropping at (offset) and scaling the image."""
         pts = (self.points - np.array([offset_x, offset_y], dtype=np.float32)) * scale
-        return FaceLandmarks(points=pts.astype(np.float32), depth=(self.depth * scale).astype(np.float32), image_size=image_size)
-
-
-_lock = threading.Lock()
-_detector = None
-_warmed_up = False
+        return FaceLandmarks(points=pts.astype(np.float32), depth=(self.depth * scale).astype(np.float32), image_size=image_size,
+                             blendshapes=None if self.blendshapes is None else dict(self.blendshapes))
 
 
 @contextlib.contextmanager
@@ -84,44 +86,24 @@ def _quiet_native_stderr():
         os.close(saved)
 
 
-def _face_mesh():
-    """One shared MediaPipe FaceMesh; its graph is costly to build and not thread safe."""
-    global _detector
-    if _detector is None:
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        try:
-            from mediapipe.python.solutions import face_mesh
-        except ImportError as err:  # pragma: no cover - depends on the install
-            raise ModelError(
-                f"MediaPipe face mesh is unavailable ({err}); install mediapipe==0.10.21 with numpy<2 (`pip install -e .`)"
-            ) from None
-        _detector = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=8, refine_landmarks=True, min_detection_confidence=0.5)
-    return _detector
+def detect_landmarks(image: np.ndarray, engine: FaceEngine | None = None) -> FaceLandmarks:
+    """Landmarks of the largest face in an RGB uint8 image (H, W, 3). Raises InputError when no face is found.
 
+    engine: a FaceEngine from ectfg_core.face.engines; None uses the process-wide one (chosen once, see use_engine).
+    """
+    from ectfg_core.face.engines import current_engine
 
-def detect_landmarks(image: np.ndarray) -> FaceLandmarks:
-    """Landmarks of the largest face in an RGB uint8 image (H, W, 3). Raises InputError when no face is found."""
-    global _warmed_up
     image = _as_rgb_uint8(image)
-    height, width = image.shape[:2]
-    with _lock:
-        if _warmed_up:
-            result = _face_mesh().process(np.ascontiguousarray(image))
-        else:
-            with _quiet_native_stderr():
-                result = _face_mesh().process(np.ascontiguousarray(image))
-            _warmed_up = True
-    faces = result.multi_face_landmarks or []
+    return largest_face((engine or current_engine()).detect(image))
+
+
+def largest_face(faces: list[FaceLandmarks]) -> FaceLandmarks:
+    """The main subject of a portrait: the largest face; the same errors whichever engine found the faces."""
     if not faces:
         raise InputError(
             "no face found in the image; use a portrait where one face is clearly visible, frontal, and at least ~80 pixels wide"
         )
-    candidates = []
-    for face in faces:
-        arr = np.array([(p.x * width, p.y * height, p.z * width) for p in face.landmark], dtype=np.float32)
-        candidates.append(FaceLandmarks(points=arr[:, :2].copy(), depth=arr[:, 2].copy(), image_size=(height, width)))
-    # The largest face wins: the main subject of a portrait.
-    best = max(candidates, key=lambda f: f.face_width * (f.bbox[3] - f.bbox[1]))
+    best = max(faces, key=lambda f: f.face_width * (f.bbox[3] - f.bbox[1]))
     if best.face_width < 24:
         raise InputError(
             f"the face is only {best.face_width:.0f} pixels wide; use a larger or closer portrait (at least ~80 pixels across the face)"

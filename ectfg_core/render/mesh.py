@@ -9,30 +9,40 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
-from ectfg_core.errors import ModelError
 from ectfg_core.render.geometry import EYES, LOWER_INNER, OVAL, UPPER_INNER, FaceFrame
 
 NUM_MESH_LANDMARKS = 468  # the iris points are not part of the surface
 RING_OFFSETS = (0.10, 0.30)  # face widths outside the oval: skin/hair that follows the face, then the fixed border
 
 
+TRIANGLES_FILE = "face_mesh_triangles.txt"  # in ectfg_core/assets/: MediaPipe's topology (Apache-2.0), see its header
+
+
 @functools.lru_cache(maxsize=1)
 def face_triangles() -> np.ndarray:
-    """(F, 3) triangles of the MediaPipe face mesh (it has holes at the eyes and the mouth)."""
-    try:
-        from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
-    except ImportError as err:  # pragma: no cover - depends on the install
-        raise ModelError(f"MediaPipe is needed for the face mesh topology ({err}); install mediapipe==0.10.21") from None
+    """(F, 3) triangles of the MediaPipe face mesh (it has holes at the eyes and the mouth).
+
+    Read from the package, not from mediapipe: the topology is the same for every engine, and ComfyUI's own face
+    landmarker or mediapipe 1.x (no `mp.solutions`) must not need the legacy module for it.
+    """
+    text = (resources.files("ectfg_core") / "assets" / TRIANGLES_FILE).read_text(encoding="utf-8")
+    return np.array([line.split() for line in text.splitlines() if line and not line.startswith("#")], dtype=np.int64)
+
+
+def triangles_from_edges(edges) -> np.ndarray:
+    """(F, 3) sorted triangles of a tessellation given as edges (how the packaged file was made from mediapipe's)."""
+    edges = [tuple(e) for e in edges]
     neighbours: dict[int, set[int]] = defaultdict(set)
-    for a, b in FACEMESH_TESSELATION:
+    for a, b in edges:
         neighbours[a].add(b)
         neighbours[b].add(a)
-    # The tessellation is given as edges; its triangles are the 3-cycles, minus the few that are not faces
+    # The triangles are the 3-cycles, minus the few that are not faces
     # (a non-face 3-cycle is recognisable because each of its edges then borders three triangles).
-    cycles = {tuple(sorted((a, b, c))) for a, b in FACEMESH_TESSELATION for c in neighbours[a] & neighbours[b]}
+    cycles = {tuple(sorted((a, b, c))) for a, b in edges for c in neighbours[a] & neighbours[b]}
     edge_count: dict[tuple[int, int], int] = defaultdict(int)
     for a, b, c in cycles:
         for edge in ((a, b), (a, c), (b, c)):

@@ -1,0 +1,170 @@
+"""Face-landmark engines behind one interface, and the choice between them.
+
+In order of preference: (a) ComfyUI's native MediaPipe face landmarker, when its loaded model is given; (b) MediaPipe
+Tasks FaceLandmarker, when a face_landmarker.task file is given or found in the models folder (models/detection/);
+(c) the legacy MediaPipe face mesh of mediapipe<=0.10.21, which needs no download. All give the same 478-point layout
+in image pixels, so masks and the renderer do not care which one ran.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ectfg_core.errors import ModelError
+from ectfg_core.face.landmarks import FaceLandmarks
+
+MODEL_FILE = "face_landmarker.task"
+MODEL_KIND = "detection"  # ComfyUI's models/detection/, where its own MediaPipe nodes look too
+MODELS_ENV = "ECTFG_MODELS_DIR"
+MODEL_SOURCE = ("Google's MediaPipe models page (https://ai.google.dev/edge/mediapipe/solutions/vision/face_landmarker#models, "
+                "the float16 face_landmarker.task)")
+
+_log = logging.getLogger("ectfg")
+
+
+class FaceEngine(Protocol):
+    """Finds every face in an RGB uint8 image (H, W, 3); an empty list when there is none."""
+
+    name: str  # what runs, e.g. "MediaPipe Tasks FaceLandmarker"
+    source: str  # the model file it uses, or where its models come from
+
+    def detect(self, image: np.ndarray) -> list[FaceLandmarks]: ...
+
+
+def describe(engine: FaceEngine) -> str:
+    """The one line that says which engine and model file find the face landmarks."""
+    return f"face landmarks: {engine.name} ({engine.source})"
+
+
+def model_folders() -> list[Path]:
+    """Where face_landmarker.task is looked for: ComfyUI's detection folders inside ComfyUI, $ECTFG_MODELS_DIR/detection."""
+    folders: list[Path] = []
+    try:
+        import folder_paths  # type: ignore[import-not-found]  # ComfyUI's module; present only inside ComfyUI
+    except ImportError:
+        folder_paths = None
+    if folder_paths is not None:
+        if MODEL_KIND in getattr(folder_paths, "folder_names_and_paths", {}):
+            folders.extend(Path(p) for p in folder_paths.get_folder_paths(MODEL_KIND))
+        elif getattr(folder_paths, "models_dir", None):
+            folders.append(Path(folder_paths.models_dir) / MODEL_KIND)
+    base = os.environ.get(MODELS_ENV)
+    if base:
+        folders.append(Path(base).expanduser() / MODEL_KIND)
+    return list(dict.fromkeys(folders))
+
+
+def find_model_file() -> Path | None:
+    """The first face_landmarker.task in the model folders, or None."""
+    try:
+        import folder_paths  # type: ignore[import-not-found]
+
+        if MODEL_KIND in getattr(folder_paths, "folder_names_and_paths", {}):
+            found = folder_paths.get_full_path(MODEL_KIND, MODEL_FILE)
+            if found:
+                return Path(found)
+    except ImportError:
+        pass
+    return next((folder / MODEL_FILE for folder in model_folders() if (folder / MODEL_FILE).is_file()), None)
+
+
+def missing_model_message(reasons: list[str]) -> str:
+    """The one message for "no engine can run": the file, the folders searched, where it comes from, the no-download way."""
+    folders = model_folders()
+    searched = ", ".join(str(f) for f in folders) if folders else f"no folder (${MODELS_ENV} is not set and this is not ComfyUI)"
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    return (f"no face landmark engine is available{why}. {MODEL_FILE} was not found in {searched}. "
+            f"Download it from {MODEL_SOURCE} and put it in models/{MODEL_KIND}/ (ComfyUI's models folder, or "
+            f"${MODELS_ENV}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH). "
+            "Alternatively mediapipe==0.10.21 (Python<=3.12, numpy<2) needs no download: its legacy face mesh ships its models.")
+
+
+def choose_engine(comfy_model: object | None = None, task_path: str | os.PathLike[str] | None = None) -> FaceEngine:
+    """The best engine available now (see the module docstring); logs one line saying which. ModelError when none."""
+    from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine, legacy_available
+    from ectfg_core.face.engines.tasks import tasks_available, tasks_engine
+
+    engine: FaceEngine | None = None
+    if comfy_model is not None:
+        from ectfg_core.face.engines.comfy_native import ComfyFaceLandmarkerEngine
+
+        engine = ComfyFaceLandmarkerEngine(comfy_model)
+    elif task_path is not None:
+        path = Path(task_path).expanduser()
+        if not path.is_file():
+            raise ModelError(f"face landmarker model {path} not found; download {MODEL_FILE} from {MODEL_SOURCE}")
+        problem = tasks_available()
+        if problem:
+            raise ModelError(f"{path} needs mediapipe's Tasks API, which does not import ({problem}); `pip install mediapipe`")
+        engine = tasks_engine(path)
+    reasons: list[str] = []
+    if engine is None:
+        found = find_model_file()
+        problem = tasks_available()
+        if found is not None and problem is None:
+            engine = tasks_engine(found)
+        elif found is not None:
+            reasons.append(f"{found} was found but mediapipe's Tasks API does not import: {problem}")
+    if engine is None:
+        problem = legacy_available()
+        if problem is None:
+            engine = LegacyFaceMeshEngine()
+        else:
+            reasons.append(f"no legacy face mesh: {problem}")
+    if engine is None:
+        raise ModelError(missing_model_message(reasons))
+    _announce(engine)
+    return engine
+
+
+_announced: set[str] = set()
+
+
+def _announce(engine: FaceEngine) -> None:
+    """Log the engine line once per engine and model file (a node may choose again on every run)."""
+    line = describe(engine)
+    if line not in _announced:
+        _announced.add(line)
+        _log.info(line)
+
+
+_lock = threading.RLock()
+_current: FaceEngine | None = None
+
+
+def current_engine() -> FaceEngine:
+    """The process-wide engine that detect_landmarks(image) uses: chosen once, on first use, unless one was set."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = choose_engine()
+        return _current
+
+
+def set_engine(engine: FaceEngine | None) -> None:
+    """Make `engine` the process-wide one (None: choose again on next use), e.g. the ComfyUI model a node was given,
+    so that the renderer's later detections use the same engine."""
+    global _current
+    with _lock:
+        _current = engine
+
+
+@contextmanager
+def use_engine(engine: FaceEngine) -> Iterator[FaceEngine]:
+    """The process-wide engine is `engine` inside the block, the previous one after."""
+    global _current
+    with _lock:
+        previous, _current = _current, engine
+    try:
+        yield engine
+    finally:
+        with _lock:
+            _current = previous
