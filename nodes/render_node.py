@@ -14,23 +14,25 @@ from ectfg_core.pipeline import SpokenText, render_frames
 from .convert import audio_to_comfy
 from .progress import ComfyProgress
 from .types import CATEGORY, FACE, SPEECH, TRACK
+from .video import VIDEO, VIDEO_TOOLTIP, make_video
 
 
 class EmbeddedRenderer:
     DESCRIPTION = (
         "Animates the portrait on the CPU, no diffusion weights needed: mouth shapes from the phonemes and the audio, "
-        "expression from the emotion track, blinks and slight head motion. Connect frames, audio and fps to "
-        "Create Video + Save Video, or hand the frames to a diffusion sampler as motion guides. Shows progress and "
+        "expression from the emotion track, blinks and slight head motion. Connect video to Save Video (or "
+        "frames, audio and fps to Create Video), or hand the frames to a diffusion sampler as motion guides. Shows progress and "
         "stops at Cancel."
     )
     CATEGORY = f"{CATEGORY}/render"
     FUNCTION = "run"
-    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT")
-    RETURN_NAMES = ("frames", "audio", "fps")
+    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT", VIDEO)
+    RETURN_NAMES = ("frames", "audio", "fps", "video")
     OUTPUT_TOOLTIPS = (
         "Video frames (a batch of IMAGEs, one per frame).",
         "The speech padded or trimmed to exactly the video's length.",
         "Frame rate of the frames; connect it to Create Video's fps.",
+        VIDEO_TOOLTIP,
     )
 
     @classmethod
@@ -66,4 +68,5 @@ class EmbeddedRenderer:
             frames[i] = torch.from_numpy(frame).to(torch.float32).div_(255.0)
             count = i + 1
         frames = frames[:count]
-        return (frames, audio_to_comfy(fit_to_frames(samples, rate, count, fps), rate), float(fps))
+        fitted = audio_to_comfy(fit_to_frames(samples, rate, count, fps), rate)
+        return (frames, fitted, float(fps), make_video(frames, fitted, fps))

@@ -13,6 +13,7 @@ from .convert import audio_to_comfy
 from .diffusion_loader_node import AV_TOKENS, DIFFUSION
 from .progress import ComfyProgress
 from .types import CATEGORY, FACE
+from .video import VIDEO, VIDEO_TOOLTIP, make_video
 
 
 def _mask(mask, height: int, width: int, name: str) -> np.ndarray:
@@ -32,10 +33,10 @@ class EmotionGuidedSampler:
     )
     CATEGORY = f"{CATEGORY}/diffusion"
     FUNCTION = "run"
-    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT")
-    RETURN_NAMES = ("frames", "audio", "fps")
+    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT", VIDEO)
+    RETURN_NAMES = ("frames", "audio", "fps", "video")
     OUTPUT_TOOLTIPS = ("Video frames (a batch of IMAGEs).", "The speech fitted to exactly the video's length.",
-                       "Frame rate; connect it to Create Video's fps.")
+                       "Frame rate; connect it to Create Video's fps.", VIDEO_TOOLTIP)
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
@@ -83,5 +84,5 @@ class EmotionGuidedSampler:
                                    clip_length=tokens.clip_length, guide_strength=float(guide_strength),
                                    region_weights=(float(pose_weight), float(expression_weight), float(lip_weight)))
         frames = animate(models, face, tokens, settings, guide_frames=guide_frames, masks=masks, progress=ComfyProgress())
-        audio = fit_to_frames(tokens.samples, tokens.sample_rate, frames.shape[0], tokens.fps)
-        return (frames, audio_to_comfy(audio, tokens.sample_rate), float(tokens.fps))
+        audio = audio_to_comfy(fit_to_frames(tokens.samples, tokens.sample_rate, frames.shape[0], tokens.fps), tokens.sample_rate)
+        return (frames, audio, float(tokens.fps), make_video(frames, audio, tokens.fps))

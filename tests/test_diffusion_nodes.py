@@ -53,9 +53,10 @@ def test_graph_speech_to_photoreal_frames(nodes, tiny_root, astronaut):
     _, lip, expression, pose, face = plugin["ECTFG_FaceMaskExtractor"]().run(image, 128, "face")
     tokens, info = nodes["GatedEmotionFusion"]().run(models, speech, track, 1.0, 8)
     assert "audio-only" in info and tokens.num_frames == track.track.num_frames
-    guides, _, _ = plugin["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
-    frames, audio, fps = nodes["EmotionGuidedSampler"]().run(models, tokens, face, 1, 1.0, 3, 1.0, 1.0, 1.0, guide_frames=guides,
-                                                             guide_strength=0.6, lip_mask=lip, expression_mask=expression, pose_mask=pose)
+    guides, _, _, _ = plugin["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
+    frames, audio, fps, _ = nodes["EmotionGuidedSampler"]().run(models, tokens, face, 1, 1.0, 3, 1.0, 1.0, 1.0, guide_frames=guides,
+                                                                guide_strength=0.6, lip_mask=lip, expression_mask=expression,
+                                                                pose_mask=pose)
     assert frames.shape == (track.track.num_frames, 128, 128, 3) and frames.dtype == torch.float32
     assert 0.0 <= float(frames.min()) and float(frames.max()) <= 1.0 and fps == 25.0
     assert abs(audio["waveform"].shape[-1] / audio["sample_rate"] - frames.shape[0] / fps) < 1 / fps

@@ -18,6 +18,10 @@ class FaceMasks:
     expression: the face (brows, eyes, cheeks, nose, chin) without the lip region.
     pose: the head outside the face (hair, ears, jaw line, neck), i.e. what moves with head pose.
     The three do not overlap, so they can weight separate attention outputs and be summed back.
+
+    They are built on the regions ComfyUI's own MediaPipe Face Mask node draws (filled FACEMESH rings): with
+    softness=0 and lip_margin=0, lip is its "lips" region and lip + expression its "face_oval"; the eyes lie inside
+    expression. The defaults add soft edges and the lip margin (see extract_masks).
     """
 
     lip: np.ndarray
@@ -55,7 +59,8 @@ def _scaled_about_center(points: np.ndarray, factor_x: float, factor_y: float) -
 
 
 def extract_masks(landmarks: FaceLandmarks, softness: float = 0.04, lip_margin: float = 0.35) -> FaceMasks:
-    """Masks for one face. `softness` is the edge blur as a fraction of face width; `lip_margin` grows the lip region."""
+    """Masks for one face. `softness` is the edge blur as a fraction of face width; `lip_margin` grows the lips region
+    about its centre by 1 + 1.4 * lip_margin in width and 1 + 2.2 * lip_margin in height (room to smile and open the jaw)."""
     size = landmarks.image_size
     face_w = max(landmarks.face_width, 1.0)
     blur = softness * face_w
