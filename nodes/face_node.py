@@ -7,6 +7,7 @@ from ectfg_core.face.masks import extract_masks
 
 from .convert import frames_to_image, image_to_numpy, mask_to_tensor
 from .examples import install_examples
+from .face_engine import COMFY_FACE_MODEL, COMFY_FACE_MODEL_INPUT, COMFY_FACE_MODEL_TOOLTIP, use_face_engine
 from .types import CATEGORY, FACE
 
 # The shared workflows load an example portrait and speech clip; put them in ComfyUI's input folder at load.
@@ -15,7 +16,8 @@ install_examples()
 
 class FaceMaskExtractor:
     DESCRIPTION = (
-        "Finds the largest face with MediaPipe (offline, no downloads), frames it as a square portrait, and returns "
+        "Finds the largest face with MediaPipe (ComfyUI's own face model when connected, else the plugin's engine; "
+        "the console says which), frames it as a square portrait, and returns "
         "soft lip, expression and pose masks at the output resolution plus the landmarks the renderer and the "
         "diffusion sampler need. The masks are standard MASKs for any masking node."
     )
@@ -42,7 +44,10 @@ class FaceMaskExtractor:
                 "crop": (["face", "center"], {"default": "face",
                                               "tooltip": "face: frame around the detected face. center: take the central "
                                                          "square of the image (for portraits that are already framed)."}),
-            }
+            },
+            "optional": {
+                COMFY_FACE_MODEL_INPUT: (COMFY_FACE_MODEL, {"tooltip": COMFY_FACE_MODEL_TOOLTIP}),
+            },
         }
 
     @classmethod
@@ -58,7 +63,8 @@ class FaceMaskExtractor:
             return f"size {size} is not a multiple of 8; use e.g. {int(size) // 8 * 8} or {int(size) // 8 * 8 + 8}"
         return True
 
-    def run(self, image, size: int, crop: str):
+    def run(self, image, size: int, crop: str, face_detection_model=None):
+        use_face_engine(face_detection_model)
         portrait = frame_portrait(image_to_numpy(image), size=size, crop=crop)
         masks = extract_masks(portrait.landmarks)
         return (frames_to_image([portrait.image]), mask_to_tensor(masks.lip), mask_to_tensor(masks.expression),

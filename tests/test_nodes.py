@@ -46,12 +46,43 @@ def test_graph_of_nodes_produces_frames_and_matching_audio(plugin, astronaut):
     image = torch.from_numpy(astronaut).float()[None] / 255.0
     portrait, lip, expression, pose, face = nodes["ECTFG_FaceMaskExtractor"]().run(image, 256, "face")
     assert portrait.shape == (1, 256, 256, 3) and lip.shape == expression.shape == pose.shape == (1, 256, 256)
-    frames, video_audio, fps = nodes["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
+    frames, video_audio, fps, video = nodes["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
+    if importlib.util.find_spec("comfy_api") is None:  # ComfyUI absent: the node still loads; IMAGE/AUDIO/FLOAT carry the video
+        assert video is None
     assert fps == 25.0 and frames.shape[1:] == (256, 256, 3) and frames.dtype == torch.float32
     assert frames.shape[0] == track.track.num_frames
     seconds = video_audio["waveform"].shape[-1] / video_audio["sample_rate"]
     assert abs(seconds - frames.shape[0] / fps) < 1 / fps
     assert float((frames[1:] - frames[:-1]).abs().mean()) > 0  # it moves
+
+
+def test_the_renderer_offers_core_video_beside_image_and_audio(plugin):
+    renderer = plugin.NODE_CLASS_MAPPINGS["ECTFG_EmbeddedRenderer"]
+    assert renderer.RETURN_TYPES == ("IMAGE", "AUDIO", "FLOAT", "VIDEO")
+    assert plugin.NODE_CLASS_MAPPINGS["ECTFG_EmotionGuidedSampler"].RETURN_TYPES[-1] == "VIDEO"
+
+
+def test_face_node_says_which_engine_found_the_landmarks(plugin, astronaut, capsys):
+    image = torch.from_numpy(astronaut).float()[None] / 255.0
+    plugin.NODE_CLASS_MAPPINGS["ECTFG_FaceMaskExtractor"]().run(image, 128, "face")
+    assert "[ectfg] Face Mask Extractor: face landmarks:" in capsys.readouterr().out
+    spec = plugin.NODE_CLASS_MAPPINGS["ECTFG_FaceMaskExtractor"].INPUT_TYPES()["optional"]["face_detection_model"]
+    assert "FACE_DETECTION_MODEL" in spec[0].split(",")  # ComfyUI's native face model socket
+
+
+def test_face_node_without_any_engine_names_its_input_not_cli_flags(plugin, astronaut, monkeypatch):
+    from ectfg_core.errors import ModelError
+    from ectfg_core.face import engines
+    from ectfg_core.face.engines import legacy, tasks
+
+    monkeypatch.setattr(legacy, "legacy_available", lambda: "mediapipe.solutions is not installed")
+    monkeypatch.setattr(tasks, "tasks_available", lambda: "mediapipe.tasks is not installed")
+    monkeypatch.setattr(engines, "find_model_file", lambda: None)
+    image = torch.from_numpy(astronaut).float()[None] / 255.0
+    with pytest.raises(ModelError) as err:
+        plugin.NODE_CLASS_MAPPINGS["ECTFG_FaceMaskExtractor"]().run(image, 128, "face")
+    message = str(err.value)
+    assert "face_landmarker.task" in message and "face_detection_model" in message and "--" not in message
 
 
 def test_adapters_turn_bad_tensors_into_clear_errors(plugin):
