@@ -71,7 +71,7 @@ _engines_lock = threading.Lock()
 
 def tasks_engine(task_path: str | os.PathLike[str]) -> TasksFaceLandmarkerEngine:
     """One engine per model file (and version of it): building the graph takes a few hundred milliseconds."""
-    path = Path(task_path).expanduser().resolve()
+    path = Path(task_path).expanduser().absolute()
     key = (str(path), path.stat().st_mtime)
     with _engines_lock:
         if key not in _engines:
