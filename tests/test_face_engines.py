@@ -310,3 +310,22 @@ def test_tasks_engine_keeps_the_largest_face_and_the_usual_errors(astronaut, tas
     assert found.bbox[2] < 512 and found.face_width > 60
     with pytest.raises(InputError, match="no face found"):
         detect_landmarks(np.full((256, 256, 3), 127, dtype=np.uint8), engine=tasks_engine)
+
+
+# --- command line ----------------------------------------------------------------------------------------------------
+
+
+def test_cli_face_model_flag_is_checked_and_the_engine_is_named(tmp_path, capsys):
+    from ectfg_core.cli import main
+
+    assert main(["evaluate", "--generated", str(tmp_path / "none.mp4"), "--face-model", str(tmp_path / "none.task")]) == 2
+    assert "--face-model" in capsys.readouterr().err
+    if TASK is None or tasks_available() is not None:
+        pytest.skip(HOW_TO_GET)
+    try:
+        assert main(["evaluate", "--generated", str(tmp_path / "none.mp4"), "--face-model", str(TASK)]) == 2
+    finally:
+        engines.set_engine(None)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"face landmarks: MediaPipe Tasks FaceLandmarker ({Path(TASK).absolute()})"
+    assert "video not found" in err[1]

@@ -17,3 +17,24 @@ def add_speech_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--speaker", default=None, help="neural backends: the model's speaker name (e.g. a Parler-TTS voice)")
     cmd.add_argument("--aligner", default="auto",
                      help="word timing for neural speech: auto (wav2vec2 folder if installed, else espeak-ng + DTW), or a name")
+
+
+def add_face_model_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--face-model", metavar="PATH", default=None,
+                     help="MediaPipe face_landmarker.task for the face landmarks (default: $ECTFG_MODELS_DIR/detection/"
+                          "face_landmarker.task if present, else the legacy face mesh of mediapipe 0.10.21)")
+
+
+def select_face_engine(args: argparse.Namespace) -> None:
+    """Choose the face-landmark engine once for this run and say which (on stderr: --json output stays clean)."""
+    import sys
+    from pathlib import Path
+
+    from ectfg_core.errors import InputError
+    from ectfg_core.face.engines import choose_engine, describe, set_engine
+
+    if args.face_model is not None and not Path(args.face_model).expanduser().is_file():
+        raise InputError(f"--face-model: {args.face_model} is not a file; pass the path of a downloaded face_landmarker.task")
+    engine = choose_engine(task_path=args.face_model)
+    set_engine(engine)
+    print(describe(engine), file=sys.stderr)

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from ectfg_core.commands.common import add_face_model_option, select_face_engine
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser("evaluate", help="score a generated video against its original video and/or its requested track")
@@ -17,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--classifier", default="small-cnn", choices=("small-cnn", "mini-xception"),
                      help="expression classifier (default small-cnn: independent of the pseudo-label one)")
     cmd.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_face_model_option(cmd)
     cmd.add_argument("--quiet", action="store_true", help="no progress bars")
     cmd.set_defaults(handler=run)
 
@@ -25,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.evaluate import evaluate, format_report
     from ectfg_core.progress import TerminalProgress
 
+    select_face_engine(args)
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
     report = evaluate(args.generated, reference=args.reference, track=args.track, classifier=args.classifier, progress=progress,
                       portrait=args.portrait)

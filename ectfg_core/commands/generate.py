@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 
-from ectfg_core.commands.common import add_speech_options
+from ectfg_core.commands.common import add_face_model_option, add_speech_options, select_face_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--expression-strength", type=expression_strength, default=1.0, metavar="S",
                      help="how strongly the face shows the emotion: 0 = speech only, 1 = calibrated (default), "
                           "up to 2 = exaggerated")
+    add_face_model_option(gen)
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=run)
 
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.pipeline import generate
     from ectfg_core.progress import TerminalProgress
 
+    select_face_engine(args)
     image = load_image(args.image)
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
     result = generate(
