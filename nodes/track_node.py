@@ -52,11 +52,13 @@ class EmotionTrackEditor:
         "emotion and set its expression strength (0 = no expression, 1 = default, 2 = exaggerated); the edit is "
         "written into override_json and applied on the next run, so only this node and the "
         "ones after it run again. Clear override_json to return to the prediction. A whole track or plan JSON "
-        "(from a track_json / plan_json output or a sidecar file) can be pasted there too."
+        "(from a track_json / plan_json output or a sidecar file) can be pasted there too. It runs as part of a "
+        "graph that uses its track (renderer or sampler into Save Video)."
     )
     CATEGORY = f"{CATEGORY}/emotion"
     FUNCTION = "run"
-    OUTPUT_NODE = True  # shows the timeline even when nothing is connected to its outputs yet
+    # Not an output node: if it were, a graph whose Save Video fails validation (e.g. a missing checkpoint) would run
+    # this node alone and report success having written nothing. It runs whenever its track feeds an output.
     RETURN_TYPES = (TRACK, "STRING", "STRING")
     RETURN_NAMES = ("track", "track_json", "plan_json")
     OUTPUT_TOOLTIPS = (

@@ -1,11 +1,12 @@
 """Rebuild the shared workflows with the real ComfyUI frontend, so they are exactly what it saves and queues.
 
-For each workflows/api/<name>.json (the API prompt: nodes, links, values) and workflows/layout/<name>.json (positions,
-sizes, Notes, view), the frontend loads the prompt, the layout is applied, and its own serializers write
-workflows/<name>.json (frontend format) and workflows/api/<name>.json (what it would queue, new inputs included with
-their defaults). Run it after a node gains or loses an input:
+For each example_workflows/api/<title>.json (the API prompt: nodes, links, values) and
+example_workflows/layout/<title>.json (positions, sizes, Notes, view), the frontend loads the prompt, the layout is
+applied, and its own serializers write example_workflows/<title>.json (frontend format) and
+example_workflows/api/<title>.json (what it would queue, new inputs included with their defaults). Run it after a node
+gains or loses an input:
 
-  ECTFG_COMFYUI_DIR=~/ComfyUI ECTFG_COMFYUI_PYTHON=~/ComfyUI/venv/bin/python python tests/build_workflows.py [name ...]
+  ECTFG_COMFYUI_DIR=~/ComfyUI ECTFG_COMFYUI_PYTHON=~/ComfyUI/venv/bin/python python tests/build_workflows.py [title ...]
 
 Seeds' "control after generate" is set to fixed, so a shared graph gives the same result again (and hits the cache).
 """

@@ -43,7 +43,7 @@ def stop_process_group(proc: subprocess.Popen | None, timeout: float) -> None:
         proc.wait(timeout=timeout)
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOWS = ROOT / "workflows"
+WORKFLOWS = ROOT / "example_workflows"
 START_TIMEOUT_S = 120
 
 

@@ -18,6 +18,9 @@ import pytest
 from comfy_harness import ComfyServer, HTTPFailure, Run, comfyui_dir
 from workflow_graph import (
     CORE_FIXTURE,
+    EXTERNAL_SPEECH,
+    GPU_DIFFUSION,
+    OFFLINE_CPU,
     core_fixture,
     load_api,
     load_plugin,
@@ -141,7 +144,7 @@ def test_model_folders_and_example_inputs_are_registered(server, object_info):
 @pytest.fixture(scope="module")
 def first_run(server):
     before = output_videos(server)
-    run = run_prompt(server, load_api("offline_cpu_pipeline"))
+    run = run_prompt(server, load_api(OFFLINE_CPU))
     return run, before
 
 
@@ -168,7 +171,7 @@ def test_workflow_a_writes_a_video_with_speech(server, first_run):
 
 def test_the_same_prompt_again_is_served_from_cache(server, first_run):
     before = output_videos(server)
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     run = run_prompt(server, prompt)
     (cached,) = run.of_type("execution_cached")
     assert set(cached["nodes"]) == set(prompt)
@@ -181,7 +184,7 @@ def test_the_same_prompt_again_is_served_from_cache(server, first_run):
 def test_an_edit_reruns_only_the_editor_and_what_follows(server, first_run):
     first, _ = first_run
     words = first.executed()[TRACK_EDITOR]["ectfg_timeline"][0]["words"]
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     target = words[4]
     edit = {"words": [{"index": target["index"], "word": target["word"], "emotion": "fearful", "intensity": 0.95}]}
     prompt[TRACK_EDITOR]["inputs"]["override_json"] = json.dumps(edit)
@@ -195,7 +198,7 @@ def test_an_edit_reruns_only_the_editor_and_what_follows(server, first_run):
 
 
 def test_interrupt_stops_a_run_midway(server, first_run):
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     prompt["3"]["inputs"]["text"] = LONG_TEXT
     prompt[RENDERER]["inputs"]["motion_seed"] = 7
     before = output_videos(server)
@@ -210,7 +213,7 @@ def test_interrupt_stops_a_run_midway(server, first_run):
         time.sleep(0.1)
     assert server.get("/queue")["queue_running"] == []
     # The server is fine afterwards: the next prompt runs normally (a short one, to keep the test quick).
-    quick = load_api("offline_cpu_pipeline")
+    quick = load_api(OFFLINE_CPU)
     quick["3"]["inputs"]["text"] = "Hi there."
     quick["2"]["inputs"]["size"] = 128
     after = run_prompt(server, quick)
@@ -218,7 +221,7 @@ def test_interrupt_stops_a_run_midway(server, first_run):
 
 
 def test_bad_values_are_reported_before_the_run(server):
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     prompt["2"]["inputs"]["size"] = 500
     prompt[TRACK_EDITOR]["inputs"]["override_json"] = '{"words": [{"index": 1, "intensity": 3}]}'
     with pytest.raises(HTTPFailure) as answer:
@@ -231,21 +234,21 @@ def test_bad_values_are_reported_before_the_run(server):
 
 
 def test_errors_during_the_run_say_what_to_fix(server):
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     prompt["3"]["inputs"]["text"] = "   "
     with pytest.raises(AssertionError, match="the text to speak is empty"):
         run_prompt(server, prompt)
-    prompt = load_api("offline_cpu_pipeline")
+    prompt = load_api(OFFLINE_CPU)
     prompt[TRACK_EDITOR]["inputs"]["override_json"] = '{"words": [{"index": 1, "word": "elsewhere", "emotion": "sad"}]}'
     with pytest.raises(AssertionError, match="made for a different text"):
         run_prompt(server, prompt)
 
 
-@pytest.mark.skipif("external_speech" not in workflow_names(), reason="workflow (c) not present")
+@pytest.mark.skipif(EXTERNAL_SPEECH not in workflow_names(), reason="workflow (c) not present")
 def test_workflow_c_external_audio_drives_the_face(server):
     from ectfg_core.media.video import probe_durations
 
-    prompt = load_api("external_speech")
+    prompt = load_api(EXTERNAL_SPEECH)
     prompt["2"]["inputs"]["size"] = 256  # the audio path is under test here, not the resolution
     (audio_node,) = [k for k, v in prompt.items() if v["class_type"] == "LoadAudio"]
     with wave.open(str(server.base / "input" / prompt[audio_node]["inputs"]["audio"])) as clip:
@@ -261,7 +264,7 @@ def test_workflow_c_external_audio_drives_the_face(server):
     assert 0 <= timeline["words"][0]["start"] < timeline["words"][-1]["end"] <= seconds + 0.05
 
 
-@pytest.mark.parametrize("name", [n for n in workflow_names() if n not in ("offline_cpu_pipeline", "external_speech")])
+@pytest.mark.parametrize("name", [n for n in workflow_names() if n not in (OFFLINE_CPU, EXTERNAL_SPEECH)])
 def test_model_workflows_stop_only_at_missing_model_files(server, name):
     """(b) and (d) need weights this server lacks: the only complaints allowed are about those files, and they say
     where the files go. With the weights installed the run simply succeeds."""
@@ -309,7 +312,7 @@ def weights_installed(server):
 
 
 def short_workflow_b(steps: int) -> tuple[dict, str]:
-    prompt = copy.deepcopy(load_api("gpu_diffusion_pipeline"))
+    prompt = copy.deepcopy(load_api(GPU_DIFFUSION))
     sampler_id = next(k for k, v in prompt.items() if v["class_type"] == "ECTFG_EmotionGuidedSampler")
     prompt["3"]["inputs"]["text"] = "Hello there."
     prompt["2"]["inputs"]["size"] = 128

@@ -13,7 +13,7 @@ import json
 import pytest
 from cdp import Chromium, find_chromium
 from comfy_harness import ComfyServer, artifacts_dir, comfyui_dir
-from workflow_graph import WORKFLOWS, load_api, load_ui, workflow_names
+from workflow_graph import OFFLINE_CPU, WORKFLOWS, load_api, load_ui, workflow_names
 
 pytestmark = pytest.mark.skipif(
     comfyui_dir() is None or find_chromium() is None,
@@ -127,7 +127,7 @@ TIMELINE_STATS = f"""(() => {{
 
 def test_timeline_draws_after_a_run_and_an_edit_changes_the_next_result(browser):
     page = browser
-    load(page, "offline_cpu_pipeline")
+    load(page, OFFLINE_CPU)
     # A smaller frame keeps the test quick; everything else is the shared workflow as it is.
     page.evaluate("(() => { app.graph.getNodeById(2).widgets.find(w => w.name === 'size').value = 256; return true; })()")
     before = page.evaluate(TIMELINE_STATS)

@@ -1,14 +1,19 @@
-"""The shared workflows in workflows/: every node exists, every link type-checks, every widget value is valid, and the
-frontend-format file agrees with its API-format twin in workflows/api/. Runs without ComfyUI."""
+"""The shared workflows in example_workflows/: every node exists, every link type-checks, every widget value is valid,
+and the frontend-format file agrees with its API-format twin in example_workflows/api/. Runs without ComfyUI."""
 
 from __future__ import annotations
 
 import pytest
 from workflow_graph import (
     API_DIR,
+    EXTERNAL_SPEECH,
+    FRAMES_TO_DIFFUSION,
     FRONTEND_INPUTS,
     FRONTEND_ONLY,
+    GPU_DIFFUSION,
     MUTED_MODES,
+    OFFLINE_CPU,
+    ROOT,
     WORKFLOWS,
     all_node_defs,
     check_value,
@@ -16,6 +21,7 @@ from workflow_graph import (
     file_inputs,
     input_specs,
     load_api,
+    load_plugin,
     load_ui,
     our_node_defs,
     type_name,
@@ -26,7 +32,7 @@ from workflow_graph import (
 
 NAMES = workflow_names()
 # The four workflows of the issue: (a) offline CPU, (b) GPU diffusion, (c) external speech, (d) frames to diffusion.
-REQUIRED = {"offline_cpu_pipeline", "gpu_diffusion_pipeline", "external_speech", "frames_to_diffusion"}
+REQUIRED = {OFFLINE_CPU, GPU_DIFFUSION, EXTERNAL_SPEECH, FRAMES_TO_DIFFUSION}
 
 
 class NodeDefs(dict):
@@ -50,7 +56,7 @@ def test_the_workflows_and_their_twins_are_there():
     assert REQUIRED <= set(NAMES), f"missing workflows: {REQUIRED - set(NAMES)}"
     twins = {p.stem for p in API_DIR.glob("*.json")}
     assert twins == set(NAMES), f"UI files without API twin: {set(NAMES) - twins}; twins without UI file: {twins - set(NAMES)}"
-    # ComfyUI lists every *.json directly in workflows/ as a template: API twins must stay in workflows/api/.
+    # ComfyUI lists every *.json directly in example_workflows/ as a template: API twins must stay in api/.
     assert not list(WORKFLOWS.glob("*_api.json"))
     # tests/build_workflows.py rebuilds each from its twin and its layout (positions and Notes).
     assert {p.stem for p in (WORKFLOWS / "layout").glob("*.json")} == set(NAMES)
@@ -191,7 +197,7 @@ def test_workflow_a_runs_on_a_fresh_install():
     """(a) needs no model files and loads the portrait the plugin copies into ComfyUI's input folder."""
     from ectfg_plugin.nodes.examples import EXAMPLE_PORTRAIT
 
-    api = load_api("offline_cpu_pipeline")
+    api = load_api(OFFLINE_CPU)
     assert not [n for n in api.values() if n["class_type"] in {t for t, inputs in file_inputs().items() if t != "LoadImage"}]
     images = [n["inputs"]["image"] for n in api.values() if n["class_type"] == "LoadImage"]
     assert images == [EXAMPLE_PORTRAIT]
@@ -205,3 +211,60 @@ def test_core_fixture_covers_exactly_the_core_nodes_used():
         used |= {n["class_type"] for n in load_api(name).values()}
     ours = set(our_node_defs())
     assert used - ours == set(core_fixture()["nodes"]), "regenerate tests/data/comfy_core_nodes.json (see its 'about')"
+
+
+def test_titles_read_as_titles():
+    """The file name is the title in ComfyUI's Templates browser."""
+    for name in NAMES:
+        assert "_" not in name and name[0].isupper() and " " in name and len(name) <= 60, name
+
+
+def test_example_workflows_is_the_only_template_folder():
+    """ComfyUI also lists example/, examples/, workflow/ and workflows/ of a plugin: one folder, or every template twice."""
+    assert WORKFLOWS.name == "example_workflows"
+    assert not [d for d in ("example", "examples", "workflow", "workflows") if (ROOT / d).exists()]
+
+
+# Core nodes that ComfyUI runs as outputs in these graphs (OUTPUT_NODE); ours say so on their class.
+CORE_OUTPUT_NODES = {"SaveVideo", "SaveImage", "PreviewImage", "SaveAudio", "PreviewAudio", "SaveWEBM", "PreviewAny"}
+
+
+def upstream(api: dict, node_id: str) -> set[str]:
+    seen, todo = set(), [node_id]
+    while todo:
+        for value in api[todo.pop()]["inputs"].values():
+            if isinstance(value, list) and len(value) == 2 and value[0] not in seen:
+                seen.add(value[0])
+                todo.append(value[0])
+    return seen
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_output_runs_without_the_models(name):
+    """ComfyUI runs the outputs that pass validation and calls the run a success: if any output did not need the
+    model loaders, a missing model file would give a 'successful' run that writes nothing. So every output depends on
+    every loader, and a missing file stops the whole graph with its message."""
+    api = load_api(name)
+    ours = our_node_defs()
+    plugin_classes = load_plugin().NODE_CLASS_MAPPINGS
+    outputs = [k for k, v in api.items() if v["class_type"] in CORE_OUTPUT_NODES
+               or (v["class_type"] in ours and getattr(plugin_classes[v["class_type"]], "OUTPUT_NODE", False))]
+    model_files = {t for t in file_inputs() if t not in ("LoadImage", "LoadAudio")}
+    loaders = {k for k, v in api.items() if v["class_type"] in model_files or "ModelLoader" in v["class_type"]}
+    assert outputs
+    for out in outputs:
+        missing = loaders - upstream(api, out)
+        assert not missing, f"{name}: output {out} ({api[out]['class_type']}) runs without loader(s) {sorted(missing)}"
+
+
+def test_registry_metadata_ships_the_templates_and_a_publish_workflow():
+    """The Comfy Registry packs what [tool.comfy] includes; the publish workflow uses the documented action and secret."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib comes with Python 3.11+")
+    comfy = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["comfy"]
+    assert {"PublisherId", "DisplayName", "Icon", "includes", "requires-comfyui"} <= set(comfy)
+    assert "example_workflows" in comfy["includes"]
+    assert all((ROOT / folder).is_dir() for folder in comfy["includes"]), comfy["includes"]
+    assert (ROOT / "web" / comfy["Icon"].rsplit("/web/", 1)[-1]).is_file()  # the icon URL points at a file of this repo
+    publish = (ROOT / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8")
+    assert "Comfy-Org/publish-node-action@" in publish and "secrets.REGISTRY_ACCESS_TOKEN" in publish
+    assert '"pyproject.toml"' in publish  # publishes on a version bump

@@ -1,5 +1,9 @@
 """Reading the shared workflows (frontend format 0.4 + API-format twins) against node definitions.
 
+They live in example_workflows/, the folder ComfyUI (and the Comfy Registry) shows in the Templates browser: each
+<title>.json with its thumbnail <title>.jpg, the file name being the title users see. The API twins and the layouts
+sit in the api/ and layout/ subfolders, which the browser does not list.
+
 Node definitions have the shape of ComfyUI's /object_info entries: ours are built from NODE_CLASS_MAPPINGS, core ones
 come from tests/data/comfy_core_nodes.json (taken from ComfyUI 0.8's /object_info; test_comfy_server.py checks it
 against a live server and rewrites it when ECTFG_UPDATE_FIXTURES=1).
@@ -15,8 +19,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOWS = ROOT / "workflows"
+WORKFLOWS = ROOT / "example_workflows"
 API_DIR = WORKFLOWS / "api"
+# The four shared workflows by title (the file names): (a) offline CPU, (b) GPU diffusion, (c) external speech,
+# (d) frames to diffusion.
+OFFLINE_CPU = "Talking face on the CPU, offline"
+GPU_DIFFUSION = "Photoreal talking face with Hallo diffusion on the GPU"
+EXTERNAL_SPEECH = "Talking face from your own speech recording"
+FRAMES_TO_DIFFUSION = "Talking face refined by a Stable Diffusion checkpoint"
 CORE_FIXTURE = ROOT / "tests" / "data" / "comfy_core_nodes.json"
 
 FRONTEND_ONLY = {"Note", "MarkdownNote"}  # drawn by the frontend, never sent to the server
