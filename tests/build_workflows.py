@@ -33,6 +33,8 @@ BUILD = """(async () => {
     n.pos = [x, y];
     if (w) n.size = [w, h];
   }
+  // Model files the frontend offers to download when missing (its "missing models" dialog): name, url, directory.
+  for (const [id, models] of Object.entries(spec.models || {})) g.getNodeById(+id).properties.models = models;
   for (const note of spec.notes || []) {
     const n = LiteGraph.createNode(note.type || "Note");
     n.id = note.id; n.title = note.title; g.add(n);

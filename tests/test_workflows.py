@@ -268,3 +268,18 @@ def test_registry_metadata_ships_the_templates_and_a_publish_workflow():
     publish = (ROOT / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8")
     assert "Comfy-Org/publish-node-action@" in publish and "secrets.REGISTRY_ACCESS_TOKEN" in publish
     assert '"pyproject.toml"' in publish  # publishes on a version bump
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_core_model_loaders_carry_their_download(name):
+    """A core loader's model file is listed in the node's properties.models (name, url, folder), so ComfyUI's frontend
+    names the missing file, its folder and its source when the workflow is opened, before anything runs."""
+    ui = load_ui(name)
+    model_inputs = {t: inputs for t, inputs in file_inputs().items() if t not in ("LoadImage", "LoadAudio")}
+    for node in ui["nodes"]:
+        if node["type"] not in model_inputs:
+            continue
+        models = node.get("properties", {}).get("models") or []
+        assert node["widgets_values"][0] in [m["name"] for m in models], f"{name}: node {node['id']} lists no download"
+        for model in models:
+            assert model["url"].startswith("https://") and model["url"].endswith(model["name"]) and model["directory"]
