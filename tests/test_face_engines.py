@@ -329,3 +329,47 @@ def test_cli_face_model_flag_is_checked_and_the_engine_is_named(tmp_path, capsys
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"face landmarks: MediaPipe Tasks FaceLandmarker ({Path(TASK).absolute()})"
     assert "video not found" in err[1]
+
+
+# --- without the selfie segmenter (mediapipe 1.x ships no model for it) -----------------------------------------------
+
+
+def test_without_the_segmenter_a_plain_backdrop_still_keeps_background_bars_and_collar_still(portrait, monkeypatch):
+    from scipy import ndimage
+    from test_render_rigid import POSES, Painted, _face_in_frame, _reach
+
+    from ectfg_core.render import segmentation
+    from ectfg_core.render.controls import controls_row
+    from ectfg_core.render.renderer import PortraitAnimator
+
+    painted = Painted(portrait)  # the rigid-background scene: dark bars beside hair and jaw, a white collar band
+    reference = segmentation.person_mask(painted.image)  # MediaPipe's own segmentation where installed, as the truth
+    monkeypatch.setattr(segmentation, "person_mask", lambda image: None)  # what it returns when it is unavailable
+    animator = PortraitAnimator(painted.image, portrait.landmarks, seed=3)
+    assert animator.regions.source == "backdrop colour" and not animator.regions.segmented
+    frames = {name: animator.render(controls_row(**pose)) for name, pose in POSES.items()}
+    for bar in painted.bars:  # measured 0.00 px (the head ellipse instead: 6 px and more)
+        rest = painted.bar_centres(painted.image, bar)
+        for name, frame in frames.items():
+            bow = np.nanmax(np.abs(painted.bar_centres(frame, bar, hidden=_face_in_frame(animator, name)) - rest))
+            assert bow < 1.0, f"{name}: the bar at x={bar[0]} bows by {bow:.2f} px"
+    rest = painted.collar_centres(painted.image)
+    for pose in (dict(jaw_open=1.4), dict(jaw_open=1.0, head_roll=-6.0, head_x=4.0, head_y=4.0)):
+        moved = np.abs(painted.collar_centres(animator.render(controls_row(**pose))) - rest).max()
+        assert moved < 1.5, f"{pose}: the collar moves by {moved:.2f} px"  # measured 0.21 (ellipse: 2.0)
+    if reference is not None:  # measured: 24 background pixels in the worst pose (the head ellipse: 21160)
+        near_person = ndimage.distance_transform_edt(reference < 0.5) <= _reach(animator)
+        for name, frame in frames.items():
+            moved = ((frame != painted.image).any(axis=2) & ~near_person & ~_face_in_frame(animator, name)).sum()
+            assert moved < 200, f"{name}: {moved} background pixels changed"
+
+
+def test_without_the_segmenter_a_busy_backdrop_falls_back_to_the_head_ellipse(monkeypatch):
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.render import segmentation
+    from ectfg_core.render.renderer import PortraitAnimator
+
+    busy = frame_portrait(_portrait("biden"), size=512)  # curtains and a flag behind him
+    assert segmentation.backdrop_person_mask(busy.image, busy.landmarks.points, busy.landmarks.face_width) is None
+    monkeypatch.setattr(segmentation, "person_mask", lambda image: None)
+    assert PortraitAnimator(busy.image, busy.landmarks, seed=3).regions.source == "head ellipse"

@@ -2,7 +2,9 @@
 
 MediaPipe's selfie segmentation (shipped inside the mediapipe wheel) separates the person from the background;
 below the chin a skin-colour model learnt from the cheeks separates neck skin from collars, ties and suits.
-Without the segmenter the renderer falls back to the geometric head ellipse (head.py) and says so once.
+Without the segmenter (mediapipe 1.x ships no model for it) a plain studio backdrop is told from the person by its
+colour, a smooth gradient fitted to the photo's upper border; where the backdrop is busy the renderer falls back to the
+geometric head ellipse (head.py). The missing segmenter is said once.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ _GRAY_NECK_LENGTH = (0.05, 0.2)  # grayscale: no colour to find the collar by, s
 _CHEEKS = (50, 101, 118, 117, 123, 187, 205, 36, 280, 330, 347, 346, 352, 411, 425, 266)
 _CHROMA_MIN_SPREAD = 2.5  # chroma std (8-bit units) below which the photo counts as grayscale / monochrome
 _SKIN_DISTANCE = (2.5, 4.0)  # Mahalanobis distance in chroma: skin inside, not skin outside
+# The backdrop model without a segmenter: the border band it is fitted on (fraction of the shorter side), the RMS
+# misfit (8-bit RGB) above which the backdrop counts as busy, how far from the fit a pixel belongs to the person (times
+# the misfit, at least a floor), and the radius (face widths) below which a detached shape is no part of the person.
+_BACKDROP_BAND = 0.02
+_BACKDROP_MAX_MISFIT = 20.0
+_BACKDROP_DISTANCE = (3.0, 12.0)
+_BACKDROP_THIN = 0.035
+_BACKDROP_PERSON_SHARE = (0.1, 0.9)  # a person mask outside this share of the image is a failed fit
 
 _lock = threading.Lock()
 _segmenter = None
@@ -54,8 +64,9 @@ def person_mask(image: np.ndarray) -> np.ndarray | None:
                 from mediapipe.python.solutions import selfie_segmentation
             except ImportError as err:
                 if not _warned:
-                    _log.warning("person segmentation unavailable (%s); the head moves through a geometric ellipse and "
-                                 "the background near the head may bend", err)
+                    _log.warning("person segmentation unavailable (%s); a plain backdrop is told from the person by its "
+                                 "colour, on a busy one the head moves through a geometric ellipse and the background near "
+                                 "the head may bend", err)
                     _warned = True
                 return None
             with _quiet_native_stderr():
@@ -65,6 +76,45 @@ def person_mask(image: np.ndarray) -> np.ndarray | None:
         else:
             result = _segmenter.process(np.ascontiguousarray(image))
     return np.clip(np.asarray(result.segmentation_mask, dtype=np.float32), 0.0, 1.0)
+
+
+def backdrop_person_mask(image: np.ndarray, points: np.ndarray, face_width: float) -> np.ndarray | None:
+    """(H, W) float32 0..1 person mask from a plain backdrop's colour; None when the backdrop is not plain enough.
+
+    The backdrop is fitted, per channel, as a quadratic gradient in x and y to the top band and the side bands above
+    the chin (below it the shoulders reach the border); the person is what departs from that fit and is joined to the
+    face. Studio portraits fit well; curtains, flags and rooms do not, and are left to the head ellipse.
+    """
+    height, width = image.shape[:2]
+    rgb = image.astype(np.float64)
+    band = max(2, int(round(_BACKDROP_BAND * min(height, width))))
+    chin = int(np.clip(np.asarray(points)[:, 1].max(), band, height))
+    border = np.zeros((height, width), dtype=bool)
+    border[:band] = True
+    border[:chin, :band] = True
+    border[:chin, -band:] = True
+    ys, xs = np.mgrid[0:height, 0:width]
+    u, v = xs / width - 0.5, ys / height - 0.5
+    basis = np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
+    coef, *_ = np.linalg.lstsq(basis[border], rgb[border], rcond=None)
+    departure = np.linalg.norm(rgb - basis @ coef, axis=-1)
+    misfit = float(np.sqrt(np.mean(departure[border] ** 2)))
+    if misfit > _BACKDROP_MAX_MISFIT:
+        return None
+    factor, floor = _BACKDROP_DISTANCE
+    person = departure >= max(factor * misfit, floor)
+    # Thin shapes (a pole, a frame's edge, a stray strand) are opened away, then only what joins the face is kept.
+    r = max(1, int(round(_BACKDROP_THIN * face_width)))
+    dy, dx = np.mgrid[-r: r + 1, -r: r + 1]
+    person = ndimage.binary_opening(person, structure=dx * dx + dy * dy <= r * r)
+    labels, _ = ndimage.label(person)
+    nose_x, nose_y = np.clip(np.round(np.asarray(points)[1]).astype(int), 0, [width - 1, height - 1])
+    if labels[nose_y, nose_x] == 0:
+        return None
+    person = ndimage.binary_fill_holes(labels == labels[nose_y, nose_x])
+    if not _BACKDROP_PERSON_SHARE[0] <= person.mean() <= _BACKDROP_PERSON_SHARE[1]:
+        return None
+    return np.clip(ndimage.gaussian_filter(person.astype(np.float32), 1.5), 0.0, 1.0)
 
 
 def chroma(image: np.ndarray) -> np.ndarray:
@@ -108,8 +158,8 @@ class MotionRegions:
     may_move: how much of the face and head motion a pixel takes: 1 on the head, hair and neck skin, 0 on the
     background and the clothes, feathered in between.
     clothing: the clothes below the chin; never pulled into the head (the neck does not stretch into a collar copy).
-    person: the segmenter's person probability (None without a segmenter).
-    background: 1 where the segmenter is sure there is no person, else 0 (None without a segmenter).
+    person: the person probability from the segmenter, else from a plain backdrop's colour (None with neither).
+    background: 1 where the person mask is sure there is no person, else 0 (None without a person mask).
     plate: (H, W, 3) float32 the photo with the background continued behind the person's edge, shown where the head
     moves away from it (None without a segmenter); equal to the photo on the background.
     """
@@ -120,11 +170,12 @@ class MotionRegions:
     person: np.ndarray | None
     background: np.ndarray | None
     plate: np.ndarray | None
+    source: str = "segmenter"  # what drew the person: "segmenter", "backdrop colour" or "head ellipse"
 
     @property
     def segmented(self) -> bool:
-        """False when the geometric fallback was used."""
-        return self.person is not None
+        """True when MediaPipe's segmenter drew the person mask."""
+        return self.source == "segmenter"
 
 
 def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin_v: float,
@@ -132,12 +183,14 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     """The face / may-move split of one portrait. fallback(xy) is the geometric head mask, used without a segmenter."""
     height, width = image.shape[:2]
     face = _face_oval(points, (height, width), frame.width)
-    person = person_mask(image)
+    person, source = person_mask(image), "segmenter"
+    if person is None:
+        person, source = backdrop_person_mask(image, points, frame.width), "backdrop colour"
     if person is None:
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
         head = np.asarray(fallback(np.stack([xs, ys], axis=-1)), dtype=np.float32)
         return MotionRegions(face=face, may_move=np.maximum(head, face), clothing=np.zeros_like(face), person=None,
-                             background=None, plate=None)
+                             background=None, plate=None, source="head ellipse")
     outside = ndimage.distance_transform_edt(person < 0.5)
     edge = 1.0 - smoothstep(max(_EDGE[0] * frame.width, 1.5), max(_EDGE[1] * frame.width, 3.0), outside)
     # Below the chin only neck skin may move.
@@ -156,7 +209,7 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     clothing = person * (1.0 - head) * (1.0 - face)
     background = (person <= _BACKGROUND).astype(np.float32)
     return MotionRegions(face=face, may_move=may_move.astype(np.float32), clothing=clothing.astype(np.float32), person=person,
-                         background=background, plate=background_plate(image, background, frame.width))
+                         background=background, plate=background_plate(image, background, frame.width), source=source)
 
 
 def background_plate(image: np.ndarray, background: np.ndarray, face_width: float) -> np.ndarray:
