@@ -61,10 +61,15 @@ NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
 
 def resting_smile(points: np.ndarray, face_width: float) -> float:
-    """How far the portrait's mouth corners sit above its lip line, in units of one full lip_corner_depress."""
+    """How much the portrait smiles, in units of one full lip_corner_depress: its mouth corners' lift above the lip
+    line, or the grin's width, whichever says more (a broad grin's corners can sit almost level with its lips)."""
+    width = max(face_width, 1.0)
     lip_line = (points[13, 1] + points[14, 1]) / 2
     corners = (points[61, 1] + points[291, 1]) / 2
-    return float(np.clip(((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045, 0.0, 1.8))
+    lift = ((lip_line - corners) / width - 0.005) / 0.045
+    # Relaxed closed mouths span ~0.33-0.40 face widths; a grin reaches ~0.45-0.55.
+    breadth = (float(np.hypot(*(points[291] - points[61]))) / width - 0.40) / 0.07
+    return float(np.clip(max(lift, breadth), 0.0, 1.8))
 
 
 def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
@@ -96,7 +101,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
     if smile_at_rest > 0:
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
-        controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling
+        controls[:, _C["lip_corner_depress"]] += 1.35 * smile_at_rest * unsmiling
         narrowing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in NARROW_MOUTHED), 0.0, 1.0)
         controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * narrowing  # a grin is also wide
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
@@ -119,7 +124,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - speech_open))
     controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
-    controls[:, _C["lip_pucker"]] += m["lip_pucker"]
+    # An expression's rounded lips (surprise, a narrowed grin) part the lips a little, so a bilabial lets them go too.
+    controls[:, _C["lip_pucker"]] = controls[:, _C["lip_pucker"]] * (1.0 - press) + m["lip_pucker"]
     controls[:, _C["smile"]] *= 1.0 - 0.5 * np.clip(m["lip_pucker"], 0.0, 1.0)  # rounding the lips narrows a smile
     controls[:, _C["lip_tuck"]] = m["lip_tuck"]
     controls[:, _C["tongue_tip"]] = m["tongue_tip"]
