@@ -101,7 +101,9 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
     if smile_at_rest > 0:
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
-        controls[:, _C["lip_corner_depress"]] += 1.35 * smile_at_rest * unsmiling
+        # Level corners for a calm face; the negative classes take them a third further, or the grin's curve still shows.
+        overshoot = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING if name != "neutral"), 0.0, 1.0)
+        controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling * (1.0 + 0.35 * overshoot)
         narrowing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in NARROW_MOUTHED), 0.0, 1.0)
         controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * narrowing  # a grin is also wide
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
