@@ -25,7 +25,6 @@ from ectfg_core.face.engines.tasks import TasksFaceLandmarkerEngine, tasks_avail
 from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks, detect_landmarks
 from ectfg_core.face.masks import extract_masks
 from ectfg_core.media.images import load_image
-from ectfg_core.render.mesh import face_triangles, triangles_from_edges
 
 DATA = Path(__file__).parent / "data" / "portraits"
 PORTRAITS = ["astronaut", "biden", "hopper", "obama_smile"]
@@ -173,20 +172,16 @@ def test_a_named_model_file_that_is_missing_is_reported(no_models):
 
 def test_the_process_wide_engine_can_be_replaced_and_restored(astronaut):
     truth = _synthetic_face()
-    stand_in = StandInComfyModel([truth])
-    comfy = engines.choose_engine(comfy_model=stand_in)
-    before = engines.current_engine() if (legacy_available() is None or TASK is not None) else None
-    with engines.use_engine(comfy):
-        found = detect_landmarks(astronaut)  # no engine argument: the process-wide one
-    assert len(stand_in.calls) == 1 and np.allclose(found.points, truth.points, atol=1e-3)
-    if before is not None:
-        assert engines.current_engine() is before
-    engines.set_engine(comfy)
+    set_model, block_model = StandInComfyModel([truth]), StandInComfyModel([truth])
     try:
+        engines.set_engine(ComfyFaceLandmarkerEngine(set_model))
+        with engines.use_engine(ComfyFaceLandmarkerEngine(block_model)):
+            found = detect_landmarks(astronaut)  # no engine argument: the process-wide one
         detect_landmarks(astronaut)
-        assert len(stand_in.calls) == 2
     finally:
-        engines.set_engine(before)
+        engines.set_engine(None)  # the next use chooses again
+    assert len(block_model.calls) == 1 and np.allclose(found.points, truth.points, atol=1e-3)
+    assert len(set_model.calls) == 1  # restored after the block
 
 
 # --- ComfyUI's native landmarker ------------------------------------------------------------------------------------
@@ -232,6 +227,8 @@ def test_comfy_face_landmarks_payload_converts_too():
 
 
 def test_packaged_mesh_topology_matches_mediapipe():
+    from ectfg_core.render.mesh import face_triangles, triangles_from_edges
+
     checked = 0
     try:
         from mediapipe.tasks.python.vision import FaceLandmarksConnections

@@ -3,6 +3,7 @@ including 1.x on Python 3.13 / numpy 2, which no longer ship the legacy face mes
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -49,6 +50,10 @@ class TasksFaceLandmarkerEngine:
                              "MediaPipe models page (float16 face_landmarker.task)") from None
         self._lock = threading.Lock()  # one graph, not thread safe
 
+    def close(self) -> None:
+        with self._lock:
+            self._landmarker.close()
+
     def detect(self, image: np.ndarray) -> list[FaceLandmarks]:
         height, width = image.shape[:2]
         frame = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
@@ -67,6 +72,15 @@ class TasksFaceLandmarkerEngine:
 
 _engines: dict[tuple[str, float], TasksFaceLandmarkerEngine] = {}
 _engines_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close the graphs while mediapipe is still whole: mediapipe 1.x otherwise prints a traceback at interpreter exit."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.close()
+        _engines.clear()
 
 
 def tasks_engine(task_path: str | os.PathLike[str]) -> TasksFaceLandmarkerEngine:
