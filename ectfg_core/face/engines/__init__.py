@@ -78,13 +78,19 @@ def find_model_file() -> Path | None:
 
 def missing_model_message(reasons: list[str]) -> str:
     """The one message for "no engine can run": the file, the folders searched, where it comes from, the no-download way."""
+    import sys
+
     folders = model_folders()
     searched = ", ".join(str(f) for f in folders) if folders else f"no folder (${MODELS_ENV} is not set and this is not ComfyUI)"
     why = f" ({'; '.join(reasons)})" if reasons else ""
-    return (f"no face landmark engine is available{why}. {MODEL_FILE} was not found in {searched}. "
-            f"Download it from {MODEL_SOURCE} and put it in models/{MODEL_KIND}/ (ComfyUI's models folder, or "
-            f"${MODELS_ENV}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH). "
-            "Alternatively mediapipe==0.10.21 (Python<=3.12, numpy<2) needs no download: its legacy face mesh ships its models.")
+    where = (f"{MODEL_FILE} was not found in {searched}. Download it from {MODEL_SOURCE} and put it in models/{MODEL_KIND}/ "
+             f"(ComfyUI's models folder, or ${MODELS_ENV}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH)")
+    if sys.version_info < (3, 13) and int(np.__version__.split(".")[0]) < 2:
+        other = "Or `pip install mediapipe==0.10.21` (Python<=3.12, numpy<2): its legacy face mesh needs no download."
+    else:  # that mediapipe would downgrade numpy here, or has no wheel for this Python
+        other = ("The model file needs mediapipe (`pip install mediapipe`); only mediapipe 0.10.21 (Python<=3.12, numpy<2) "
+                 "needs no download, and it does not fit this environment.")
+    return f"no face landmark engine is available{why}. {where}. {other}"
 
 
 def choose_engine(comfy_model: object | None = None, task_path: str | os.PathLike[str] | None = None) -> FaceEngine:

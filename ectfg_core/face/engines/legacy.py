@@ -18,9 +18,13 @@ def legacy_available() -> str | None:
     """None when the legacy face mesh imports, else why not (for the missing-engine message)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     try:
+        import mediapipe
+    except ImportError:
+        return "mediapipe is not installed"
+    try:
         from mediapipe.python.solutions import face_mesh  # noqa: F401
-    except ImportError as err:  # mediapipe missing, or 0.10.30+ where `solutions` is gone
-        return str(err)
+    except ImportError as err:  # mediapipe 0.10.30 and later: `solutions` is gone
+        return f"mediapipe {getattr(mediapipe, '__version__', '?')} has no legacy face mesh ({err})"
     return None
 
 
