@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import time
+import urllib.parse
 import urllib.request
 import wave
 
@@ -177,8 +178,9 @@ def test_the_same_prompt_again_is_served_from_cache(server, first_run):
     assert set(cached["nodes"]) == set(prompt)
     assert run.executing_nodes() == []  # nothing ran
     assert output_videos(server) == before  # and nothing new was written
-    # The timeline still reaches the browser from the cached UI output.
-    assert run.executed()[TRACK_EDITOR]["ectfg_timeline"][0]["words"]
+    # Save Video's cached result is shown again. (The editor is no output node, so ComfyUI does not replay its UI
+    # message; the browser keeps the timeline it drew on the last run.)
+    assert run.executed()[SAVE]["images"]
 
 
 def test_an_edit_reruns_only_the_editor_and_what_follows(server, first_run):
@@ -191,7 +193,7 @@ def test_an_edit_reruns_only_the_editor_and_what_follows(server, first_run):
     run = run_prompt(server, prompt)
     (cached,) = run.of_type("execution_cached")
     assert {"1", "2", "3", "4"} <= set(cached["nodes"])  # portrait, face, speech, prediction: untouched
-    assert set(run.executing_nodes()) == {TRACK_EDITOR, RENDERER, "6", SAVE}
+    assert set(run.executing_nodes()) == {TRACK_EDITOR, RENDERER, SAVE}
     edited = run.executed()[TRACK_EDITOR]["ectfg_timeline"][0]
     assert edited["words"][4]["emotion"] == "fearful" and edited["words"][4]["edited"]
     assert saved_video(server, run) != saved_video(server, first)
@@ -265,9 +267,10 @@ def test_workflow_c_external_audio_drives_the_face(server):
 
 
 @pytest.mark.parametrize("name", [n for n in workflow_names() if n not in (OFFLINE_CPU, EXTERNAL_SPEECH)])
-def test_model_workflows_stop_only_at_missing_model_files(server, name):
-    """(b) and (d) need weights this server lacks: the only complaints allowed are about those files, and they say
-    where the files go. With the weights installed the run simply succeeds."""
+def test_model_workflows_stop_visibly_at_missing_model_files(server, name):
+    """(b) and (d) need weights this server lacks: the run never reports success having written nothing. Either Queue
+    is refused (a model file name not in its dropdown, named in the answer) or the loader stops the run with the file
+    and the folder it belongs in. Run before the weights are installed."""
     prompt = copy.deepcopy(load_api(name))
     for entry in prompt.values():  # keep the CPU part short: what is under test is how the graph meets its models
         if entry["class_type"] == "ECTFG_EmotionalTTS":
@@ -275,30 +278,53 @@ def test_model_workflows_stop_only_at_missing_model_files(server, name):
         if entry["class_type"] == "ECTFG_FaceMaskExtractor":
             entry["inputs"]["size"] = 128
     files = core_fixture()["file_inputs"]
+    before = output_videos(server)
     ws, client_id = server.websocket()
     try:
         try:
             run = Run(server, prompt, ws, client_id)
-        except HTTPFailure as refused:  # refused at validation: a model file name not in its dropdown
+        except HTTPFailure as refused:  # refused at validation: nothing runs, the frontend shows the node's error
             assert refused.status == 400, refused
-            problems = []
+            assert refused.body["error"]["type"] == "prompt_outputs_failed_validation"
+            problems, named = [], []
             for node_id, errors in (refused.body.get("node_errors") or {}).items():
                 for error in errors["errors"]:
                     input_name = error.get("extra_info", {}).get("input_name")
                     if input_name not in files.get(prompt[node_id]["class_type"], []):
                         problems.append(f"{node_id}: {error['message']} {error.get('details')}")
+                    else:
+                        named.append(str(prompt[node_id]["inputs"][input_name]) in error.get("details", ""))
             assert refused.body.get("node_errors") and not problems, problems
+            assert named and all(named)  # the missing file is named
             return
         end = run.follow({"execution_success", "execution_error", "execution_interrupted"}, timeout=RUN_TIMEOUT_S)
     finally:
         ws.close()
-    if end["type"] == "execution_error":  # accepted, then a loader found its files missing
-        data = end["data"]
-        assert data["exception_type"].endswith("ModelError"), data
-        assert "models" in data["exception_message"] and ("put" in data["exception_message"] or "missing" in data["exception_message"])
-        assert "Loader" in data["node_type"], data
-    else:
-        assert end["type"] == "execution_success", end
+    assert end["type"] == "execution_error", f"{name} reported {end['type']} without its model files"
+    data = end["data"]
+    assert data["exception_type"].endswith("ModelError"), data
+    assert "models" in data["exception_message"] and ("put" in data["exception_message"] or "missing" in data["exception_message"])
+    assert "Loader" in data["node_type"], data
+    assert output_videos(server) == before
+
+
+def test_the_renderer_video_goes_through_core_video_nodes(server):
+    """The renderer's VIDEO is ComfyUI's own: Get Video Components takes it apart and Create Video + Save Video
+    write the same clip again."""
+    from ectfg_core.media.video import probe_durations
+
+    prompt = copy.deepcopy(load_api(OFFLINE_CPU))
+    prompt["2"]["inputs"]["size"] = 128
+    prompt["3"]["inputs"]["text"] = "Hello there, my friend."
+    prompt[SAVE]["inputs"]["filename_prefix"] = "video/ectfg_components"
+    prompt["90"] = {"class_type": "GetVideoComponents", "inputs": {"video": [RENDERER, 3]}}
+    prompt["91"] = {"class_type": "CreateVideo", "inputs": {"images": ["90", 0], "audio": ["90", 1], "fps": ["90", 2]}}
+    prompt[SAVE]["inputs"]["video"] = ["91", 0]
+    run = run_prompt(server, prompt)
+    info = probe_durations(saved_video(server, run))
+    assert info["has_h264"] and info["has_aac"] and info["width"] == info["height"] == 128
+    timeline = run.executed()[TRACK_EDITOR]["ectfg_timeline"][0]
+    assert abs(info["video"] - len(timeline["intensity"]) / timeline["fps"]) <= 1 / timeline["fps"] + 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -352,11 +378,12 @@ def test_cancel_stops_the_sampler_within_a_step(server, weights_installed):
 
 
 def test_workflows_are_offered_as_templates_with_thumbnails(server):
-    """ComfyUI lists workflows/*.json of a plugin in its Templates browser, with <name>.jpg as the picture."""
+    """ComfyUI lists example_workflows/*.json of a plugin in its Templates browser, with <title>.jpg as the picture."""
     templates = server.get("/api/workflow_templates")
-    assert sorted(templates.get("ectfg", [])) == workflow_names()  # the API twins in workflows/api/ stay out
+    assert sorted(templates.get("ectfg", [])) == workflow_names()  # the API twins in api/ stay out
     for name in workflow_names():
-        with urllib.request.urlopen(f"{server.url}/api/workflow_templates/ectfg/{name}.jpg", timeout=10) as response:
+        url = f"{server.url}/api/workflow_templates/ectfg/{urllib.parse.quote(name)}"
+        with urllib.request.urlopen(f"{url}.jpg", timeout=10) as response:
             assert response.headers["Content-Type"] == "image/jpeg" and len(response.read()) > 5000
-        with urllib.request.urlopen(f"{server.url}/api/workflow_templates/ectfg/{name}.json", timeout=10) as response:
+        with urllib.request.urlopen(f"{url}.json", timeout=10) as response:
             assert json.loads(response.read())["version"] == 0.4
