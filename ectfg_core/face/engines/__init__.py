@@ -124,7 +124,7 @@ def choose_engine(comfy_model: object | None = None, task_path: str | os.PathLik
         if problem is None:
             engine = LegacyFaceMeshEngine()
         else:
-            reasons.append(f"no legacy face mesh: {problem}")
+            reasons.append(problem)
     if engine is None:
         raise ModelError(missing_model_message(reasons))
     _announce(engine)
