@@ -69,8 +69,14 @@ def test_workflow_loads_without_missing_nodes_or_errors(browser, name):
         "app.graph.nodes.filter(n => !LiteGraph.registered_node_types[n.type]).map(n => n.type)"
     )
     assert missing == [], f"{name}: missing node types {missing}"
-    dialog = browser.evaluate("[...document.querySelectorAll('.p-dialog')].map(d => d.innerText).join('\\n')")
-    assert "missing" not in (dialog or "").lower(), dialog
+    dialog = browser.evaluate("[...document.querySelectorAll('.p-dialog')].map(d => d.innerText).join('\\n')") or ""
+    declared = [f"{m['directory']} / {m['name']}" for n in load_ui(name)["nodes"] for m in n.get("properties", {}).get("models", [])]
+    if declared:  # a model file this server lacks: the frontend names it with its folder and offers its download
+        assert "missing models" in dialog.lower() and all(d in dialog for d in declared), dialog
+        browser.evaluate("document.querySelectorAll('.p-dialog-close-button, .p-dialog-header-close').forEach(b => b.click()) || true")
+        browser.wait_for("document.querySelectorAll('.p-dialog').length === 0", timeout=10)
+    else:
+        assert "missing" not in dialog.lower(), dialog
     browser.screenshot(artifacts_dir() / f"workflow_{name}.png")
     # What the frontend would queue is exactly the API twin.
     queued = browser.evaluate("app.graphToPrompt().then(p => p.output)")
@@ -79,7 +85,8 @@ def test_workflow_loads_without_missing_nodes_or_errors(browser, name):
     for node_id, entry in twin.items():
         assert queued[node_id]["class_type"] == entry["class_type"]
         assert queued[node_id]["inputs"] == entry["inputs"], node_id
-    assert page_errors(browser) == []
+    # The missing-models dialog asks the download host for the file size, which fails on an offline machine.
+    assert [e for e in page_errors(browser) if not (declared and e.startswith("Error fetching file size"))] == []
 
 
 def queue_and_wait(page: Chromium) -> dict:
