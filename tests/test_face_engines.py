@@ -331,6 +331,16 @@ def test_cli_face_model_flag_is_checked_and_the_engine_is_named(tmp_path, capsys
 # --- without the selfie segmenter (mediapipe 1.x ships no model for it) -----------------------------------------------
 
 
+def _bar_centres(frame: np.ndarray, bar, hidden: np.ndarray, margin: int = 4) -> np.ndarray:
+    """Per row, the x centroid of darkness within `margin` pixels of a painted bar; NaN where `hidden` reaches it."""
+    bx0, bx1, by0, by1 = bar
+    lo, hi = bx0 - margin, bx1 + margin
+    dark = np.clip(200.0 - frame[by0 + 2: by1 - 2, lo:hi].astype(np.float64).mean(axis=2), 0.0, None)
+    centres = (dark * np.arange(lo, hi)).sum(axis=1) / np.maximum(dark.sum(axis=1), 1e-6)
+    centres[hidden[by0 + 2: by1 - 2, lo:hi].any(axis=1)] = np.nan
+    return centres
+
+
 def test_without_the_segmenter_a_plain_backdrop_still_keeps_background_bars_and_collar_still(portrait, monkeypatch):
     from scipy import ndimage
     from test_render_rigid import POSES, Painted, _face_in_frame, _reach
@@ -346,9 +356,10 @@ def test_without_the_segmenter_a_plain_backdrop_still_keeps_background_bars_and_
     assert animator.regions.source == "backdrop colour" and not animator.regions.segmented
     frames = {name: animator.render(controls_row(**pose)) for name, pose in POSES.items()}
     for bar in painted.bars:  # measured 0.00 px (the head ellipse instead: 6 px and more)
-        rest = painted.bar_centres(painted.image, bar)
+        rest = _bar_centres(painted.image, bar, hidden=np.zeros(painted.image.shape[:2], dtype=bool))
         for name, frame in frames.items():
-            bow = np.nanmax(np.abs(painted.bar_centres(frame, bar, hidden=_face_in_frame(animator, name)) - rest))
+            # Tight window: a turned head may cover some background beside its outline, as a real one would.
+            bow = np.nanmax(np.abs(_bar_centres(frame, bar, hidden=_face_in_frame(animator, name)) - rest))
             assert bow < 1.0, f"{name}: the bar at x={bar[0]} bows by {bow:.2f} px"
     rest = painted.collar_centres(painted.image)
     for pose in (dict(jaw_open=1.4), dict(jaw_open=1.0, head_roll=-6.0, head_x=4.0, head_y=4.0)):
