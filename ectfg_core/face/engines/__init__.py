@@ -24,8 +24,9 @@ from ectfg_core.face.landmarks import FaceLandmarks
 MODEL_FILE = "face_landmarker.task"
 MODEL_KIND = "detection"  # ComfyUI's models/detection/, where its own MediaPipe nodes look too
 MODELS_ENV = "ECTFG_MODELS_DIR"
-MODEL_SOURCE = ("Google's MediaPipe models page (https://ai.google.dev/edge/mediapipe/solutions/vision/face_landmarker#models, "
-                "the float16 face_landmarker.task)")
+MODEL_SOURCE = ("Google's MediaPipe models page (https://ai.google.dev/edge/mediapipe/solutions/vision/face_landmarker#models; "
+                "the float16 face_landmarker.task is "
+                "https://storage.googleapis.com/mediapipe-models/face_landmarker/face_landmarker/float16/1/face_landmarker.task)")
 
 _log = logging.getLogger("ectfg")
 
