@@ -70,6 +70,48 @@ def test_face_node_says_which_engine_found_the_landmarks(plugin, astronaut, caps
     assert "FACE_DETECTION_MODEL" in spec[0].split(",")  # ComfyUI's native face model socket
 
 
+def test_connected_comfy_face_model_finds_the_landmarks_and_stays_for_the_renderer(plugin, astronaut, capsys):
+    """With ComfyUI's face model on face_detection_model, the node's landmarks come from it, and it stays the
+    process-wide engine, so the renderer's later detections use it too."""
+    from test_face_engines import StandInComfyModel
+
+    from ectfg_core.face import engines
+    from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine, legacy_available
+    from ectfg_core.face.landmarks import detect_landmarks
+
+    if legacy_available() is not None:
+        pytest.skip(f"the stand-in model answers with the legacy face mesh, which is unavailable: {legacy_available()}")
+
+    class LegacyBackedComfyModel(StandInComfyModel):
+        """ComfyUI's FACE_DETECTION_MODEL call contract, answered with real landmarks from the legacy face mesh."""
+
+        def detect_batch(self, images, num_faces, score_thresh, variant):
+            self.calls.append(dict(variant=variant))
+            return [[self._face_dict(f) for f in LegacyFaceMeshEngine().detect(image)] for image in images]
+
+    model = LegacyBackedComfyModel([])
+    image = torch.from_numpy(astronaut).float()[None] / 255.0
+    try:
+        _, lip, _, _, face = plugin.NODE_CLASS_MAPPINGS["ECTFG_FaceMaskExtractor"]().run(image, 128, "face", face_detection_model=model)
+        assert "ComfyUI native" in capsys.readouterr().out
+        used = len(model.calls)
+        assert used >= 2  # the source image and the framed portrait
+        detect_landmarks(face.image)  # what the renderer does later, with no engine argument
+        assert len(model.calls) == used + 1
+    finally:
+        engines.set_engine(None)
+    legacy = extract_masks_of(face.image)
+    assert float((lip[0].numpy() > 0.5).mean()) == pytest.approx(float((legacy > 0.5).mean()), rel=0.05)
+
+
+def extract_masks_of(image):
+    from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine
+    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.masks import extract_masks
+
+    return extract_masks(detect_landmarks(image, engine=LegacyFaceMeshEngine())).lip
+
+
 def test_face_node_without_any_engine_names_its_input_not_cli_flags(plugin, astronaut, monkeypatch):
     from ectfg_core.errors import ModelError
     from ectfg_core.face import engines
