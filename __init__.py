@@ -12,7 +12,12 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.append(_HERE)
 
+from ectfg_core.install_hint import mediapipe_install_line  # noqa: E402
+
 from .nodes import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS  # noqa: E402
+
+if (_mediapipe_hint := mediapipe_install_line()) is not None:  # the one line saying what to install, at load
+    print(_mediapipe_hint)
 
 WEB_DIRECTORY = "./web"
 
