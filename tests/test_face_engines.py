@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.face import engines
@@ -312,20 +313,29 @@ def test_tasks_engine_keeps_the_largest_face_and_the_usual_errors(astronaut, tas
 # --- command line ----------------------------------------------------------------------------------------------------
 
 
-def test_cli_face_model_flag_is_checked_and_the_engine_is_named(tmp_path, capsys):
+def test_cli_face_model_flag_is_checked_and_a_bad_one_is_one_line(tmp_path, capsys):
     from ectfg_core.cli import main
 
     assert main(["evaluate", "--generated", str(tmp_path / "none.mp4"), "--face-model", str(tmp_path / "none.task")]) == 2
-    assert "--face-model" in capsys.readouterr().err
-    if TASK is None or tasks_available() is not None:
-        pytest.skip(HOW_TO_GET)
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "--face-model" in err[0] and "none.task" in err[0]
+
+
+@needs_task
+def test_cli_names_the_face_engine_once_on_success(tmp_path, capsys):
+    from ectfg_core.cli import main
+
+    image = tmp_path / "portrait.png"
+    Image.fromarray(_portrait("astronaut")).save(image)
     try:
-        assert main(["evaluate", "--generated", str(tmp_path / "none.mp4"), "--face-model", str(TASK)]) == 2
+        code = main(["generate", "--image", str(image), "--text", "Hi.", "--out", str(tmp_path / "o.mp4"), "--size", "128",
+                     "--quiet", "--face-model", str(TASK)])
     finally:
         engines.set_engine(None)
-    err = capsys.readouterr().err.splitlines()
-    assert err[0] == f"face landmarks: MediaPipe Tasks FaceLandmarker ({Path(TASK).absolute()})"
-    assert "video not found" in err[1]
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    line = f"face landmarks: MediaPipe Tasks FaceLandmarker ({Path(TASK).absolute()})"
+    assert err.splitlines().count(line) == 1 and "wrote" in out
 
 
 # --- without the selfie segmenter (mediapipe 1.x ships no model for it) -----------------------------------------------

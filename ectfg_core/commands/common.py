@@ -25,9 +25,9 @@ def add_face_model_option(cmd: argparse.ArgumentParser) -> None:
                           "face_landmarker.task if present, else the legacy face mesh of mediapipe 0.10.21)")
 
 
-def select_face_engine(args: argparse.Namespace) -> None:
-    """Choose the face-landmark engine once for this run and say which (on stderr: --json output stays clean)."""
-    import sys
+def select_face_engine(args: argparse.Namespace) -> str:
+    """Choose the face-landmark engine once for this run (a bad --face-model fails before any work); returns the line
+    naming it, which the command prints on success (errors stay one line)."""
     from pathlib import Path
 
     from ectfg_core.errors import InputError
@@ -37,4 +37,4 @@ def select_face_engine(args: argparse.Namespace) -> None:
         raise InputError(f"--face-model: {args.face_model} is not a file; pass the path of a downloaded face_landmarker.task")
     engine = choose_engine(task_path=args.face_model)
     set_engine(engine)
-    print(describe(engine), file=sys.stderr)
+    return describe(engine)

@@ -28,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.evaluate import evaluate, format_report
     from ectfg_core.progress import TerminalProgress
 
-    select_face_engine(args)
+    face_engine = select_face_engine(args)
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
     report = evaluate(args.generated, reference=args.reference, track=args.track, classifier=args.classifier, progress=progress,
                       portrait=args.portrait)
+    print(face_engine, file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0

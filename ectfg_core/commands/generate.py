@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.pipeline import generate
     from ectfg_core.progress import TerminalProgress
 
-    select_face_engine(args)
+    face_engine = select_face_engine(args)
     image = load_image(args.image)
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
     result = generate(
@@ -59,5 +59,6 @@ def run(args: argparse.Namespace) -> int:
     )
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    print(face_engine, file=sys.stderr)
     print(f"wrote {result.video_path} ({result.num_frames} frames, {result.audio_seconds:.2f} s) and {result.sidecar_path}")
     return 0
