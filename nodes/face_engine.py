@@ -18,7 +18,7 @@ COMFY_FACE_MODEL_INPUT = "face_detection_model"
 COMFY_FACE_MODEL_TOOLTIP = (
     "Optional: ComfyUI's own MediaPipe face model (FACE_DETECTION_MODEL from Load Face Detection Model (MediaPipe), "
     "a file in models/detection/; FACE_LANDMARKER in older ComfyUI). When connected, landmarks come from it; "
-    "otherwise the plugin picks its own engine (a face_landmarker.task in models/mediapipe, or the legacy "
+    "otherwise the plugin picks its own engine (a face_landmarker.task in models/detection, or the legacy "
     "MediaPipe face mesh). The console says which was used."
 )
 

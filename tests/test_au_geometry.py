@@ -201,11 +201,12 @@ def test_expression_sheet_script_tells_surprise_from_neutral(tmp_path):
     sheet_script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sheet_script)
     out, numbers = tmp_path / "sheet.png", tmp_path / "sheet.json"
-    argv = ["--portraits", str(root / "tests/data/portraits/hopper.jpg"), "--classes", "neutral", "surprised",
+    # A face without glasses: rims over the brows hide a brow raise from the landmark detectors (see the README).
+    argv = ["--portraits", str(root / "tests/data/portraits/biden.jpg"), "--classes", "neutral", "surprised",
             "--frames", "3", "--size", "256", "--out", str(out), "--json", str(numbers)]
     assert sheet_script.main(argv) == 0
     assert Image.open(out).size == (3 * sheet_script.TILE, sheet_script.TILE)  # the still, then one tile per class
-    results = json.loads(numbers.read_text())["results"]["hopper"]
+    results = json.loads(numbers.read_text())["results"]["biden"]
     neutral, surprised = results["neutral"], results["surprised"]
     assert surprised["au"]["AU1"] > neutral["au"]["AU1"] + THRESHOLDS["AU1"]  # brows go up for surprise only
     assert surprised["au"]["AU26"] > neutral["au"]["AU26"]

@@ -211,7 +211,7 @@ def test_render_node_passes_its_strength_to_the_renderer(monkeypatch, portrait):
     spec = node.INPUT_TYPES()["optional"]["expression_strength"][1]
     assert (spec["default"], spec["min"], spec["max"]) == (1.0, 0.0, 2.0) and spec["tooltip"]
     for strength in (0.0, 1.0, 2.0):
-        frames, _, _ = node.run(portrait, speech, prediction, 0, expression_strength=strength)
+        frames = node.run(portrait, speech, prediction, 0, expression_strength=strength)[0]
         assert frames.shape[0] == prediction.track.num_frames
     brow = CONTROL_INDEX["brow_lower"]
     peaks = [float(c[:, brow].max()) for c in seen]

@@ -79,18 +79,19 @@ def find_model_file() -> Path | None:
 
 def missing_model_message(reasons: list[str]) -> str:
     """The one message for "no engine can run": the file, the folders searched, where it comes from, the no-download way."""
-    import sys
-
     folders = model_folders()
     searched = ", ".join(str(f) for f in folders) if folders else f"no folder (${MODELS_ENV} is not set and this is not ComfyUI)"
     why = f" ({'; '.join(reasons)})" if reasons else ""
     where = (f"{MODEL_FILE} was not found in {searched}. Download it from {MODEL_SOURCE} and put it in models/{MODEL_KIND}/ "
              f"(ComfyUI's models folder, or ${MODELS_ENV}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH)")
-    if sys.version_info < (3, 13) and int(np.__version__.split(".")[0]) < 2:
-        other = "Or `pip install mediapipe==0.10.21` (Python<=3.12, numpy<2): its legacy face mesh needs no download."
-    else:  # that mediapipe would downgrade numpy here, or has no wheel for this Python
-        other = ("The model file needs mediapipe (`pip install mediapipe`); only mediapipe 0.10.21 (Python<=3.12, numpy<2) "
-                 "needs no download, and it does not fit this environment.")
+    import importlib.util
+
+    if importlib.util.find_spec("mediapipe") is None:
+        # Naming the installed numpy keeps pip from pulling an OpenCV (and with it a numpy) that moves this environment.
+        other = (f'The model file needs MediaPipe: `pip install mediapipe "numpy=={np.__version__}"` adds it without moving numpy. '
+                 "(mediapipe 0.10.21, Python<=3.12, needs no download but pins numpy<2 and protobuf<5.)")
+    else:
+        other = "Only the legacy face mesh of mediapipe 0.10.21 (Python<=3.12, numpy<2, protobuf<5) needs no download."
     return f"no face landmark engine is available{why}. {where}. {other}"
 
 
