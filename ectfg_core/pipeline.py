@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ectfg_core.audio.features import AudioFrames, frame_features, median_pitch
-from ectfg_core.efp.embedded import Prediction, predict_embedded
-from ectfg_core.efp.learned import DEFAULT_BLEND, ENV_MODEL, check_blend, predict_learned, resolve_model, say_once
-from ectfg_core.efp.model import EmotionFluctuationModel
+from ectfg_core.efp.config import DEFAULT_BLEND
 from ectfg_core.emotion.description import DescribedEmotion, parse_description
 from ectfg_core.emotion.model import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
 from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
-from ectfg_core.face.framing import Portrait, frame_portrait
-from ectfg_core.media.audio import fit_to_frames, frame_count
-from ectfg_core.media.video import atomic_output, write_mp4
 from ectfg_core.progress import Progress
-from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.types import Speech
+
+# The heavy stages (torch, scipy.signal, the renderer, ffmpeg) load when first used, so speech and planning alone
+# (`ectfg plan`, the TTS node) start in a fraction of a second.
+if TYPE_CHECKING:
+    from ectfg_core.audio.features import AudioFrames
+    from ectfg_core.efp.embedded import Prediction
+    from ectfg_core.efp.model import EmotionFluctuationModel
+    from ectfg_core.face.framing import Portrait
+
+_LAZY = {"PortraitAnimator": "ectfg_core.render.renderer"}
+
+
+def __getattr__(name: str):
+    """Module attributes loaded on first use (PEP 562), e.g. pipeline.PortraitAnimator."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MIN_FPS, MAX_FPS = 10.0, 60.0
 
@@ -68,6 +85,8 @@ def check_fps(fps: float) -> float:
 
 def voice_pitch_from_reference(samples: np.ndarray, sample_rate: int) -> int | None:
     """espeak's base pitch (0-100) that best matches a reference speaker's median F0; None if unvoiced."""
+    from ectfg_core.audio.features import median_pitch
+
     f0 = median_pitch(samples, sample_rate)
     if f0 is None:
         return None
@@ -158,6 +177,8 @@ def _fraction_reporter(progress: Progress, total: int):
 
 def _neural_speaker(speaker: str | None, reference: tuple[np.ndarray, int] | None) -> tuple[str, float]:
     """Parler voice name and pitch wording offset: from the reference's median F0 when given, else defaults."""
+    from ectfg_core.audio.features import median_pitch
+
     f0 = median_pitch(*reference) if reference is not None else None
     if speaker and speaker.strip():
         name = speaker.strip()
@@ -222,6 +243,11 @@ def predict_track(
     runs and `blend` weighs the description plan (1) against its prediction (0); without any, the embedded mode runs.
     Prediction.mode says which, and a log line says so once per process.
     """
+    from ectfg_core.audio.features import frame_features
+    from ectfg_core.efp.embedded import predict_embedded
+    from ectfg_core.efp.learned import ENV_MODEL, check_blend, predict_learned, resolve_model, say_once
+    from ectfg_core.media.audio import frame_count
+
     blend = check_blend(blend)
     num_frames = frame_count(speech.duration, fps)
     audio = frame_features(speech.samples, speech.sample_rate, fps, num_frames)
@@ -245,7 +271,8 @@ def render_frames(
 ) -> Iterator[np.ndarray]:
     """Frames of the embedded renderer, one per track frame; expression_strength (0..2) scales the expression on top
     of the track's own per-word strength."""
-    animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=seed)
+    animator_class = sys.modules[__name__].PortraitAnimator  # looked up here so a test can replace it
+    animator = animator_class(portrait.image, portrait.landmarks, seed=seed)
     controls = animator.controls_for(speech.phonemes, audio.energy, track, track.num_frames, track.fps,
                                      strength=check_strength(expression_strength))
     progress.stage("render", track.num_frames)
@@ -278,6 +305,10 @@ def generate(
     backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`);
     expression_strength (0..2) scales how strongly the face shows the emotion.
     """
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.audio import fit_to_frames
+    from ectfg_core.media.video import atomic_output, write_mp4
+
     progress = progress or Progress()
     fps = check_fps(fps)
     expression_strength = check_strength(expression_strength, "--expression-strength")

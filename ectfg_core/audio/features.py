@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import resample_poly
 
 F0_MIN = 60.0
 F0_MAX = 500.0
@@ -51,6 +50,8 @@ def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
         raise ValueError(f"sample rates must be positive, got {src_rate} -> {dst_rate}")
     if src_rate == dst_rate or len(x) == 0:
         return x.astype(np.float32)
+    from scipy.signal import resample_poly  # scipy.signal takes ~0.5 s to import; only resampling needs it
+
     g = math.gcd(src_rate, dst_rate)
     return resample_poly(x, dst_rate // g, src_rate // g).astype(np.float32)
 

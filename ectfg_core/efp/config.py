@@ -13,6 +13,7 @@ from ectfg_core.errors import ModelError
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 EFP_FORMAT = "ectfg.efp/1"
+DEFAULT_BLEND = 0.5  # weight of the description plan against the learned model (1 = the plan only)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.audio.features import AudioFrames
-from ectfg_core.efp.config import CONFIG_NAME, EFP_FORMAT
+from ectfg_core.efp.config import CONFIG_NAME, DEFAULT_BLEND, EFP_FORMAT
 from ectfg_core.efp.embedded import Prediction, predict_embedded
 from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
@@ -25,7 +25,6 @@ from ectfg_core.tts.types import Speech
 
 ENV_MODEL = "ECTFG_EFP_MODEL"  # folder of a trained model, used when none is passed explicitly
 COMFY_FOLDER = "ectfg_efp"
-DEFAULT_BLEND = 0.5
 log = logging.getLogger("ectfg.efp")
 
 _models: dict[str, EmotionFluctuationModel] = {}
