@@ -205,6 +205,14 @@ class Rig:
         c.update(self._corners((0.0, 0.0)))
         return c, 0.06
 
+    def _upper_lip_cover(self):
+        # Only the upper lip comes down, by most of the photo's own lip gap: the teeth a grin bared are covered while
+        # the jaw still opens the mouth below it.
+        c = self._lips(lambda u, i: self._closing(i, 0.8), lambda u, i: self._closing(i, 0.6), lambda u, i: (0.0, 0.0),
+                       lambda u, i: (0.0, 0.0))
+        c.update(self._corners((0.0, 0.0)))
+        return c, 0.06
+
     def _lip_tuck(self):
         c = self._lips(
             lambda u, i: (0.0, -0.012 * (1 - u**4)), lambda u, i: (0.0, -0.01 * (1 - u**4)),

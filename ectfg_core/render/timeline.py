@@ -110,9 +110,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
         releasing = unsmiling
         controls[:, _C["smile_release"]] += min(smile_at_rest / 1.5, 1.0) * releasing
+    grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
-        controls[:, _C["lip_press"]] += 0.9 * parted_at_rest * closing
+        grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
+        controls[:, _C["lip_press"]] += grin_cover
     rng = np.random.default_rng(seed)
 
     m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
@@ -124,6 +126,14 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     # are let go as the press takes hold, since lip_press only closes the gap the portrait itself has.
     controls[:, _C["jaw_open"]] = (m["jaw_open"] + controls[:, _C["jaw_open"]] * (1.0 - 0.5 * speech_open)) * (1.0 - press)
     controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - speech_open))
+    # While talking, a covered grin hands over from the press to the upper lip alone: the jaw opens the mouth below a
+    # lip that stays over the photo's teeth, or every open vowel shows the grin again (and reads as happy).
+    cover = grin_cover * speech_open * (1.0 - press)
+    controls[:, _C["upper_lip_cover"]] = cover
+    # The jaw drops by what the lowered upper lip takes from the opening (0.8 of the photo's gap; a full jaw_open
+    # drops the lower lip 0.12 face widths), so vowels open as wide as before.
+    photo_gap = 0.015 + 0.05 * parted_at_rest  # inverse of resting_lip_gap, face widths
+    controls[:, _C["jaw_open"]] += cover * 0.8 * photo_gap / 0.12
     controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
     # An expression's rounded lips (surprise, a narrowed grin) part the lips a little, so a bilabial lets them go too.
