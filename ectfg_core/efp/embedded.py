@@ -105,4 +105,4 @@ def words_from_track(plan: EmotionPlan, track: EmotionTrack) -> EmotionPlan:
                 mixture=mixture if len(mixture) > 1 else None,
             )
         )
-    return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)
+    return plan.carried(words)

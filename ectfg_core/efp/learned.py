@@ -132,5 +132,5 @@ def predict_learned(model: EmotionFluctuationModel, plan: EmotionPlan, speech: S
     intensity = blend * embedded.track.intensity + (1.0 - blend) * out.frame_intensity
     track = EmotionTrack(fps=fps, probs=probs, intensity=intensity)
     words = blend_words(plan, embedded.plan, out.word_probs, out.word_intensity, blend)
-    return Prediction(plan=EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description),
+    return Prediction(plan=plan.carried(words),
                       track=track, mode="learned")

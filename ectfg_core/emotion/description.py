@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ectfg_core.emotion import content as text_content
-from ectfg_core.emotion import grouping, lexicon, reading
+from ectfg_core.emotion import grouping, invitation, lexicon, reading
 from ectfg_core.emotion.content_lexicon import ContentLexicon, default_lexicon
 from ectfg_core.emotion.curve import interpolate, keyframes_to_targets, warn_unreached
 from ectfg_core.emotion.drafting import Draft, drafts_from
@@ -39,30 +39,37 @@ class DescribedEmotion:
     # Per word, where its emotion comes from: "description", "text" (the description is silent there and the word's
     # own meaning coloured it) or "default" (silent description, emotionally plain word: relaxed neutral).
     origins: list[str] = field(default_factory=list)
+    content: float = text_content.DEFAULT_AMOUNT  # how far the words were let move the plan (0..1)
+    stance: str | None = None  # what the description says about its text: "invite", "refuse" or None (invitation.py)
 
 
 def parse_description(
-    description: str, words: Sequence[str], content: ContentLexicon | str | None = _DEFAULT
+    description: str, words: Sequence[str], content: ContentLexicon | str | None = _DEFAULT,
+    content_amount: float = text_content.DEFAULT_AMOUNT,
 ) -> DescribedEmotion:
     """Read the description against the words to speak; raise InputError if it names no emotion at all.
 
-    `content` is the word->emotion lexicon that colours the text where the description is silent: "default"
-    (the ECTFG_CONTENT_LEXICON setting, else the built-in lexicon), a ContentLexicon, or None to switch it off.
+    `content` is the word->emotion lexicon that colours the text: "default" (the ECTFG_CONTENT_LEXICON setting,
+    else the built-in lexicon), a ContentLexicon, or None to switch it off. `content_amount` (0..1) is how far
+    those words may move the plan: 0 is exactly the description, the default a moderate colouring (content.py).
     """
+    amount = text_content.check_amount(content_amount)
     text = "" if description is None else str(description)
     if len(text) > MAX_DESCRIPTION_CHARS:
         raise InputError(
             f"the emotion description is {len(text)} characters; keep it under {MAX_DESCRIPTION_CHARS} "
-            "(a sentence or two, e.g. \"starts calm, slowly becomes furious\")"
+            "(a sentence or two, e.g. \"starts calm, slowly becomes furious\")", field="emotion"
         )
     words = [str(w) for w in words]
+    about_text = invitation.find(text)  # "let the words colour it": about the content rule, not an emotion
+    text = about_text.text
     found = reading.items(text)
     warnings: list[str] = []
     readings = grouping.group(reading.split(found), text, warnings)
     hints = reading.hints(found)
     if not readings:
         if any(item.kind != "punct" for item in found) and not hints:
-            raise InputError(_no_emotion_message(text, found))
+            raise InputError(_no_emotion_message(text, found), field="emotion")
         drafts = [Draft("neutral", lexicon.NEUTRAL_BASELINE, None, None, source="", implied=True)]
     else:
         drafts = drafts_from(readings, warnings)
@@ -73,9 +80,10 @@ def parse_description(
     lexicon_used = default_lexicon() if isinstance(content, str) and content == _DEFAULT else content
     if isinstance(lexicon_used, str):
         raise InputError(f'content lexicon must be a ContentLexicon, None or "default"; got {lexicon_used!r}')
-    targets, origins = text_content.colour(targets, owners, keyframes, words, lexicon_used, warnings)
+    targets, origins = text_content.colour(targets, owners, keyframes, words, lexicon_used, warnings, amount,
+                                           about_text.stance)
     return DescribedEmotion(keyframes=keyframes, targets=targets, warnings=_unique(warnings), hints=hints,
-                            origins=origins)
+                            origins=origins, content=amount, stance=about_text.stance)
 
 
 def _no_emotion_message(text: str, found: Sequence[reading.Item]) -> str:
@@ -88,7 +96,8 @@ def _no_emotion_message(text: str, found: Sequence[reading.Item]) -> str:
     mean = f" (did you mean {' or '.join(repr(g) for g in guesses)}?)" if guesses else ""
     return (
         f'the emotion description "{shown}" names no emotion I know{mean}; '
-        f"use words like {_EXAMPLES} (see `ectfg plan --help`)"
+        f"use words like {_EXAMPLES}, placed with time words (\"starts calm, slowly becomes furious\") or quoted "
+        "words of the text (\"angry at 'the money'\")"
     )
 
 

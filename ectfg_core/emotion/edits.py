@@ -178,7 +178,7 @@ def edited_plan(plan: EmotionPlan, edits: tuple[WordEdit, ...] | list[WordEdit],
     if mismatches:
         shown = "; ".join(mismatches[:MAX_WORD_MISMATCH_SHOWN]) + ("; ..." if len(mismatches) > MAX_WORD_MISMATCH_SHOWN else "")
         raise InputError(f"override_json was made for a different text ({shown}); clear override_json and edit the new timeline")
-    return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)
+    return plan.carried(words)
 
 
 def plan_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -234,7 +234,7 @@ def reread_plan(plan: EmotionPlan, track: EmotionTrack) -> EmotionPlan:
             intensity=float(np.clip(track.intensity[first:last].mean(), 0.0, 1.0)),
             mixture=mixture if len(mixture) > 1 else None, strength=strength,
         ))
-    return EmotionPlan(words=words, warnings=list(plan.warnings), description=plan.description)
+    return plan.carried(words)
 
 
 @dataclass

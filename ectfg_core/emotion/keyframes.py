@@ -25,6 +25,7 @@ class Keyframe:
     # "end": the change takes `span` words and is complete at `position` (a quoted word is reached in full).
     align: str = "centre"
     implied: bool = False  # not stated by the description (neutral baseline, calm after "until"): content may colour it
+    anchored: bool = False  # placed on quoted words ("furious at 'the money'"): the text never takes it over
 
     def distribution(self) -> np.ndarray:
         return emotion_distribution(self.emotion, self.mixture)

@@ -116,18 +116,24 @@ class EmotionPlan:
     words: list[WordEmotion]
     warnings: list[str] = field(default_factory=list)
     description: str = ""
+    # How far the words of the text were let move the plan (0 = exactly the description); None: not recorded.
+    content: float | None = None
+    # What the description says about its text: "invite" ("let the words colour it"), "refuse", or None.
+    content_stance: str | None = None
 
     @property
     def duration(self) -> float:
         return max((w.end for w in self.words), default=0.0)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": PLAN_FORMAT,
-            "description": self.description,
-            "words": [w.to_dict() for w in self.words],
-            "warnings": list(self.warnings),
-        }
+        out: dict[str, Any] = {"format": PLAN_FORMAT, "description": self.description}
+        if self.content is not None:  # plans made before the content control keep their old form
+            out["content"] = round(float(self.content), 4)
+        if self.content_stance:
+            out["content_stance"] = self.content_stance
+        out["words"] = [w.to_dict() for w in self.words]
+        out["warnings"] = list(self.warnings)
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
@@ -135,12 +141,24 @@ class EmotionPlan:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EmotionPlan:
         if not isinstance(data, dict) or not isinstance(data.get("words"), list):
-            raise InputError('an emotion plan is a JSON object with a "words" list; see `ectfg plan --json` for the format')
+            raise InputError('an emotion plan is a JSON object with a "words" list, each word with word, start, end, '
+                             'emotion and intensity (as a plan_json output or a plan file holds it)', field="plan")
+        content = data.get("content")
+        number = isinstance(content, (int, float)) and not isinstance(content, bool)
+        if content is not None and not (number and 0.0 <= float(content) <= 1.0):
+            raise InputError(f'the plan\'s "content" is {content!r}; it is a number from 0 to 1 (or absent)', field="plan")
         return cls(
             words=[WordEmotion.from_dict(w) for w in data["words"]],
             warnings=[str(w) for w in data.get("warnings", [])],
             description=str(data.get("description", "")),
+            content=None if content is None else float(content),
+            content_stance=str(data["content_stance"]) if data.get("content_stance") else None,
         )
+
+    def carried(self, words: list[WordEmotion], warnings: list[str] | None = None) -> EmotionPlan:
+        """A plan with other words (re-estimated, edited) and everything else of this one: description, content."""
+        return EmotionPlan(words=words, warnings=list(self.warnings if warnings is None else warnings),
+                           description=self.description, content=self.content, content_stance=self.content_stance)
 
     @classmethod
     def from_json(cls, text: str) -> EmotionPlan:
@@ -226,7 +244,8 @@ class EmotionTrack:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EmotionTrack:
         if not isinstance(data, dict) or "frames" not in data or "fps" not in data:
-            raise InputError('an emotion track is a JSON object with "fps" and "frames"; see the sidecar JSON `ectfg generate` writes')
+            raise InputError('an emotion track is a JSON object with "fps" and "frames" (as a track_json output or the '
+                             '"track" of the JSON written beside a generated video holds it)', field="track")
         names = data.get("emotions", list(EMOTIONS))
         if list(names) != list(EMOTIONS):
             raise InputError(f"track classes {names} differ from {list(EMOTIONS)}")

@@ -292,6 +292,7 @@ def _keyframe(draft: Draft, position: float, transition: str | None, span: float
         source=draft.source,
         span=span_or_none,
         implied=draft.implied,
+        anchored=bool(draft.anchors),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ectfg_core.emotion.content import DEFAULT_AMOUNT
 from ectfg_core.emotion.description import DescribedEmotion, parse_description
 from ectfg_core.emotion.model import EmotionPlan, WordEmotion
 from ectfg_core.errors import InputError
@@ -31,12 +32,14 @@ def build_plan(description: str, described: DescribedEmotion, timings: Sequence[
         )
         entry.validate()
         words.append(entry)
-    return EmotionPlan(words=words, warnings=list(described.warnings), description=str(description or ""))
+    return EmotionPlan(words=words, warnings=list(described.warnings), description=str(description or ""),
+                       content=getattr(described, "content", None), content_stance=getattr(described, "stance", None))
 
 
-def plan_description(description: str, timings: Sequence[Any]) -> tuple[EmotionPlan, DescribedEmotion]:
+def plan_description(description: str, timings: Sequence[Any],
+                     content_amount: float = DEFAULT_AMOUNT) -> tuple[EmotionPlan, DescribedEmotion]:
     """Parse the description against the timed words and build the plan in one step."""
-    described = parse_description(description, [_unpack(t)[0] for t in timings])
+    described = parse_description(description, [_unpack(t)[0] for t in timings], content_amount=content_amount)
     return build_plan(description, described, timings), described
 
 
