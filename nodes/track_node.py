@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 
 from ectfg_core.efp.embedded import Prediction
-from ectfg_core.emotion.edits import EditedTrack, apply_override, parse_override
+from ectfg_core.emotion.edits import EDITS_FORMAT, MAX_STRENGTH, EditedTrack, apply_override, parse_override
 from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError
 
@@ -23,6 +23,9 @@ def timeline_payload(edited: EditedTrack, mode: str) -> dict:
     return {
         "version": TIMELINE_VERSION,
         "emotions": list(EMOTIONS),
+        # How the timeline writes its edits: the format and the strength range the node accepts.
+        "edits_format": EDITS_FORMAT,
+        "strength_range": [0.0, float(MAX_STRENGTH)],
         "fps": float(track.fps),
         "duration": float(track.duration),
         "mode": mode,

@@ -1,5 +1,6 @@
 """The timeline's pure JS logic (web/timeline_model.js) under Node's built-in test runner; skipped without Node."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,9 +25,10 @@ def test_web_modules_are_plain_es_modules():
     # ComfyUI imports every .js under WEB_DIRECTORY as an ES module from /extensions/<plugin>/: only relative
     # imports of our own files and of ComfyUI's public scripts/app.js may appear, no bare package names.
     for path in (ROOT / "web").glob("*.js"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("import "):
-                source = line.rsplit("from", 1)[-1].strip().strip(";").strip("\"'")
-                assert source.startswith("./") or source == "../../scripts/app.js", f"{path.name}: {line}"
-                if source.startswith("./"):
-                    assert (ROOT / "web" / source[2:]).is_file(), f"{path.name} imports a missing {source}"
+        text = path.read_text(encoding="utf-8")
+        sources = re.findall(r'^import\b[^;]*?from\s+["\']([^"\']+)["\']', text, flags=re.MULTILINE | re.DOTALL)
+        assert len(sources) == len(re.findall(r"^import\b", text, flags=re.MULTILINE)), f"{path.name}: an import not understood"
+        for source in sources:
+            assert source.startswith("./") or source == "../../scripts/app.js", f"{path.name}: {source}"
+            if source.startswith("./"):
+                assert (ROOT / "web" / source[2:]).is_file(), f"{path.name} imports a missing {source}"
