@@ -18,6 +18,7 @@ from ectfg_core.commands import (
     train_efp,
     train_sampler,
 )
+from ectfg_core.commands.messages import for_cli
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.progress import Interrupted
 
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (InputError, ModelError) as err:
-        print(f"ectfg {args.command}: error: {err}", file=sys.stderr)
+        message = for_cli(err, args.command) if isinstance(err, InputError) else str(err)
+        print(f"ectfg {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except (Interrupted, KeyboardInterrupt):
         print(f"ectfg {args.command}: interrupted; no output was written", file=sys.stderr)

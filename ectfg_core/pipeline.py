@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ectfg_core.efp.config import DEFAULT_BLEND
+from ectfg_core.emotion.content import DEFAULT_AMOUNT as DEFAULT_CONTENT
+from ectfg_core.emotion.content import check_amount
 from ectfg_core.emotion.description import DescribedEmotion, parse_description
 from ectfg_core.emotion.model import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
 from ectfg_core.emotion.planning import build_plan
@@ -73,13 +75,13 @@ def check_strength(strength: float, name: str = "expression strength") -> float:
     value = float(strength)
     if not 0.0 <= value <= MAX_STRENGTH:  # also refuses NaN
         raise InputError(f"{name} {strength} is out of range; use 0 (speech only) to {MAX_STRENGTH:g} (exaggerated), "
-                         f"1 is the default")
+                         f"1 is the default", field="expression_strength")
     return value
 
 
 def check_fps(fps: float) -> float:
     if not MIN_FPS <= float(fps) <= MAX_FPS:
-        raise InputError(f"--fps {fps} is out of range; use {MIN_FPS:g} to {MAX_FPS:g} (default 25)")
+        raise InputError(f"fps {fps} is out of range; use {MIN_FPS:g} to {MAX_FPS:g} (default 25)", field="fps")
     return float(fps)
 
 
@@ -119,6 +121,7 @@ def speak(
     aligner: str = "auto",
     seed: int = 0,
     progress: Progress | None = None,
+    content: float = DEFAULT_CONTENT,
 ) -> SpokenText:
     """EmotionalTTS: text + description -> timed speech and per-word plan.
 
@@ -129,7 +132,7 @@ def speak(
     """
     text = check_text(text)
     tokens = tokenize(text)
-    described = parse_description(emotion, [t.text for t in tokens])
+    described = parse_description(emotion, [t.text for t in tokens], content_amount=content)
     extra_warnings: list[str] = []
     if _is_embedded(backend):
         from ectfg_core.tts.embedded import speak_embedded
@@ -197,6 +200,7 @@ def speak_external(
     emotion: str,
     aligner: str = "auto",
     progress: Progress | None = None,
+    content: float = DEFAULT_CONTENT,
 ) -> SpokenText:
     """Speech made elsewhere (any TTS, a recording) + the text it speaks -> timed words and the per-word plan.
 
@@ -206,6 +210,7 @@ def speak_external(
     from ectfg_core.align.words import align_words
 
     text = check_text(text)
+    content = check_amount(content)  # before the alignment, which takes a while
     x = np.asarray(audio_samples, dtype=np.float32)
     if x.ndim == 2:  # (samples, channels) or (channels, samples): mix down
         x = x.mean(axis=1 if x.shape[0] > x.shape[1] else 0)
@@ -219,7 +224,7 @@ def speak_external(
         progress.advance()
         progress.finish()
     words = [t.text for t in tokenize(text)]
-    described = parse_description(emotion, words)
+    described = parse_description(emotion, words, content_amount=content)
     plan = build_plan(emotion, described, alignment.words)
     if alignment.method.startswith("ctc:") and alignment.confidence < 0.2:
         plan.warnings.append(
@@ -299,6 +304,7 @@ def generate(
     efp_model: str | Path | None = None,
     efp_blend: float = DEFAULT_BLEND,
     expression_strength: float = DEFAULT_STRENGTH,
+    content: float = DEFAULT_CONTENT,
 ) -> Generation:
     """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track.
 
@@ -311,7 +317,7 @@ def generate(
 
     progress = progress or Progress()
     fps = check_fps(fps)
-    expression_strength = check_strength(expression_strength, "--expression-strength")
+    expression_strength = check_strength(expression_strength)
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".mp4":
         raise InputError(f"output {out_path} must end in .mp4")
@@ -322,7 +328,7 @@ def generate(
     timings["face"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed)
+    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, content=content)
     timings["tts+plan"] = time.perf_counter() - clock
     progress.check()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from ectfg_core.pipeline import speak_external
+from ectfg_core.pipeline import DEFAULT_CONTENT, speak_external
 
 from .convert import audio_to_comfy, comfy_to_audio
+from .messages import naming_inputs
 from .model_paths import register_model_folders
 from .progress import ComfyProgress
 from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
+
+# Core field -> this node's input (nodes/messages.py): errors about them name the input, never a CLI flag.
+INPUT_NAMES = {"text": "text", "emotion": "emotion", "content": "content", "aligner": "aligner"}
 
 
 class ExternalSpeech:
@@ -37,10 +41,16 @@ class ExternalSpeech:
             "optional": {
                 "aligner": (aligner_choices(), {"default": "auto", "tooltip": "auto: a wav2vec2 folder from "
                                                  "models/wav2vec2 if present, else espeak-ng + DTW (no download)."}),
+                "content": ("FLOAT", {"default": DEFAULT_CONTENT, "min": 0.0, "max": 1.0, "step": 0.05,
+                                      "tooltip": "How far the words of the text may move the emotion the description "
+                                                 "asks for: 0 = exactly the description, 1 = the most (words of loss "
+                                                 "darken it, words of delight lift it; the described emotion stays on "
+                                                 "top unless the description says \"let the words colour it\")."}),
             },
         }
 
-    def run(self, audio: dict, text: str, emotion: str, aligner: str = "auto"):
+    def run(self, audio: dict, text: str, emotion: str, aligner: str = "auto", content: float = DEFAULT_CONTENT):
         samples, rate = comfy_to_audio(audio)
-        spoken = speak_external(samples, rate, text, emotion, aligner=aligner, progress=ComfyProgress())
+        with naming_inputs("External Speech", INPUT_NAMES):
+            spoken = speak_external(samples, rate, text, emotion, aligner=aligner, progress=ComfyProgress(), content=content)
         return (audio_to_comfy(spoken.speech.samples, spoken.speech.sample_rate), spoken, spoken.plan.to_json())

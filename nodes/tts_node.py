@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from ectfg_core.pipeline import EMBEDDED_BACKEND, speak, speech_backends
+from ectfg_core.pipeline import DEFAULT_CONTENT, EMBEDDED_BACKEND, speak, speech_backends
 
 from .convert import audio_to_comfy, comfy_to_audio
+from .messages import naming_inputs
 from .model_paths import register_model_folders
 from .progress import ComfyProgress
 from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
+
+# Core field -> this node's input (nodes/messages.py): errors about them name the input, never a CLI flag.
+INPUT_NAMES = {"text": "text", "emotion": "emotion", "content": "content", "speaker": "speaker", "aligner": "aligner"}
 
 
 class EmotionalTTS:
@@ -58,13 +62,21 @@ class EmotionalTTS:
                                                  "uses a wav2vec2 folder from models/wav2vec2 if present, else espeak-ng + DTW."}),
                 "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1,
                                  "tooltip": "Neural backend: sampling seed (the same seed gives the same speech)."}),
+                "content": ("FLOAT", {"default": DEFAULT_CONTENT, "min": 0.0, "max": 1.0, "step": 0.05,
+                                      "tooltip": "How far the words of the text may move the emotion the description "
+                                                 "asks for: 0 = exactly the description, 1 = the most (words of loss "
+                                                 "darken it, words of delight lift it; the described emotion stays on "
+                                                 "top unless the description says \"let the words colour it\")."}),
             },
         }
 
     def run(self, text: str, emotion: str, voice: str, words_per_minute: int, voice_reference: dict | None = None,
-            backend: str = EMBEDDED_BACKEND, speaker: str = "", aligner: str = "auto", seed: int = 0):
+            backend: str = EMBEDDED_BACKEND, speaker: str = "", aligner: str = "auto", seed: int = 0,
+            content: float = DEFAULT_CONTENT):
         reference = comfy_to_audio(voice_reference) if voice_reference is not None else None
-        spoken = speak(text, emotion, voice=voice, voice_reference=reference, words_per_minute=words_per_minute,
-                       backend=backend, speaker=speaker or None, aligner=aligner, seed=seed, progress=ComfyProgress())
+        with naming_inputs("Emotional TTS", INPUT_NAMES):
+            spoken = speak(text, emotion, voice=voice, voice_reference=reference, words_per_minute=words_per_minute,
+                           backend=backend, speaker=speaker or None, aligner=aligner, seed=seed, progress=ComfyProgress(),
+                           content=content)
         audio = audio_to_comfy(spoken.speech.samples, spoken.speech.sample_rate)
         return (audio, spoken, spoken.plan.to_json())

@@ -7,12 +7,14 @@ import math
 import sys
 
 from ectfg_core.commands.common import add_face_model_option, add_speech_options, select_face_engine
+from ectfg_core.commands.content_option import add_content_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     gen = sub.add_parser("generate", help="write an MP4 of the portrait saying the text with the emotional arc")
     gen.add_argument("--image", help="portrait PNG/JPEG (default: the bundled public-domain NASA astronaut portrait)")
     add_speech_options(gen)
+    add_content_option(gen)
     gen.add_argument("--out", required=True, help="output .mp4 path; a .json sidecar with plan and track is written beside it")
     gen.add_argument("--fps", type=float, default=25.0, help="video frame rate (default 25)")
     gen.add_argument("--size", type=int, default=512, help="square output size in pixels, multiple of 8 (default 512)")
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         args.out, args.text, args.emotion, image, fps=args.fps, size=args.size, seed=args.seed,
         voice=args.voice, crop=args.crop, progress=progress, backend=args.backend, speaker=args.speaker,
         aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
-        expression_strength=args.expression_strength,
+        expression_strength=args.expression_strength, content=args.content,
     )
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -24,7 +24,8 @@ class Portrait:
 
 def check_size(size: int) -> int:
     if not MIN_SIZE <= int(size) <= MAX_SIZE or int(size) % 8:
-        raise InputError(f"--size {size} is not usable; pick a multiple of 8 between {MIN_SIZE} and {MAX_SIZE} (default 512)")
+        raise InputError(f"size {size} is not usable; pick a multiple of 8 between {MIN_SIZE} and {MAX_SIZE} (default 512)",
+                         field="size")
     return int(size)
 
 
