@@ -11,6 +11,7 @@ from ectfg_core.align.types import Alignment
 from ectfg_core.errors import InputError
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.model_dirs import list_model_dirs
+from ectfg_core.tts.word_durations import settle_words
 
 AUTO = "auto"  # a wav2vec2 folder if one is installed, else espeak-ng + DTW
 ESPEAK = "espeak-dtw"
@@ -43,7 +44,11 @@ def align_words(
     if choice == ESPEAK:
         from ectfg_core.align.espeak_dtw import align_with_espeak
 
-        return align_with_espeak(x, int(sample_rate), text, words, check=check)
-    from ectfg_core.align.wav2vec2 import load_aligner
+        alignment = align_with_espeak(x, int(sample_rate), text, words, check=check)
+    else:
+        from ectfg_core.align.wav2vec2 import load_aligner
 
-    return load_aligner(choice).align(x, int(sample_rate), words, check=check)
+        alignment = load_aligner(choice).align(x, int(sample_rate), words, check=check)
+    # Neither aligner may leave a word without time of its own (a one-frame CTC span, a word DTW squeezed shut).
+    alignment.words = settle_words(sorted(alignment.words, key=lambda w: w.index), len(x) / int(sample_rate))
+    return alignment

@@ -15,6 +15,10 @@ import numpy as np
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.media.audio import write_wav
 
+# Equal frames and audio give a byte-identical file on any machine: one encoder thread (x264's output depends on its
+# thread count, which ffmpeg otherwise takes from the CPU count) and no version strings or encoder tags in the file.
+BITEXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+
 
 def ffmpeg_exe() -> str:
     try:
@@ -70,7 +74,8 @@ def write_mp4(
                     writer = imageio_ffmpeg.write_frames(
                         str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
                         macro_block_size=2, quality=None, audio_path=audio_path, audio_codec="aac",
-                        ffmpeg_log_level="error", output_params=["-crf", str(crf), "-preset", "veryfast", "-movflags", "+faststart"],
+                        ffmpeg_log_level="error",
+                        output_params=["-crf", str(crf), "-preset", "veryfast", "-movflags", "+faststart", *BITEXACT],
                     )
                     writer.send(None)
                 writer.send(np.ascontiguousarray(frame, dtype=np.uint8))

@@ -40,6 +40,7 @@ from ectfg_core.tts.espeak_engine import (
 from ectfg_core.tts.ssml import FULL, Ssml, build_ssml, chunk_starts
 from ectfg_core.tts.types import PhonemeTiming, Speech, WordProsody, WordTiming
 from ectfg_core.tts.voice_quality import Quality, quality_runs, variant_body, variant_name
+from ectfg_core.tts.word_durations import estimated_phonemes, settle_words
 
 ENGINE_VOLUME = 100  # the engine's own level; loudness prosody is applied afterwards as a gain
 # Output gain at volume 1.0: the default voice peaks near 0.8, so louder words keep headroom.
@@ -54,10 +55,20 @@ _ENGINE: Engine | None = None
 
 
 def _engine() -> Engine:
-    """Callers hold _LOCK."""
+    """The loaded engine (for voice lists); callers hold _LOCK."""
     global _ENGINE
-    if _ENGINE is None:
+    if _ENGINE is None or _ENGINE.closed:
         _ENGINE = Engine()
+    return _ENGINE
+
+
+def _fresh_engine() -> Engine:
+    """An engine in the library's initial state, so equal inputs give identical audio (Engine); callers hold _LOCK."""
+    global _ENGINE
+    if _ENGINE is not None:
+        _ENGINE.close()
+        _ENGINE = None
+    _ENGINE = Engine()
     return _ENGINE
 
 
@@ -133,8 +144,6 @@ def _timings(
 ) -> tuple[list[WordTiming], list[PhonemeTiming]]:
     """Word and phoneme spans from attributed events (samples across the whole utterance)."""
     word_event: dict[int, int] = {}
-    word_end: dict[int, int] = {}
-    word_first: dict[int, int] = {}  # first phoneme start; the WORD event itself fires a little early
     phonemes: list[PhonemeTiming] = []
     open_ph: tuple[str, int, int] | None = None  # symbol, start sample, word index
 
@@ -145,9 +154,6 @@ def _timings(
         symbol, begin, widx = open_ph
         at = max(begin, min(at, num_samples))
         phonemes.append(PhonemeTiming(symbol, begin / sr, at / sr, widx))
-        if widx >= 0:
-            word_first.setdefault(widx, begin)
-            word_end[widx] = max(word_end.get(widx, at), at)
         open_ph = None
 
     for ev in events:
@@ -161,19 +167,59 @@ def _timings(
         elif ev.kind in (EVENT_END, EVENT_SENTENCE, EVENT_MSG_TERMINATED):
             close(ev.sample)
     close(num_samples)
+    phonemes = _split_joined_words(tokens, phonemes)
 
+    word_first: dict[int, float] = {}  # first phoneme start; the WORD event itself fires a little early
+    word_end: dict[int, float] = {}
+    counts = [0] * len(tokens)
+    for p in phonemes:
+        if 0 <= p.word_index < len(tokens):
+            word_first.setdefault(p.word_index, p.start)
+            word_end[p.word_index] = max(word_end.get(p.word_index, p.end), p.end)
+            counts[p.word_index] += 1
     words: list[WordTiming] = []
-    prev_end = 0
+    prev_end = 0.0
     for i, tok in enumerate(tokens):
-        if i in word_event or i in word_first:
-            begin = max(word_first.get(i, word_event.get(i, 0)), prev_end)
+        if i in word_first or i in word_event:
+            begin = max(word_first.get(i, word_event.get(i, 0) / sr), prev_end)
             end = max(begin, word_end.get(i, begin))
         else:
-            # The engine merged or skipped this token ("at a" is one engine word): zero-length span at the boundary.
-            begin = end = prev_end
-        words.append(WordTiming(i, tok.text, begin / sr, end / sr))
+            begin = end = prev_end  # the engine skipped this token: settle_words gives it time beside its neighbours
+        words.append(WordTiming(i, tok.text, begin, end))
         prev_end = max(prev_end, end)
-    return words, phonemes
+    return settle_words(words, num_samples / sr, counts), phonemes
+
+
+def _split_joined_words(tokens: Sequence[Token], phonemes: list[PhonemeTiming]) -> list[PhonemeTiming]:
+    """Share out the phonemes of words the engine spoke as one.
+
+    espeak-ng reads some pairs of short words as one word ("I am", "at a", "of the": one WORD event, and every
+    phoneme attributed to the first token). The joined phonemes are the words' own phonemes in order, so each
+    token takes a run of them in proportion to its spelling (every token at least one).
+    """
+    owned: dict[int, list[int]] = {}
+    for n, p in enumerate(phonemes):
+        if 0 <= p.word_index < len(tokens):
+            owned.setdefault(p.word_index, []).append(n)
+    out = list(phonemes)
+    for first, members in owned.items():
+        last = first
+        while last + 1 < len(tokens) and last + 1 not in owned:
+            last += 1
+        group = list(range(first, last + 1))
+        if len(group) < 2 or len(members) < len(group):
+            continue
+        weights = [estimated_phonemes(tokens[i].text) for i in group]
+        total, cum, cut = sum(weights), 0, 0
+        for m, (token, weight) in enumerate(zip(group, weights, strict=True)):
+            cum += weight
+            lowest, highest = cut + 1, len(members) - (len(group) - m - 1)
+            upto = len(members) if m == len(group) - 1 else min(highest, max(lowest, round(len(members) * cum / total)))
+            for n in members[cut:upto]:
+                p = phonemes[n]
+                out[n] = PhonemeTiming(p.symbol, p.start, p.end, token)
+            cut = upto
+    return out
 
 
 # --- loudness --------------------------------------------------------------------------------------
@@ -237,7 +283,7 @@ def synthesize(
         raise InputError(f"base_pitch={base_pitch} must be 0..100 (espeak-ng's pitch scale, 50 = the voice's normal)")
 
     with _LOCK:
-        engine = _engine()
+        engine = _fresh_engine()
         name = check_voice(engine, voice)
         runs = quality_runs(text, tokens, qualities, prosody) if qualities is not None else [(0, len(tokens), Quality())]
         voice_at = {a: _quality_voice(engine, name, q) for a, _, q in runs}

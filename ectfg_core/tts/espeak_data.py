@@ -100,3 +100,25 @@ def write_variant(data: Path, name: str, body: str) -> bool:
     except OSError as exc:
         _log.warning("cannot write voice variant %s (%s)", path, exc)
         return False
+
+
+def private_library(original: str | os.PathLike[str]) -> Path:
+    """A copy of the espeak-ng library file that only we load (in the user cache, made once); the original if the
+    cache is not writable. Unloading it resets the engine's internal state, which works only while no other module
+    in the process (e.g. another TTS package) holds the same file open."""
+    source = Path(original).resolve()
+    try:
+        info = source.stat()
+        stamp = f"{source}|{info.st_size}|{info.st_mtime_ns}"
+        target = cache_root() / f"espeak-ng-lib-{hashlib.sha1(stamp.encode()).hexdigest()[:12]}" / source.name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".lib-", dir=target.parent)
+            os.close(fd)
+            shutil.copy2(source, tmp)
+            os.replace(tmp, target)
+        return target
+    except OSError as exc:
+        _log.warning("using the shared espeak-ng library %s (cannot copy it: %s); speech may vary slightly between calls",
+                     source, exc)
+        return source

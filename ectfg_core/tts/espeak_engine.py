@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.errors import InputError, ModelError
-from ectfg_core.tts.espeak_data import mirror_data, write_variant
+from ectfg_core.tts.espeak_data import mirror_data, private_library, write_variant
 
 # --- speak_lib.h constants -------------------------------------------------------------------------
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -97,14 +99,23 @@ class Job:
     error: BaseException | None = None
 
 
+RAND_SEED = 1  # the engine's noise (breath, aspiration) is random; a fixed seed makes every call repeatable
+
+
 class Engine:
-    """The loaded library, initialised once per process."""
+    """The loaded library, initialised fresh for each utterance (see `close`).
+
+    espeak-ng keeps state between messages that no API call resets (pitch-flutter phase, noise generators, wave
+    phase), so the same text spoken twice in one process came out a few samples apart. We load a private copy of
+    the library (nobody else in the process holds it), and unloading it after each utterance gives the next one
+    the library's initial state: equal inputs give bit-identical audio, in one process or many.
+    """
 
     def __init__(self) -> None:
         try:
             import espeakng_loader
 
-            lib_path = espeakng_loader.get_library_path()
+            lib_path = str(private_library(espeakng_loader.get_library_path()))
             data_path = espeakng_loader.get_data_path()
             lib = ctypes.CDLL(lib_path)
         except (ImportError, OSError, RuntimeError) as exc:
@@ -128,6 +139,25 @@ class Engine:
         lib.espeak_SetSynthCallback(self._callback)
         self.voices = self._read_voices()
         self.variants = self._read_variants(data_path)
+        self.closed = False
+
+    def reseed(self) -> None:
+        """Fixed seeds for the engine's random noise (its own generator where the build has one, and libc's rand)."""
+        if hasattr(self.lib, "espeak_ng_SetRandSeed"):
+            self.lib.espeak_ng_SetRandSeed(ctypes.c_long(RAND_SEED))
+        if sys.platform != "win32":
+            ctypes.CDLL(None).srand(RAND_SEED)
+
+    def close(self) -> None:
+        """Shut the engine down and unload the library, so the next Engine starts from its initial state."""
+        if self.closed:
+            return
+        self.closed = True
+        self.lib.espeak_Terminate()
+        handle = self.lib._handle
+        unload = getattr(_ctypes, "dlclose", None) or getattr(_ctypes, "FreeLibrary", None)
+        if unload is not None:
+            unload(handle)
 
     def add_variant(self, name: str, body: str) -> bool:
         """Make variant `name` (a voice-quality preset) selectable as 'voice+name'; False if the data is read-only."""
@@ -161,10 +191,16 @@ class Engine:
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
         lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        lib.espeak_Terminate.argtypes = []
+        lib.espeak_Terminate.restype = ctypes.c_int
+        if hasattr(lib, "espeak_ng_SetRandSeed"):
+            lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+            lib.espeak_ng_SetRandSeed.restype = ctypes.c_int
 
     def _read_voices(self) -> dict[str, str]:
         """Every accepted spelling (lower case) -> canonical language code, e.g. 'english (america)' -> 'en-us'."""
         names: dict[str, str] = {}
+        self.voice_files: dict[str, str] = {}
         table = self.lib.espeak_ListVoices(None)
         i = 0
         while table[i]:
@@ -175,6 +211,8 @@ class Engine:
                 i += 1
                 continue
             canonical = langs[0]
+            # espeak_SetVoiceByName takes the voice's file name: "en-gb" is spoken by the file "en" (gmw/en).
+            self.voice_files.setdefault(canonical, ident.rsplit("/", 1)[-1] or canonical)
             for alias in (canonical, ident, ident.rsplit("/", 1)[-1], (voice.name or b"").decode("utf-8", "replace")):
                 if alias:
                     names.setdefault(alias.lower(), canonical)
@@ -215,6 +253,7 @@ class Engine:
         data = ssml.encode("utf-8")
         buf = ctypes.create_string_buffer(data)
         self.job = job
+        self.reseed()
         try:
             err = self.lib.espeak_Synth(buf, len(data) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakSSML, None, None)
         finally:
@@ -251,4 +290,4 @@ def check_voice(engine: Engine, voice: str) -> str:
             f"unknown espeak-ng voice {voice!r}; try one of: {examples} "
             "(all voices: python -c \"from ectfg_core.tts.espeak import list_voices; print(list_voices())\")"
         )
-    return canonical + (f"+{engine.variants[variant.lower()]}" if variant else "")
+    return engine.voice_files.get(canonical, canonical) + (f"+{engine.variants[variant.lower()]}" if variant else "")

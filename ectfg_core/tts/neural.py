@@ -27,6 +27,7 @@ from ectfg_core.tts.prosody import PROFILES
 from ectfg_core.tts.segments import Segment, plan_segments
 from ectfg_core.tts.types import PhonemeTiming, Speech, WordTiming
 from ectfg_core.tts.voice_hints import word_hints
+from ectfg_core.tts.word_durations import settle_words
 
 _log = logging.getLogger(__name__)
 _SECONDS_PER_WORD = 0.75  # generation budget per word (slow, sad speech included) ...
@@ -111,7 +112,7 @@ def speak_neural(
         progress.advance()
     progress.finish()
     duration = len(samples) / sr
-    words = [WordTiming(w.index, w.word, min(w.start, duration), min(w.end, duration)) for w in words]
+    words = settle_words(sorted(words, key=lambda w: w.index), duration)  # inside the clip, none without time
     return NeuralResult(Speech(samples, sr, words, phonemes), segments, descriptions, methods)
 
 
