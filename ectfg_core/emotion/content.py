@@ -159,10 +159,12 @@ def _silent(target: WordTarget, scores: np.ndarray, scale: float) -> WordTarget 
 
 
 def _invited(target: WordTarget, scores: np.ndarray, scale: float) -> WordTarget:
-    """A described word the description lets the text colour: the silent rule over the described emotion."""
+    """A described word the description lets the text colour: the silent rule over the described emotion, and never
+    less expressive than the same word without the invitation."""
+    modulated = _described(target, scores, scale)
     found = _strongest(scores)
     if found is None or scale <= 0:
-        return _described(target, scores, scale)
+        return modulated
     emotion, strength = found
     share = min(MAX_SHARE, TEXT_SHARE * strength * scale)
     dist = (1.0 - share) * target.distribution() + share * _one_hot(emotion)
@@ -170,7 +172,7 @@ def _invited(target: WordTarget, scores: np.ndarray, scale: float) -> WordTarget
     base = float(target.intensity)
     # The text's own level, never below the described one: an invited word is as expressive as asked, in its class.
     level = max(base, TEXT_INTENSITY * strength * (1.0 + scale) / 2)
-    intensity = base + share * (level - base)
+    intensity = max(base + share * (level - base), float(modulated.intensity))
     return WordTarget(label, round(min(intensity, 1.0), 4), mixture_of(dist))
 
 
