@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from ectfg_core.emotion import content
+from ectfg_core.emotion import content, invitation
 from ectfg_core.emotion.description import parse_description
 from ectfg_core.emotion.model import EMOTION_INDEX, EmotionPlan
 from ectfg_core.emotion.planning import build_plan
@@ -116,7 +116,8 @@ def test_an_invitation_lets_laughter_then_grief_turn_happy_then_sad(description)
     assert "sad" in [labels[i] for i in SECOND] and "happy" not in [labels[i] for i in SECOND]
     assert all(labels[i] == "neutral" for i in PLAIN)  # what says nothing stays as described
     assert {described.origins[i] for i in DELIGHT + LOSS} == {"text"}
-    calm = parse_description("calm", STORY).targets  # an invitation moves each word at least as far
+    # an invitation moves each word at least as far as the same description without it
+    calm = parse_description(invitation.find(description).text, STORY).targets
     assert all(a.intensity >= b.intensity for a, b in zip(described.targets, calm))
     # at 0 even an invitation is the description alone
     assert {t.emotion for t in parse_description(description, STORY, content_amount=0).targets} == {"neutral"}
