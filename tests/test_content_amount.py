@@ -119,8 +119,10 @@ def test_an_invitation_lets_laughter_then_grief_turn_happy_then_sad(description)
     # an invitation moves each word at least as far as the same description without it
     calm = parse_description(invitation.find(description).text, STORY).targets
     assert all(a.intensity >= b.intensity for a, b in zip(described.targets, calm))
-    # at 0 even an invitation is the description alone
-    assert {t.emotion for t in parse_description(description, STORY, content_amount=0).targets} == {"neutral"}
+    # at 0 even an invitation is the description alone, and the plan says why the words do not show
+    still = parse_description(description, STORY, content_amount=0)
+    assert {t.emotion for t in still.targets} == {"neutral"}
+    assert any("content is 0" in w for w in still.warnings)
 
 
 def test_an_explicit_quote_is_never_taken_over():

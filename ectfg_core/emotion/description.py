@@ -80,6 +80,9 @@ def parse_description(
     lexicon_used = default_lexicon() if isinstance(content, str) and content == _DEFAULT else content
     if isinstance(lexicon_used, str):
         raise InputError(f'content lexicon must be a ContentLexicon, None or "default"; got {lexicon_used!r}')
+    if about_text.stance == "invite" and amount == 0:
+        warnings.append(f'"{about_text.phrases[0]}" lets the words colour the reading, but content is 0 (exactly the '
+                        "description); raise content to let them")
     targets, origins = text_content.colour(targets, owners, keyframes, words, lexicon_used, warnings, amount,
                                            about_text.stance)
     return DescribedEmotion(keyframes=keyframes, targets=targets, warnings=_unique(warnings), hints=hints,
