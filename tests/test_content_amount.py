@@ -175,3 +175,17 @@ def test_the_predictor_keeps_the_content_it_was_planned_with():
                         voiced=np.zeros(frames, bool))
     predicted = predict_embedded(plan, audio, frames).plan
     assert predicted.content == 0.8
+
+
+def test_ectfg_plan_takes_and_shows_the_content(capsys):
+    from ectfg_core.cli import main
+
+    text = "We laughed and laughed. Then she had died."
+    assert main(["plan", "--text", text, "--emotion", "calm", "--content", "0", "--json"]) == 0
+    exact = json.loads(capsys.readouterr().out)
+    assert exact["content"] == 0 and {w["intensity"] for w in exact["words"]} == {0.3}
+    assert main(["plan", "--text", text, "--emotion", "calm, and let the words colour it"]) == 0
+    shown = capsys.readouterr().out
+    assert "content 0.5" in shown and "lets the words lead" in shown
+    rows = {line.split()[0]: line.split()[3] for line in shown.splitlines()[1:] if len(line.split()) >= 5}
+    assert rows["laughed"] == "happy" and rows["died"] == "sad"

@@ -47,7 +47,8 @@ from ectfg_core.errors import InputError
 
 # How far the words may move the plan, 0..1. 0.5 is the default: a loaded word under "calm" is visibly coloured
 # ("died": +0.14 intensity, a quarter sad) yet stays calm, which is what the artist asked; 1 doubles the moves
-# (the bounds below still hold) for those who want the text to speak louder; 0 is the description alone.
+# (the bounds below still hold) for those who want the text to speak louder; 0 is the description alone. At the
+# default, silent words are coloured exactly as before the amount existed.
 DEFAULT_AMOUNT = 0.5
 
 TEXT_SHARE = 0.8  # share of the word's class on a silent word, per unit of strength (capped at MAX_SHARE)
