@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from ectfg_core.media.audio import write_wav
 from ectfg_core.pipeline import generate, predict_track, speak
@@ -89,3 +90,29 @@ def test_ectfg_generate_twice_writes_identical_files(tmp_path):
     sidecar = json.loads(outputs[0][1])
     assert sidecar["settings"]["seed"] == 5 and len(sidecar["plan"]["words"]) == 8
     assert np.all(np.diff([w["start"] for w in sidecar["plan"]["words"]]) > 0)
+
+
+def test_learned_predictor_ignores_the_thread_count(tmp_path):
+    """The learned EFP gives the same bits whatever torch thread count the process (or another node) left set."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from efp_fixtures import build_tiny_encoders
+
+    from ectfg_core.efp.model import EmotionFluctuationModel
+
+    torch.manual_seed(0)
+    model = EmotionFluctuationModel.create(*build_tiny_encoders(tmp_path), hidden_size=32, num_layers=2, num_heads=2)
+    folder = model.save_pretrained(tmp_path / "model")
+    spoken = speak(TEXT, DESCRIPTION)
+    previous = torch.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 3, 2):
+            torch.set_num_threads(threads)
+            prediction, _ = predict_track(spoken.plan, spoken.speech, FPS, efp_model=folder, blend=0.3)
+            assert torch.get_num_threads() == threads  # the caller's setting is left as it was
+            results.append(prediction.track.probs.tobytes() + prediction.track.intensity.tobytes()
+                           + json.dumps(prediction.plan.to_dict()).encode())
+    finally:
+        torch.set_num_threads(previous)
+    assert results[0] == results[1] == results[2]

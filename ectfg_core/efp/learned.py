@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +107,25 @@ def resolve_model(model: str | Path | EmotionFluctuationModel | None) -> Emotion
     return load_model(folder)
 
 
+# torch splits its reductions by the number of intra-op threads, so the same clip gave different low bits under
+# different thread counts (the machine's core count, or a setting another node left behind). A fixed count makes the
+# prediction the same in every process on a machine.
+PREDICT_THREADS = 4
+
+
+@contextmanager
+def fixed_threads(count: int = PREDICT_THREADS) -> Iterator[None]:
+    """torch on `count` intra-op threads for the duration; the caller's setting returns."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def blend_words(plan: EmotionPlan, embedded_plan: EmotionPlan, word_probs: np.ndarray, word_intensity: np.ndarray,
                 blend: float) -> list[WordEmotion]:
     """Per-word plan: the description's distribution and the model's token-level head, weighted by blend."""
@@ -127,7 +148,8 @@ def predict_learned(model: EmotionFluctuationModel, plan: EmotionPlan, speech: S
     blend = check_blend(blend)
     embedded = predict_embedded(plan, audio, num_frames)
     spans = [(w.word, w.start, w.end) for w in plan.words]
-    out = model.predict(speech.samples, speech.sample_rate, spans, num_frames, fps)
+    with fixed_threads():
+        out = model.predict(speech.samples, speech.sample_rate, spans, num_frames, fps)
     probs = blend * embedded.track.probs + (1.0 - blend) * out.frame_probs
     intensity = blend * embedded.track.intensity + (1.0 - blend) * out.frame_intensity
     track = EmotionTrack(fps=fps, probs=probs, intensity=intensity)
