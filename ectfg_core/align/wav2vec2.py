@@ -17,6 +17,7 @@ from ectfg_core.align.ctc import forced_align, group_words
 from ectfg_core.align.transcript import build_transcript
 from ectfg_core.align.types import Alignment
 from ectfg_core.audio.features import resample
+from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.tts.model_dirs import quiet_loading, require_files, resolve_model_dir
 from ectfg_core.tts.types import PhonemeTiming, WordTiming
@@ -72,7 +73,7 @@ class Wav2Vec2Aligner:
         for begin in range(0, len(x), window):
             lo, hi = max(0, begin - context), min(len(x), begin + window + context)
             inputs = self.features(x[lo:hi], sampling_rate=self.sample_rate, return_tensors="pt")
-            with self._lock, torch.inference_mode():
+            with self._lock, torch.inference_mode(), fixed_threads():  # the same log-probabilities in every process
                 logits = self.model(inputs.input_values.to(self.device)).logits[0]
             lp = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
             rate = lp.shape[0] / float(hi - lo)

@@ -11,13 +11,12 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ectfg_core.audio.features import AudioFrames
+from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.efp.config import CONFIG_NAME, DEFAULT_BLEND, EFP_FORMAT
 from ectfg_core.efp.embedded import Prediction, predict_embedded
 from ectfg_core.efp.model import EmotionFluctuationModel
@@ -105,25 +104,6 @@ def resolve_model(model: str | Path | EmotionFluctuationModel | None) -> Emotion
         raise ModelError(f"EFP model folder {folder}{source} not found; it must hold config.json and model.safetensors "
                          f"from `ectfg train-efp`, or unset {ENV_MODEL} for the embedded mode")
     return load_model(folder)
-
-
-# torch splits its reductions by the number of intra-op threads, so the same clip gave different low bits under
-# different thread counts (the machine's core count, or a setting another node left behind). A fixed count makes the
-# prediction the same in every process on a machine.
-PREDICT_THREADS = 4
-
-
-@contextmanager
-def fixed_threads(count: int = PREDICT_THREADS) -> Iterator[None]:
-    """torch on `count` intra-op threads for the duration; the caller's setting returns."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def blend_words(plan: EmotionPlan, embedded_plan: EmotionPlan, word_probs: np.ndarray, word_intensity: np.ndarray,
