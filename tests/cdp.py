@@ -128,8 +128,29 @@ class Chromium:
     def navigate(self, url: str) -> None:
         self.call("Page.navigate", url=url)
 
-    def screenshot(self, path: Path) -> Path:
-        data = self.call("Page.captureScreenshot", format="png")["data"]
+    def reload(self, timeout: float = 60) -> None:
+        """Reload the page like F5, confirming a "leave the page?" prompt (the frontend asks when the workflow is modified)."""
+        self.next_id += 1
+        request_id = self.next_id
+        self.ws.send_text(json.dumps({"id": request_id, "method": "Page.reload", "params": {}}))
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            msg = json.loads(self.ws.recv(timeout=left))
+            if msg.get("method") == "Page.loadEventFired":  # the new page, after any prompt was answered
+                return
+            if msg.get("method") == "Page.javascriptDialogOpening":
+                self.next_id += 1
+                self.ws.send_text(json.dumps({"id": self.next_id, "method": "Page.handleJavaScriptDialog", "params": {"accept": True}}))
+            elif "method" in msg:
+                self.events.append(msg)
+        raise TimeoutError(f"the page did not reload within {timeout} s")
+
+    def screenshot(self, path: Path, clip: dict | None = None, scale: float = 1) -> Path:
+        """The page, or only `clip` ({x, y, width, height} in page pixels) at `scale` times its resolution."""
+        params = {"format": "png"}
+        if clip:
+            params["clip"] = {**clip, "scale": scale}
+        data = self.call("Page.captureScreenshot", **params)["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 

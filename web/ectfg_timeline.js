@@ -221,6 +221,8 @@ class Timeline {
       const content = contentAmount(p);
       text = `${p.words.length} words, ${p.duration.toFixed(2)} s, ${p.mode}`
         + (content != null ? `, content ${content.toFixed(2)}` : "") + (edited ? `, ${edited} edited` : "");
+      const hidden = layout.words.filter((g) => g.label.hidden).length;
+      if (hidden) text += `; ${hidden} label(s) too tight: hover or zoom in`;
     }
     this.status.textContent = text;
     this.status.title = text;

@@ -62,6 +62,43 @@ function cappedFit(items, left, right, rows) {
   });
 }
 
+// After cappedFit the neighbours in each row are known: a cut label grows back as far as its right-hand neighbour
+// allows, then each hidden label takes the widest free gap near its word in any row.
+function reclaim(sized, placed, left, right, rows) {
+  const byRow = () => {
+    const lists = Array.from({ length: rows }, () => []);
+    placed.forEach((p, i) => { if (p.w > 0) lists[p.row].push(i); });
+    lists.forEach((l) => l.sort((a, b) => placed[a].x - placed[b].x));
+    return lists;
+  };
+  for (const list of byRow()) {
+    list.forEach((i, k) => {
+      const limit = k + 1 < list.length ? placed[list[k + 1]].x - LABEL_GAP : right;
+      placed[i].w = Math.max(placed[i].w, Math.min(sized[i].full, limit - placed[i].x));
+    });
+  }
+  sized.forEach((it, i) => {
+    if (placed[i].w > 0) return;
+    let best = null;
+    byRow().forEach((list, r) => {
+      // The free gap of row r around the word's centre.
+      let a = left;
+      let b = right;
+      for (const j of list) {
+        const box = placed[j];
+        if (box.x + box.w <= it.center) a = Math.max(a, box.x + box.w + LABEL_GAP);
+        else if (box.x >= it.center) { b = Math.min(b, box.x - LABEL_GAP); break; } else { a = Infinity; break; }
+      }
+      const w = Math.min(it.full, b - a);
+      if (w >= Math.min(it.full, MIN_VISIBLE_WIDTH) && (!best || w > best.w)) {
+        best = { row: r, w, x: Math.min(Math.max(it.center - w / 2, a), b - w) };
+      }
+    });
+    if (best) placed[i] = best;
+  });
+  return placed;
+}
+
 // Label boxes for `items` ({center, text} in time order, x in pixels) between `left` and `right`.
 // Each result: {x, y, w, h, row, text (what is drawn, maybe elided), full (the whole word), hidden}.
 export function layoutLabels(items, left, right, measure, top = 0) {
@@ -69,7 +106,7 @@ export function layoutLabels(items, left, right, measure, top = 0) {
   let placed = null;
   let rows = 1;
   for (; rows <= MAX_LABEL_ROWS && !placed; rows++) placed = firstFit(sized, left, right, rows);
-  if (!placed) placed = cappedFit(sized, left, right, MAX_LABEL_ROWS);
+  if (!placed) placed = reclaim(sized, cappedFit(sized, left, right, MAX_LABEL_ROWS), left, right, MAX_LABEL_ROWS);
   const used = placed.length ? Math.max(...placed.map((p) => p.row)) + 1 : 1;
   const labels = sized.map((it, i) => {
     const p = placed[i];

@@ -97,10 +97,20 @@ export function computeLayout(payload, width, height, options = {}) {
     const x0 = xOf(w.start);
     return { x0, x1: Math.max(xOf(w.end), x0 + 1) };
   });
-  const { labels, rows } = layoutLabels(
-    (payload?.words || []).map((w, i) => ({ center: (spans[i].x0 + spans[i].x1) / 2, text: String(w.word) })),
-    xOf(0), xOf(duration), measure, PAD.top,
+  // Labels are laid out in the visible part only: a zoomed view never shows a label cut at its edge, and the
+  // words scrolled away (hidden labels) cost nothing.
+  const left = Math.max(xOf(0), PAD.left);
+  const right = Math.min(xOf(duration), PAD.left + viewWidth);
+  const shown = [];
+  spans.forEach((s, i) => { if (s.x1 > left && s.x0 < right) shown.push(i); });
+  const placed = layoutLabels(
+    shown.map((i) => ({ center: Math.min(Math.max((spans[i].x0 + spans[i].x1) / 2, left), right), text: String(payload.words[i].word) })),
+    left, right, measure, PAD.top,
   );
+  const rows = placed.rows;
+  const labels = spans.map((s, i) => ({ x: (s.x0 + s.x1) / 2, y: PAD.top, w: 0, h: LABEL_ROW_HEIGHT - 2, row: 0,
+    text: "", full: String(payload.words[i].word), hidden: true }));
+  shown.forEach((i, k) => { labels[i] = placed.labels[k]; });
   const stripY = PAD.top + rows * LABEL_ROW_HEIGHT + LABEL_STRIP_GAP;
   const plotY = stripY + WORD_STRIP + 4;
   const plot = { x: PAD.left, y: plotY, w: viewWidth, h: Math.max(height - plotY - PAD.bottom, 10) };

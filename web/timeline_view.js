@@ -64,7 +64,9 @@ export function drawTimeline(ctx, layout, payload, words, state = {}) {
     ctx.fillStyle = withAlpha(color, 0.6 + 0.4 * w.intensity);
     ctx.fillRect(geo.strip.x, geo.strip.y, Math.max(geo.strip.w - 1, 1), geo.strip.h);
   });
-  layout.words.forEach((geo, i) => drawLabel(ctx, layout, geo, words[i], colorFor(words[i].emotion), state));
+  // Leaders first, then the chips on top: a leader from an upper row never crosses a chip's text.
+  layout.words.forEach((geo, i) => drawLeader(ctx, geo, colorFor(words[i].emotion)));
+  layout.words.forEach((geo, i) => drawLabel(ctx, geo, words[i], colorFor(words[i].emotion), state));
 
   // The per-frame intensity curve, each stretch in the colour of the frame's most likely emotion.
   const values = payload.intensity || [];
@@ -124,19 +126,25 @@ export function drawTimeline(ctx, layout, payload, words, state = {}) {
   }
 }
 
-// A word's label: a chip in its emotion's colour, the word (elided when cramped) in dark text, a thin leader to
-// the word's strip when the chip sits in an upper row, an outline when the word was edited.
-function drawLabel(ctx, layout, geo, w, color, state) {
+// A thin line from a label to its word's strip, so a chip in an upper row or slid aside still points at its word.
+function drawLeader(ctx, geo, color) {
   const box = geo.label;
   if (box.hidden) return;
   const center = geo.strip.x + geo.strip.w / 2;
   ctx.strokeStyle = withAlpha(color, 0.5);
   ctx.lineWidth = 1;
-  const leaderX = Math.round(Math.min(Math.max(center, box.x + 2), box.x + box.w - 2)) + 0.5;
+  const x = Math.round(Math.min(Math.max(center, box.x + 2), box.x + box.w - 2)) + 0.5;
   ctx.beginPath();
-  ctx.moveTo(leaderX, box.y + box.h);
-  ctx.lineTo(leaderX, geo.strip.y);
+  ctx.moveTo(x, box.y + box.h);
+  ctx.lineTo(x, geo.strip.y);
   ctx.stroke();
+}
+
+// A word's label: a chip in its emotion's colour, the word (elided when cramped) in dark text, an outline when the
+// word was edited or is selected.
+function drawLabel(ctx, geo, w, color, state) {
+  const box = geo.label;
+  if (box.hidden) return;
   ctx.fillStyle = withAlpha(color, 0.55 + 0.45 * w.intensity);
   roundRect(ctx, box.x, box.y, box.w, box.h, 3);
   ctx.fill();
