@@ -187,3 +187,168 @@ def test_timeline_draws_after_a_run_and_an_edit_changes_the_next_result(browser)
     show_track_editor(page)
     page.screenshot(artifacts_dir() / "timeline_after_edit.png")
     assert page_errors(page) == []
+
+
+# --- the timeline at any length (issue 13): labels apart, every word reachable, zoom, undo, cancel, playhead, reload ---
+
+LONG_TEXT = (
+    "Hello! I am so glad you came. But where were you yesterday? We waited for hours in the cold rain, and nobody "
+    "answered the phone. I thought something terrible had happened to you. Then your sister called and laughed, saying "
+    "you simply forgot. Honestly, I do not know whether to hug you or shout. Anyway, sit down and tell me."
+)
+SHORT_TEXT = "Hello! I am so glad you came. But where were you yesterday?"
+TIMELINE = f"app.graph.getNodeById({TRACK_EDITOR}).ectfgTimeline"
+
+
+def editor_payload(text: str, description: str) -> dict:
+    """The UI output the Emotion Track Editor sends for this text: the real speech, prediction and node."""
+    from ectfg_core.pipeline import predict_track, speak
+    from nodes.track_node import EmotionTrackEditor
+
+    spoken = speak(text, description)
+    prediction, _ = predict_track(spoken.plan, spoken.speech, 25.0)
+    (payload,) = EmotionTrackEditor().run(prediction, "")["ui"]["ectfg_timeline"]
+    return payload
+
+
+def show_payload(page: Chromium, payload: dict) -> None:
+    """Hand the payload to the node as the frontend does when the node's `executed` message arrives."""
+    node = f"app.graph.getNodeById({TRACK_EDITOR})"
+    page.evaluate(f"(() => {{ {node}.onExecuted({{ ectfg_timeline: [{json.dumps(payload)}] }}); return true; }})()")
+    show_track_editor(page)
+
+
+def rect_of(page: Chromium, element: str) -> dict:
+    """An element's box in page pixels: x, y, width, height, right, bottom and its centre (cx, cy)."""
+    return page.evaluate(f"""(() => {{ const r = {element}.getBoundingClientRect();
+        return {{ x: r.x, y: r.y, width: r.width, height: r.height, right: r.right, bottom: r.bottom,
+                  cx: r.x + r.width / 2, cy: r.y + r.height / 2 }}; }})()""")
+
+
+def overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    shown = [b for b in boxes if not b["hidden"]]
+    return [(a["full"], b["full"]) for i, a in enumerate(shown) for b in shown[i + 1:]
+            if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]]
+
+
+def timeline_shot(page: Chromium, name: str) -> None:
+    r = rect_of(page, f"{TIMELINE}.root")
+    clip = {"x": r["x"] - 8, "y": r["y"] - 8, "width": r["width"] + 16, "height": r["height"] + 16}
+    page.screenshot(artifacts_dir() / name, clip=clip, scale=2)
+
+
+def override_value(page: Chromium) -> str:
+    return page.evaluate(f"app.graph.getNodeById({TRACK_EDITOR}).widgets.find(w => w.name === 'override_json').value")
+
+
+def press_key(page: Chromium, key: str, code: str, vk: int, modifiers: int = 0) -> None:
+    for kind in ("rawKeyDown", "keyUp"):
+        page.call("Input.dispatchKeyEvent", type=kind, key=key, code=code, windowsVirtualKeyCode=vk, modifiers=modifiers)
+
+
+def add_preview_audio(page: Chromium, seconds: float) -> None:
+    """An <audio> element of this length in the page, as a Preview Audio node of the speech shows one (silent WAV)."""
+    page.evaluate(f"""(() => {{
+        const seconds = {seconds}, rate = 8000, n = Math.round(seconds * rate);
+        const v = new DataView(new ArrayBuffer(44 + 2 * n));
+        const text = (o, s) => [...s].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
+        text(0, 'RIFF'); v.setUint32(4, 36 + 2 * n, true); text(8, 'WAVEfmt '); v.setUint32(16, 16, true);
+        v.setUint16(20, 1, true); v.setUint16(22, 1, true); v.setUint32(24, rate, true); v.setUint32(28, 2 * rate, true);
+        v.setUint16(32, 2, true); v.setUint16(34, 16, true); text(36, 'data'); v.setUint32(40, 2 * n, true);
+        const audio = document.createElement('audio');
+        audio.id = 'ectfg-test-preview';
+        audio.muted = true;
+        audio.src = URL.createObjectURL(new Blob([v.buffer], {{ type: 'audio/wav' }}));
+        document.body.append(audio);
+        return true;
+    }})()""")
+
+
+def test_timeline_labels_never_overlap_and_the_drawing_survives_a_reload(browser):
+    page = browser
+    load(page, OFFLINE_CPU)
+    short = editor_payload(SHORT_TEXT, "starts happy, then slowly becomes irritated")
+    long = editor_payload(LONG_TEXT, "starts happy, then irritated, ends warm")
+    assert len(short["words"]) == 12 and len(long["words"]) == 60
+
+    show_payload(page, short)
+    boxes = page.evaluate(f"{TIMELINE}.labelBoxes()")
+    assert overlaps(boxes) == [] and all(b["text"] == b["full"] for b in boxes)  # twelve words: every one in full
+    but, where = boxes[7], boxes[8]
+    assert (but["full"], where["full"]) == ("But", "where")
+    assert but["y"] != where["y"] or where["x"] - (but["x"] + but["w"]) >= 2  # never printed as one
+    timeline_shot(page, "timeline_12.png")
+
+    show_payload(page, long)
+    canvas = rect_of(page, f"{TIMELINE}.canvas")
+    boxes = page.evaluate(f"{TIMELINE}.labelBoxes()")
+    assert len(boxes) == 60 and overlaps(boxes) == []
+    assert all(canvas["x"] <= b["x"] and b["x"] + b["w"] <= canvas["right"] + 0.5 for b in boxes if not b["hidden"])
+    assert sum(not b["hidden"] for b in boxes) >= 40, boxes
+    timeline_shot(page, "timeline_60.png")
+    # A word without a visible label is still there under the pointer: hovering its strip shows it in full.
+    for b in [b for b in boxes if b["hidden"]][:5]:
+        point = page.evaluate(f"{TIMELINE}.clientPoints({b['index']})")["band"]
+        page.mouse("mouseMoved", point["x"], point["y"])
+        assert page.evaluate(f"{TIMELINE}.state.hover") == b["index"]
+    # Zoomed in (the + button, twice), every word in view reads in full and still none overlap.
+    for _ in range(2):
+        plus = rect_of(page, f"{TIMELINE}.zoomIn")
+        page.click(plus["cx"], plus["cy"])
+    zoomed = page.evaluate(f"{TIMELINE}.labelBoxes()")
+    in_view = [b for b in zoomed if b["inView"]]
+    assert page.evaluate(f"{TIMELINE}.view.zoom") == pytest.approx(2.25)
+    assert overlaps(zoomed) == [] and 10 <= len(in_view) < 60
+    assert all(not b["hidden"] and b["text"] == b["full"] for b in in_view), in_view
+    timeline_shot(page, "timeline_60_zoomed.png")
+    page.evaluate(f"{TIMELINE}.setView({{ zoom: 1, scroll: 0 }}) || true")
+
+    # A drag the browser cancels (pointercancel) writes nothing and leaves no drag behind.
+    handle = page.evaluate(f"{TIMELINE}.clientPoints(20)")["handle"]
+    page.mouse("mouseMoved", handle["x"], handle["y"])
+    page.mouse("mousePressed", handle["x"], handle["y"], buttons=1, button="left", clicks=1)
+    page.mouse("mouseMoved", handle["x"], handle["y"] - 40, buttons=1, button="left")
+    assert page.evaluate(f"{TIMELINE}.gesture.dragging") == 20
+    page.evaluate(f"{TIMELINE}.canvas.dispatchEvent(new PointerEvent('pointercancel', {{ pointerId: 1, bubbles: true }})) || true")
+    page.mouse("mouseReleased", handle["x"], handle["y"] - 40, button="left", clicks=1)
+    assert page.evaluate(f"{TIMELINE}.gesture.dragging") is None and override_value(page) == ""
+
+    # A real drag writes the edit; Ctrl+Z in the timeline takes it back (and only it), as does the Undo button.
+    page.drag(handle["x"], handle["y"], handle["x"], handle["y"] - 40)
+    assert json.loads(override_value(page))["words"][0]["index"] == 20
+    nodes = page.evaluate("app.graph.nodes.length")
+    press_key(page, "z", "KeyZ", 90, modifiers=2)
+    page.pump(0.5)
+    assert override_value(page) == "" and page.evaluate("app.graph.nodes.length") == nodes
+    assert page.evaluate(f"{TIMELINE}.payload.words.length") == 60  # the graph's own undo did not also step back
+    page.drag(handle["x"], handle["y"], handle["x"], handle["y"] - 40)
+    undo = rect_of(page, f"{TIMELINE}.undoButton")
+    page.click(undo["cx"], undo["cy"])
+    assert override_value(page) == ""
+
+    # The playhead follows a preview of this speech playing in the page (a Preview Audio / Save Video element).
+    add_preview_audio(page, long["duration"])
+    page.wait_for("document.getElementById('ectfg-test-preview').readyState >= 1", timeout=10)
+    play = rect_of(page, f"{TIMELINE}.play")
+    page.click(play["cx"], play["cy"])  # the timeline's own play button starts the preview it found
+    try:
+        playhead = page.wait_for(f"{TIMELINE}.state.playhead > 0.3 && {TIMELINE}.state.playhead", timeout=15)
+    except TimeoutError:
+        raise AssertionError(page.evaluate(f"""(() => {{ const a = document.getElementById('ectfg-test-preview');
+            return [a.paused, a.currentTime, a.duration, {TIMELINE}.state.playhead, {TIMELINE}.status.textContent,
+                    {TIMELINE}.speechMedia().length, document.elementFromPoint({play['cx']}, {play['cy']})?.outerHTML]; }})()""")) from None
+    assert 0.3 < playhead < long["duration"]
+    page.evaluate("document.getElementById('ectfg-test-preview').pause() || true")
+    page.evaluate("document.getElementById('ectfg-test-preview').remove() || true")
+
+    # After a page reload the last drawing is back, from the node's properties kept with the workflow.
+    page.events.clear()
+    page.reload()
+    page.wait_for("!!(window.app && app.graph && app.canvas && app.rootGraph.nodes.length > 0)", timeout=120)
+    page.wait_for(f"!!app.graph.getNodeById({TRACK_EDITOR})?.ectfgTimeline?.payload", timeout=30)
+    show_track_editor(page)
+    stats = page.evaluate(TIMELINE_STATS)
+    assert stats["words"] == 60 and stats["visible"] and stats["coloured"] > 0.15, stats
+    assert overlaps(page.evaluate(f"{TIMELINE}.labelBoxes()")) == []
+    timeline_shot(page, "timeline_after_reload.png")
+    assert [e for e in page_errors(page) if not e.startswith("network:")] == []

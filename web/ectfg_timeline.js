@@ -67,7 +67,7 @@ class Timeline {
     this.media = null;
 
     this.root = document.createElement("div");
-    Object.assign(this.root.style, { display: "flex", flexDirection: "column", gap: "2px", width: "100%", height: "100%" });
+    Object.assign(this.root.style, { position: "relative", display: "flex", flexDirection: "column", gap: "2px", width: "100%", height: "100%" });
 
     // Header: what was drawn (or what is pending), then play and zoom.
     this.status = document.createElement("span");
@@ -81,7 +81,12 @@ class Timeline {
     const header = row(this.status, this.play, this.zoomOut, this.zoomLabel, this.zoomIn, this.fit);
 
     this.canvas = document.createElement("canvas");
-    this.canvas.tabIndex = 0; // focusable, so Ctrl+Z reaches the timeline and not the graph
+    // Keys go to a hidden input focused by a press on the timeline: the frontend leaves keys typed into an input to
+    // it, so Ctrl+Z undoes the timeline's last edit and not, in addition, the graph's last change.
+    this.keys = document.createElement("input");
+    Object.assign(this.keys, { type: "text", readOnly: true, tabIndex: -1 });
+    this.keys.setAttribute("aria-label", "Emotion timeline: Ctrl+Z undo, Ctrl+Shift+Z redo, + and - zoom");
+    Object.assign(this.keys.style, { position: "absolute", width: "1px", height: "1px", opacity: "0", pointerEvents: "none", left: "0", top: "0" });
     Object.assign(this.canvas.style, { flex: "1 1 auto", width: "100%", minHeight: "0", borderRadius: "4px", touchAction: "none", outline: "none" });
 
     this.scrollbar = document.createElement("input");
@@ -111,7 +116,7 @@ class Timeline {
     this.clear = button("Clear edits", "Remove all edits: the next run uses the prediction as is", () => this.writeOverride(""));
     const footer = row(this.legend, this.strengthLabel, this.undoButton, this.clear);
     footer.style.alignItems = "flex-end";
-    this.root.append(header, this.canvas, this.scrollbar, footer);
+    this.root.append(header, this.canvas, this.scrollbar, footer, this.keys);
 
     this.canvas.addEventListener("pointerdown", (e) => this.onPointerDown(e));
     this.canvas.addEventListener("pointermove", (e) => this.onPointerMove(e));
@@ -126,7 +131,7 @@ class Timeline {
       this.draw();
     });
     this.canvas.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
-    this.canvas.addEventListener("keydown", (e) => this.onKey(e));
+    this.keys.addEventListener("keydown", (e) => this.onKey(e));
     this.onMedia = (e) => this.followMedia(e);
     for (const type of MEDIA_EVENTS) document.addEventListener(type, this.onMedia, true); // media events do not bubble
     this.resizeObserver = new ResizeObserver(() => this.draw());
@@ -281,7 +286,7 @@ class Timeline {
     else if (!mod && (key === "+" || key === "=")) this.zoomBy(ZOOM_STEP);
     else if (!mod && key === "-") this.zoomBy(1 / ZOOM_STEP);
     else return;
-    // Handled here: the graph's own undo and shortcuts must not act on it too.
+    // Handled here: the graph's own shortcuts must not act on it too.
     e.preventDefault();
     e.stopPropagation();
   }
@@ -317,7 +322,7 @@ class Timeline {
   }
 
   onPointerDown(e) {
-    this.canvas.focus({ preventScroll: true });
+    this.keys.focus({ preventScroll: true });
     if (!this.payload || e.button !== 0) return;
     const p = this.localPoint(e);
     const { layout } = this.layout();
