@@ -30,6 +30,9 @@ def timeline_payload(edited: EditedTrack, mode: str) -> dict:
         "duration": float(track.duration),
         "mode": mode,
         "replaced": edited.replaced,
+        # How far the words were let move the description (0..1, None when the plan does not say), shown in the header.
+        "content": getattr(edited.plan, "content", None),
+        "content_stance": getattr(edited.plan, "content_stance", None),
         "words": [
             {"index": i, **w.to_dict(), "edited": i in edited.edited}
             for i, w in enumerate(edited.plan.words)

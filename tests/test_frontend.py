@@ -283,6 +283,10 @@ def test_timeline_labels_never_overlap_and_the_drawing_survives_a_reload(browser
     canvas = rect_of(page, f"{TIMELINE}.canvas")
     boxes = page.evaluate(f"{TIMELINE}.labelBoxes()")
     assert len(boxes) == 60 and overlaps(boxes) == []
+    assert "60 words" in page.evaluate(f"{TIMELINE}.status.textContent") and "content 0.50" in page.evaluate(f"{TIMELINE}.status.title")
+    legend = page.evaluate(f"[...{TIMELINE}.legend.children].map(e => [e.dataset.emotion, e.style.opacity])")
+    assert [name for name, _ in legend] == long["emotions"]  # a swatch per emotion, those of this speech in full colour
+    assert {name for name, opacity in legend if opacity == "1"} == {w["emotion"] for w in long["words"]}
     assert all(canvas["x"] <= b["x"] and b["x"] + b["w"] <= canvas["right"] + 0.5 for b in boxes if not b["hidden"])
     assert sum(not b["hidden"] for b in boxes) >= 40, boxes
     timeline_shot(page, "timeline_60.png")

@@ -51,6 +51,8 @@ def test_timeline_ui_data_describes_words_and_frames(prediction, editor):
     assert payload["emotions"] == list(EMOTIONS)
     # The timeline writes its edits in the format and range the node announces (web/timeline_model.js editRulesOf).
     assert payload["edits_format"] == EDITS_FORMAT and payload["strength_range"] == [0.0, 2.0]
+    # The content amount the plan was made with, for the timeline header.
+    assert payload["content"] == pred.plan.content == 0.5 and payload["content_stance"] is None
     assert len(payload["intensity"]) == len(payload["frame_emotion"]) == pred.track.num_frames
     assert abs(payload["duration"] - pred.track.num_frames / 25.0) < 1e-9
     assert len(payload["words"]) == 12 and not any(w["edited"] for w in payload["words"])

@@ -7,7 +7,7 @@
 
 import { app } from "../../scripts/app.js";
 import {
-  EditHistory, PointerGesture, applyEdit, clampView, computeLayout, editRulesOf, emotionsOf, followTime, hitTest,
+  EditHistory, PointerGesture, applyEdit, clampView, computeLayout, contentText, editRulesOf, emotionsOf, followTime, hitTest,
   intensityAt, previewWords, readEdits, strengthOf, zoomAt,
 } from "./timeline_model.js";
 import { FONT, drawTimeline, fillLegend, openEmotionMenu } from "./timeline_view.js";
@@ -37,13 +37,6 @@ function row(...children) {
   Object.assign(r.style, { display: "flex", alignItems: "center", gap: "6px", font: "11px sans-serif", color: "#aaa", minHeight: "20px" });
   r.append(...children);
   return r;
-}
-
-// The content amount the plan was made with (how far the words may move the description), when the payload has it.
-function contentAmount(payload) {
-  const value = payload?.content ?? payload?.content_amount;
-  const amount = typeof value === "object" && value != null ? value.amount : value;
-  return Number.isFinite(Number(amount)) && amount !== null && amount !== "" ? Number(amount) : null;
 }
 
 // Keeps the drawing in the node's properties, which the workflow (saved, exported, or kept by the browser for a
@@ -223,10 +216,11 @@ class Timeline {
     else if (readEdits(this.overrideText).replaced) text = "override_json holds a pasted track; an edit here replaces it.";
     else if (pending) text = `${pending} edit(s) pending: queue the prompt to apply.`;
     else {
-      const content = contentAmount(p);
-      text = `${p.words.length} words, ${p.duration.toFixed(2)} s, ${p.mode}`
-        + (content != null ? `, content ${content.toFixed(2)}` : "") + (edited ? `, ${edited} edited` : "");
-      const hidden = layout.words.filter((g) => g.label.hidden).length;
+      const content = contentText(p);
+      text = `${p.words.length} words, ${p.duration.toFixed(2)} s, ${p.mode}` + (content ? `, ${content}` : "")
+        + (edited ? `, ${edited} edited` : "");
+      const hidden = layout.words.filter((g) => g.label.hidden && g.strip.x + g.strip.w > layout.plot.x
+        && g.strip.x < layout.plot.x + layout.plot.w).length; // in view: the scrolled-away ones are not "too tight"
       if (hidden) text += `; ${hidden} label(s) too tight: hover or zoom in`;
     }
     this.status.textContent = text;

@@ -58,6 +58,15 @@ export function editRulesOf(payload) {
   };
 }
 
+// The content amount the plan was made with (how far the words may move the description), when the payload has
+// it: "content 0.50", with the description's invitation or refusal of the text when it made one.
+export function contentText(payload) {
+  const amount = payload?.content;
+  if (amount == null || amount === "" || !Number.isFinite(Number(amount))) return "";
+  const stance = { invite: ", invited by the description", refuse: ", refused by the description" }[payload.content_stance] ?? "";
+  return `content ${Number(amount).toFixed(2)}${stance}`;
+}
+
 // Zoom and scroll of the time axis: zoom 1 fits the whole speech, `scroll` is how many pixels of the zoomed
 // content lie left of the view. Always returns a view kept in range for a plot `viewWidth` pixels wide.
 export function clampView(view, viewWidth) {

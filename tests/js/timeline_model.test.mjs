@@ -16,6 +16,7 @@ import {
   clampView,
   colorOf,
   computeLayout,
+  contentText,
   editRulesOf,
   emotionsOf,
   followTime,
@@ -299,4 +300,12 @@ test("elision keeps a prefix and the ellipsis within the width", () => {
   const short = elide("yesterday", 30, measure);
   assert.ok(short.endsWith("…") && measure(short) <= 30 && "yesterday".startsWith(short.slice(0, -1)));
   assert.equal(elide("yesterday", 5, measure), "");
+});
+
+test("the header names the content amount and the description's stance when the payload has them", () => {
+  assert.equal(contentText({ content: 0.5 }), "content 0.50");
+  assert.equal(contentText({ content: 0, content_stance: "invite" }), "content 0.00, invited by the description");
+  assert.equal(contentText({ content: 1, content_stance: "refuse" }), "content 1.00, refused by the description");
+  assert.equal(contentText({ content: null }), "");
+  assert.equal(contentText({}), "");
 });
