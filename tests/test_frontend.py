@@ -55,8 +55,15 @@ def load(page: Chromium, name: str) -> None:
     page.events.clear()
     path = str(WORKFLOWS / f"{name}.json")
     data = {"items": [], "files": [path], "dragOperationsMask": 1}
+    # Onto the graph canvas itself: a drop on a node's DOM widget (the timeline, a video) would open the file instead.
+    x, y = page.evaluate(f"""(() => {{
+        for (let y = {page.height // 2}; y < {page.height - 20}; y += 40)
+            for (let x = {page.width // 2}; x > 60; x -= 40)
+                if (document.elementFromPoint(x, y) === app.canvas.canvas) return [x, y];
+        return [{page.width // 2}, {page.height // 2}];
+    }})()""")
     for kind in ("dragEnter", "dragOver", "drop"):
-        page.call("Input.dispatchDragEvent", type=kind, x=page.width // 2, y=page.height // 2, data=data)
+        page.call("Input.dispatchDragEvent", type=kind, x=x, y=y, data=data)
     ids = json.dumps(sorted(n["id"] for n in load_ui(name)["nodes"]), separators=(",", ":"))
     page.wait_for(f"JSON.stringify(app.graph.nodes.map(n => n.id).sort((a, b) => a - b)) === {json.dumps(ids)}", timeout=30)
     page.pump(1.0)
@@ -186,6 +193,16 @@ def test_timeline_draws_after_a_run_and_an_edit_changes_the_next_result(browser)
     assert video(second) != video(first)  # a new video was written
     show_track_editor(page)
     page.screenshot(artifacts_dir() / "timeline_after_edit.png")
+
+    # Core's own preview of the result (Save Video's <video>) drives the playhead; ▶ in the timeline plays it.
+    page.wait_for(f"{TIMELINE}.speechMedia().length > 0", timeout=30)
+    play = rect_of(page, f"{TIMELINE}.play")
+    page.click(play["cx"], play["cy"])
+    playhead = page.wait_for(f"{TIMELINE}.state.playhead > 0.3 && {TIMELINE}.state.playhead", timeout=20)
+    assert 0.3 < playhead <= payload["duration"]
+    assert page.evaluate(f"{TIMELINE}.media.tagName") == "VIDEO"
+    page.click(play["cx"], play["cy"])  # pauses it again
+    page.wait_for(f"{TIMELINE}.media.paused", timeout=10)
     assert page_errors(page) == []
 
 
@@ -234,7 +251,10 @@ def overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
 def timeline_shot(page: Chromium, name: str) -> None:
     r = rect_of(page, f"{TIMELINE}.root")
     clip = {"x": r["x"] - 8, "y": r["y"] - 8, "width": r["width"] + 16, "height": r["height"] + 16}
-    page.screenshot(artifacts_dir() / name, clip=clip, scale=2)
+    try:
+        page.screenshot(artifacts_dir() / name, clip=clip, scale=2)
+    except TimeoutError:
+        raise AssertionError([e["method"] for e in page.events][-30:]) from None
 
 
 def override_value(page: Chromium) -> str:

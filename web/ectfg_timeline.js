@@ -58,6 +58,7 @@ class Timeline {
     this.history = new EditHistory();
     this.widths = new Map();
     this.media = null;
+    this.labelCache = {};
 
     this.root = document.createElement("div");
     Object.assign(this.root.style, { position: "relative", display: "flex", flexDirection: "column", gap: "2px", width: "100%", height: "100%" });
@@ -153,6 +154,7 @@ class Timeline {
   setPayload(payload, persist = true) {
     const durationChanged = Math.abs((payload?.duration ?? 0) - (this.payload?.duration ?? 0)) > 1e-6;
     this.payload = payload;
+    this.labelCache = {}; // new words: their labels are laid out afresh
     if (durationChanged) this.view = { zoom: 1, scroll: 0 };
     this.state.playhead = null;
     if (persist) storeInProperties(this.node, payload);
@@ -185,7 +187,8 @@ class Timeline {
     const width = this.canvas.clientWidth || 300;
     const height = this.canvas.clientHeight || 150;
     const words = this.words();
-    const layout = computeLayout({ ...this.payload, words }, width, height, { view: this.view, measure: this.measure() });
+    const layout = computeLayout({ ...this.payload, words }, width, height,
+      { view: this.view, measure: this.measure(), labelCache: this.labelCache });
     return { layout, words };
   }
 

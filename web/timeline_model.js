@@ -112,10 +112,15 @@ export function computeLayout(payload, width, height, options = {}) {
   const right = Math.min(xOf(duration), PAD.left + viewWidth);
   const shown = [];
   spans.forEach((s, i) => { if (s.x1 > left && s.x0 < right) shown.push(i); });
-  const placed = layoutLabels(
+  // Labels depend on the words' timing and the view only, not on intensities: while a dot is dragged over minutes of
+  // speech the caller's `labelCache` (one per payload) spares laying them out again on every pointer move.
+  const cache = options.labelCache;
+  const key = `${width}|${view.zoom}|${view.scroll}|${duration}|${spans.length}`;
+  const placed = cache?.key === key ? cache.placed : layoutLabels(
     shown.map((i) => ({ center: Math.min(Math.max((spans[i].x0 + spans[i].x1) / 2, left), right), text: String(payload.words[i].word) })),
     left, right, measure, PAD.top,
   );
+  if (cache) Object.assign(cache, { key, placed });
   const rows = placed.rows;
   const labels = spans.map((s, i) => ({ x: (s.x0 + s.x1) / 2, y: PAD.top, w: 0, h: LABEL_ROW_HEIGHT - 2, row: 0,
     text: "", full: String(payload.words[i].word), hidden: true }));

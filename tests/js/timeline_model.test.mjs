@@ -309,3 +309,16 @@ test("the header names the content amount and the description's stance when the 
   assert.equal(contentText({ content: null }), "");
   assert.equal(contentText({}), "");
 });
+
+test("the label cache is reused while only intensities change and refreshed when the view changes", () => {
+  const p = speech(60);
+  const cache = {};
+  const first = computeLayout(p, 600, 270, { measure, labelCache: cache });
+  const dragged = { ...p, words: p.words.map((w, i) => (i === 3 ? { ...w, intensity: 1 } : w)) };
+  const again = computeLayout(dragged, 600, 270, { measure, labelCache: cache });
+  assert.equal(again.words[5].label, first.words[5].label, "same boxes, not laid out again");
+  assert.ok(again.words[3].handle.y < first.words[3].handle.y, "the dragged dot still moves");
+  const zoomed = computeLayout(p, 600, 270, { measure, labelCache: cache, view: { zoom: 2, scroll: 0 } });
+  assert.notEqual(zoomed.words[5].label, first.words[5].label);
+  assert.deepEqual(zoomed.words.map((w) => w.label), computeLayout(p, 600, 270, { measure, view: { zoom: 2, scroll: 0 } }).words.map((w) => w.label));
+});
