@@ -326,6 +326,22 @@ def test_timeline_labels_never_overlap_and_the_drawing_survives_a_reload(browser
     assert all(not b["hidden"] and b["text"] == b["full"] for b in in_view), in_view
     timeline_shot(page, "timeline_60_zoomed.png")
     page.evaluate(f"{TIMELINE}.setView({{ zoom: 1, scroll: 0 }}) || true")
+    # Two fingers spreading on a touch screen zoom the timeline (20 px apart to 160 px: eightfold), not the graph.
+    c = rect_of(page, f"{TIMELINE}.canvas")
+    y = c["y"] + c["height"] * 0.75
+
+    def touch(kind: str, xs: list[float]) -> None:
+        page.call("Input.dispatchTouchEvent", type=kind, touchPoints=[{"x": x, "y": y, "id": i} for i, x in enumerate(xs)])
+
+    assert page.evaluate("app.canvas.ds.scale") == 1
+    touch("touchStart", [c["cx"] - 10, c["cx"] + 10])
+    for d in range(15, 81, 5):
+        touch("touchMove", [c["cx"] - d, c["cx"] + d])
+    touch("touchEnd", [])
+    graph_scale = page.evaluate("app.canvas.ds.scale")
+    assert page.evaluate(f"{TIMELINE}.view.zoom") == pytest.approx(8) and graph_scale == 1
+    assert page.evaluate(f"{TIMELINE}.gesture.dragging") is None and override_value(page) == ""
+    page.evaluate(f"{TIMELINE}.setView({{ zoom: 1, scroll: 0 }}) || true")
 
     # A drag the browser cancels (pointercancel) writes nothing and leaves no drag behind.
     handle = page.evaluate(f"{TIMELINE}.clientPoints(20)")["handle"]

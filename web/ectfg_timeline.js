@@ -17,6 +17,7 @@ const UI_KEY = "ectfg_timeline";
 const PAYLOAD_PROPERTY = "ectfg_timeline"; // node.properties key holding the last drawing (saved with the workflow)
 const WIDGET_HEIGHT = 270;
 const ZOOM_STEP = 1.5;
+const TOUCH_EVENTS = ["touchstart", "touchmove", "touchend", "touchcancel"];
 const MEDIA_EVENTS = ["play", "playing", "pause", "ended", "seeked", "timeupdate", "emptied"];
 
 function button(text, title, onClick) {
@@ -59,6 +60,8 @@ class Timeline {
     this.widths = new Map();
     this.media = null;
     this.labelCache = {};
+    this.touches = new Map(); // touch pointers down on the canvas, for the pinch
+    this.pinch = null;
 
     this.root = document.createElement("div");
     Object.assign(this.root.style, { position: "relative", display: "flex", flexDirection: "column", gap: "2px", width: "100%", height: "100%" });
@@ -116,7 +119,10 @@ class Timeline {
     this.canvas.addEventListener("pointermove", (e) => this.onPointerMove(e));
     this.canvas.addEventListener("pointerup", (e) => this.onPointerUp(e));
     // A drag the browser takes away (touch scroll, a dialog, capture lost) ends without writing anything.
-    this.canvas.addEventListener("pointercancel", () => this.cancelGesture());
+    this.canvas.addEventListener("pointercancel", (e) => {
+      this.onTouch(e);
+      this.cancelGesture();
+    });
     this.canvas.addEventListener("lostpointercapture", () => this.cancelGesture());
     this.canvas.addEventListener("pointerleave", () => {
       if (this.gesture.press) return;
@@ -125,6 +131,10 @@ class Timeline {
       this.draw();
     });
     this.canvas.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    // The graph pinch-zooms on touch events caught on their way down (capture phase): fingers on the timeline must
+    // zoom the timeline only, so those touch events stop at the window. Its pointer events (the pinch here) still come.
+    this.onTouchEvent = (e) => { if (e.target === this.canvas) e.stopPropagation(); };
+    for (const type of TOUCH_EVENTS) window.addEventListener(type, this.onTouchEvent, { capture: true, passive: true });
     this.keys.addEventListener("keydown", (e) => this.onKey(e));
     this.onMedia = (e) => this.followMedia(e);
     for (const type of MEDIA_EVENTS) document.addEventListener(type, this.onMedia, true); // media events do not bubble
@@ -318,8 +328,37 @@ class Timeline {
     return { x: (e.clientX - rect.left) * sx, y: (e.clientY - rect.top) * sy };
   }
 
+  // Two fingers on a touch screen pinch-zoom the time axis (a touchpad pinch arrives as Ctrl+wheel instead).
+  onTouch(e) {
+    if (e.pointerType !== "touch") return false;
+    if (e.type === "pointerdown") this.touches.set(e.pointerId, this.localPoint(e));
+    else if (e.type === "pointermove" && this.touches.has(e.pointerId)) this.touches.set(e.pointerId, this.localPoint(e));
+    else if (e.type !== "pointermove") this.touches.delete(e.pointerId);
+    if (this.touches.size !== 2) {
+      this.pinch = null;
+      return false;
+    }
+    const [a, b] = [...this.touches.values()];
+    const distance = Math.max(Math.hypot(a.x - b.x, a.y - b.y), 1);
+    if (this.pinch && e.type === "pointermove") {
+      // Relative to where the pinch began: the zoom follows the fingers' spread, whatever order the moves come in.
+      const { layout } = this.layout();
+      this.setView(zoomAt(this.pinch.view, distance / this.pinch.distance, this.pinch.anchor, layout.plot.w));
+    } else {
+      this.gesture.cancel(); // the first finger's drag becomes the pinch
+      this.canvas.setPointerCapture?.(e.pointerId);
+      const { layout } = this.layout();
+      const anchor = Math.min(Math.max((a.x + b.x) / 2 - layout.plot.x, 0), layout.plot.w);
+      this.pinch = { distance, anchor, view: { ...this.view } };
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    return true;
+  }
+
   onPointerDown(e) {
     this.keys.focus({ preventScroll: true });
+    if (this.onTouch(e)) return;
     if (!this.payload || e.button !== 0) return;
     const p = this.localPoint(e);
     const { layout } = this.layout();
@@ -337,7 +376,7 @@ class Timeline {
   }
 
   onPointerMove(e) {
-    if (!this.payload) return;
+    if (!this.payload || this.onTouch(e)) return;
     const p = this.localPoint(e);
     const { layout } = this.layout();
     this.state.pointer = p;
@@ -355,6 +394,7 @@ class Timeline {
   }
 
   onPointerUp(e) {
+    this.onTouch(e);
     const action = this.gesture.release();
     if (!action) {
       this.draw();
@@ -498,6 +538,7 @@ class Timeline {
   dispose() {
     this.resizeObserver.disconnect();
     for (const type of MEDIA_EVENTS) document.removeEventListener(type, this.onMedia, true);
+    for (const type of TOUCH_EVENTS) window.removeEventListener(type, this.onTouchEvent, true);
     document.querySelectorAll(".ectfg-emotion-menu").forEach((el) => el.remove());
   }
 }
