@@ -234,7 +234,7 @@ class Timeline {
         + (edited ? `, ${edited} edited` : "");
       const hidden = layout.words.filter((g) => g.label.hidden && g.strip.x + g.strip.w > layout.plot.x
         && g.strip.x < layout.plot.x + layout.plot.w).length; // in view: the scrolled-away ones are not "too tight"
-      if (hidden) text += `; ${hidden} label(s) too tight: hover or zoom in`;
+      if (hidden) text += `; ${hidden} hidden: hover or zoom`;
     }
     this.status.textContent = text;
     this.status.title = text;

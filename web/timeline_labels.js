@@ -7,11 +7,11 @@ export const LABEL_ROW_HEIGHT = 15;
 export const MAX_LABEL_ROWS = 4;
 export const LABEL_GAP = 3; // pixels between two labels of one row, so "But" and "where" never read as one
 export const LABEL_PAD = 3; // text inset inside its box
-const MIN_VISIBLE_WIDTH = 14; // narrower than this a box cannot hold one letter and the ellipsis: hidden
+const MIN_VISIBLE_WIDTH = 20; // narrower than this a box cannot hold two letters and the ellipsis: hidden
 const MAX_SHIFT = 0.4; // a full label may slide this fraction of its width off-centre and still read as its word's
 const ELLIPSIS = "…";
 
-// Longest prefix of `text` plus an ellipsis that fits in `width` px ("" when not even one letter does).
+// Longest prefix of `text` plus an ellipsis that fits in `width` px ("" when fewer than two letters would).
 export function elide(text, width, measure) {
   if (measure(text) <= width) return text;
   let lo = 0;
@@ -21,7 +21,8 @@ export function elide(text, width, measure) {
     if (measure(text.slice(0, mid) + ELLIPSIS) <= width) lo = mid;
     else hi = mid - 1;
   }
-  return lo > 0 ? text.slice(0, lo) + ELLIPSIS : "";
+  // One letter and an ellipsis tells nothing: then nothing (hover shows the word), unless the word has two letters.
+  return lo >= Math.min(2, text.length - 1) && lo > 0 ? text.slice(0, lo) + ELLIPSIS : "";
 }
 
 // Rows tried first: each label, in time order, takes the lowest row whose last label leaves room for it (centred
