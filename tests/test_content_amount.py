@@ -15,6 +15,7 @@ from ectfg_core.emotion.model import EMOTION_INDEX, EmotionPlan
 from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
 from ectfg_core.text import tokenize
+from tests.test_content_colouring import CASES as DESCRIBED_CASES
 
 
 def _words(text: str) -> list[str]:
@@ -72,15 +73,8 @@ def test_more_content_moves_further_and_stays_bounded():
     assert top.emotion == "neutral" and _share(top, "neutral") >= _share(top, "sad") + content.TOP_MARGIN - 1e-6
 
 
-CASES = [
-    ("happy", "My dog died yesterday and I miss him"),
-    ("calm, then suddenly terrified", "Thank you so much for the lovely flowers and the wonderful party"),
-    ("furious for the first half, then sad", "Congratulations on the promotion, we are all so proud of you"),
-    ("disgusted", "I love you so much, darling"),
-    ("starts happy, slowly becomes angry", "There is a dead rat in the kitchen and it stinks"),
-    ("sad throughout, angry on 'lied'", "You lied to me and I hate you for it"),
-    ("calm", "We laughed and laughed, what a wonderful day. Then the phone rang, and she had died."),
-]
+# The described-word cases of test_content_colouring, plus a calm reading over laughter then grief.
+CASES = [*DESCRIBED_CASES, ("calm", "We laughed and laughed, what a wonderful day. Then the phone rang, and she had died.")]
 
 
 @pytest.mark.parametrize("description, text", CASES)

@@ -146,16 +146,25 @@ def _strongest(scores: np.ndarray) -> tuple[str, float] | None:
     return EMOTIONS[index], float(scores[index])
 
 
+def _text_colour(target: WordTarget, emotion: str, strength: float, scale: float) -> tuple[np.ndarray, str, float]:
+    """The word's distribution with the text's emotion mixed in: (distribution, its top class, the text's share)."""
+    share = min(MAX_SHARE, TEXT_SHARE * strength * scale)
+    dist = (1.0 - share) * target.distribution() + share * _one_hot(emotion)
+    return dist, EMOTIONS[int(np.argmax(dist))], share
+
+
+def _text_level(strength: float, scale: float) -> float:
+    # Mild at any amount: the default gives TEXT_INTENSITY x strength, the most amount half as much again.
+    return TEXT_INTENSITY * strength * (1.0 + scale) / 2
+
+
 def _silent(target: WordTarget, scores: np.ndarray, scale: float) -> WordTarget | None:
     found = _strongest(scores)
     if found is None or scale <= 0:
         return None
     emotion, strength = found
-    share = min(MAX_SHARE, TEXT_SHARE * strength * scale)
-    dist = (1.0 - share) * target.distribution() + share * _one_hot(emotion)
-    label = EMOTIONS[int(np.argmax(dist))]
-    # Mild at any amount: the default gives TEXT_INTENSITY x strength, the most amount half as much again.
-    intensity = max(float(target.intensity), TEXT_INTENSITY * strength * (1.0 + scale) / 2)
+    dist, label, _ = _text_colour(target, emotion, strength, scale)
+    intensity = max(float(target.intensity), _text_level(strength, scale))
     return WordTarget(label, round(min(intensity, 1.0), 4), mixture_of(dist))
 
 
@@ -167,12 +176,10 @@ def _invited(target: WordTarget, scores: np.ndarray, scale: float) -> WordTarget
     if found is None or scale <= 0:
         return modulated
     emotion, strength = found
-    share = min(MAX_SHARE, TEXT_SHARE * strength * scale)
-    dist = (1.0 - share) * target.distribution() + share * _one_hot(emotion)
-    label = EMOTIONS[int(np.argmax(dist))]
+    dist, label, share = _text_colour(target, emotion, strength, scale)
     base = float(target.intensity)
     # The text's own level, never below the described one: an invited word is as expressive as asked, in its class.
-    level = max(base, TEXT_INTENSITY * strength * (1.0 + scale) / 2)
+    level = max(base, _text_level(strength, scale))
     intensity = max(base + share * (level - base), float(modulated.intensity))
     return WordTarget(label, round(min(intensity, 1.0), 4), mixture_of(dist))
 
