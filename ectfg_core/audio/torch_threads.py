@@ -1,4 +1,4 @@
-"""A fixed torch thread count for the models that hear the speech (learned EFP, wav2vec2 aligner).
+"""A fixed torch thread count: for the models that hear the speech (learned EFP, wav2vec2 aligner), and one thread for the renderer.
 
 torch splits its CPU reductions by the number of intra-op threads, so one clip gave different low bits under
 different thread counts (the machine's core count, or a setting another node left behind). Running these models on

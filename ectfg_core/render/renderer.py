@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
@@ -35,18 +35,6 @@ _PRESS = CONTROL_INDEX["lip_press"]
 _TONGUE = CONTROL_INDEX["tongue_tip"]
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 _EYE_CORNERS = [33, 133, 263, 362]
-
-
-@contextmanager
-def _one_thread():
-    """torch on one thread for the duration: a frame's tensors are small, and on a busy machine (or beside the video
-    encoder) the intra-op thread pool's spinning workers cost many times what they save. The caller's setting returns."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _combine(weights: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -140,7 +128,9 @@ class PortraitAnimator:
 
     def render(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
         """One frame (H, W, 3) uint8 for one control row."""
-        with _one_thread():
+        # A frame's tensors are small: on a busy machine (or beside the video encoder) the intra-op thread pool's
+        # spinning workers cost many times what they save.
+        with fixed_threads(1):
             return self._render(controls_row)
 
     def _render(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
