@@ -11,6 +11,7 @@ from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
 from ectfg_core.render.expressions import expression_controls, expression_row
+from ectfg_core.render.geometry import EYES
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
 from ectfg_core.tts.types import PhonemeTiming
@@ -73,6 +74,21 @@ def test_blink_closes_the_eyes_and_surprise_widens_them(animator, rest):
     assert blink["eye"] < 0.5 * rest["eye"]
     surprised = measure(animator.render(expression_row("surprised", 1.0)), animator.frame.width)
     assert surprised["eye"] > 1.15 * rest["eye"]
+
+
+def test_a_raised_lower_lid_is_skin_not_streaks(animator, portrait):
+    """AU7 slides the lower lid up over the eyeball. Stretching the thin band under the lashes over that gap drew
+    vertical streaks (brightness changing faster across the lid than down it); the lid must look like skin."""
+    row = controls_row(lid_tighten=1.0)
+    frame = animator.render(row).astype(np.float64).mean(axis=2)
+    driven, still = animator.driven_landmarks(row), portrait.landmarks.points
+    for side, (_, lower) in EYES.items():
+        x0, x1 = (int(v) for v in (still[lower[2:-2], 0].min(), still[lower[2:-2], 0].max()))
+        y0, y1 = int(driven[lower[2:-2], 1].min()) + 2, int(still[lower[2:-2], 1].max())  # below the raised margin
+        assert y1 - y0 >= 3, side  # the lid did rise
+        lid = frame[y0:y1, x0:x1]
+        across, down = np.abs(np.diff(lid, axis=1)).mean(), np.abs(np.diff(lid, axis=0)).mean()
+        assert across < 0.9 * down, (side, across, down)
 
 
 def test_driven_landmarks_follow_the_rendered_face(animator):

@@ -131,24 +131,31 @@ class EyeLayer:
         # The lid's tone: the colour just outside the layer's top edge, smoothed along the edge, so the lid joins its
         # surroundings without an outline (a smooth fill of the hole from its border).
         shifts = [s * self.band for s in (-1.0, -0.5, 0.0, 0.5, 1.0)]
-        # The lower lid slides up: its band of skin between margin and layer edge is stretched over the gap.
+        # The lower lid slides up: like the upper one it is the skin beyond the layer's edge mirrored back and forth
+        # (stretching the thin band under the lashes over the gap drew vertical streaks), evened out towards the
+        # skin's tone just below the edge.
         d_low = np.clip(bottom - v, 0.0, None)
-        v_low = np.where(v > bottom, v, bottom - d_low * (bottom - sock_low) / np.maximum(bottom - lid_low, 1e-3))
+        v_low = np.where(v > bottom, v, bottom + (self.band - np.abs(np.mod(d_low, 2 * self.band) - self.band)))
+        # Its rim (lower lashes and lid margin) rides up with the margin unchanged.
+        rim_h = 0.5 * self.lash_gap
+        v_rim = sock_low + (v - lid_low)
+        in_rim = np.clip(lid_low + rim_h - v + 0.5, 0.0, 1.0)
 
         # Where each layer looks in the portrait: the pixel itself, and points given in the socket's (u, v), all
         # carried back by the eyeball's affine map (composed with the (u, v) frame, itself affine).
         to_source = invert_affine(self.eyeball_transform(socket))
         linear = to_source[:, :2]
         base, along_u, along_v = linear @ center + to_source[:, 2], linear @ ex, linear @ ey
-        us = np.stack([u] * 3 + [u + du for du in shifts])
-        vs = np.stack([v_band, mirrored, v_low] + [top - 1.0] * len(shifts))
+        us = np.stack([u] * 4 + [u + du for du in shifts] * 2)
+        vs = np.stack([v_band, mirrored, v_low, v_rim] + [top - 1.0] * len(shifts) + [bottom + 1.0] * len(shifts))
         src = np.empty((1 + len(us), *u.shape, 2), dtype=np.float32)
         src[0] = apply_affine(to_source, np.stack([gx, gy], axis=-1))
         for axis in range(2):
             src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
         colors = sample(source, torch.from_numpy(src))  # (3, 4 + len(shifts), h, w)
-        eyeball, lash_band, lid_mirror, lid_lower = colors[:, 0], colors[:, 1], colors[:, 2], colors[:, 3]
-        border = colors[:, 4:].mean(dim=1)
+        eyeball, lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(5))
+        border = colors[:, 5 : 5 + len(shifts)].mean(dim=1)
+        border_low = colors[:, 5 + len(shifts) :].mean(dim=1)
 
         def tensor(x: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(np.asarray(x, dtype=np.float32))
@@ -162,13 +169,20 @@ class EyeLayer:
         dome = np.sin(np.pi * along) ** 0.6
         lid_skin = lid_skin * tensor(1.0 - 0.16 * t_up**1.5 - 0.12 * (1.0 - dome))
         lid_upper = lid_skin * (1 - tensor(in_band)) + lash_band * tensor(in_band)
+        # The raised lower lid: its own rim along the new margin, then skin.
+        keep_low = tensor(0.3 + 0.7 * np.exp(-d_low / self.lash_width))
+        lid_lower = lid_lower * keep_low + border_low * (1 - keep_low)
+        lid_lower = lid_lower * (1 - tensor(in_rim)) + lower_rim * tensor(in_rim)
         # The lashes' shadow on the eyeball just under a lowered margin.
         strength = np.clip(drop / (2 * self.lash_width), 0.0, 1.0)
         shade = 1.0 - 0.25 * strength * np.exp(-np.clip(v - lid_up, 0.0, None) / self.lash_width)
         # Beyond the eye corners there is no lid: only the eyeball sample (which is the skin there) shows.
         within = np.clip(u - cu.min() + 0.5, 0.0, 1.0) * np.clip(cu.max() - u + 0.5, 0.0, 1.0)
         w_up = tensor(cover_up * within)
-        w_low = tensor(cover_low * (1.0 - cover_up) * within)
+        # The lower lid fades in from the corners (its margin meets the corner there), so it has no vertical edge.
+        ramp = 2.0 * self.lash_width
+        within_low = np.clip((u - cu.min()) / ramp, 0.0, 1.0) * np.clip((cu.max() - u) / ramp, 0.0, 1.0)
+        w_low = tensor(cover_low * (1.0 - cover_up) * within_low)
         layer = eyeball * tensor(shade)
         layer = layer * (1 - w_low) + lid_lower * w_low
         layer = layer * (1 - w_up) + lid_upper * w_up
