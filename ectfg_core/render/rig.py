@@ -407,10 +407,10 @@ class Rig:
     def _brow_lower(self):
         # Posed AU4 (Ekman & Friesen): the inner brow ends drop ~6 mm and move ~4 mm towards each other, the outer
         # ends follow by about half, and the brow's weight pushes the upper lid down over the eye.
-        c = self._brows(lambda t, s: (s * 0.032 * (1 - t) ** 1.2, 0.052 * (1 - 0.5 * t)))
+        c = self._brows(lambda t, s: (s * 0.04 * (1 - t) ** 1.2, 0.054 * (1 - 0.65 * t)))
         for idx in (168, 6):
-            c[idx] = np.array([0.0, 0.014])
-        c.update(self._close_lids(upper=0.22, follow=(0.55, 0.0)))
+            c[idx] = np.array([0.0, 0.016])
+        c.update(self._close_lids(upper=0.08, follow=(0.55, 0.0)))
         return c, 0.1
 
     def _upper_lid_raise(self):
@@ -420,8 +420,8 @@ class Rig:
         return c, 0.06
 
     def _lid_tighten(self):
-        # Posed AU7 narrows the eye by roughly half its opening, mostly from below.
-        c = self._close_lids(upper=0.16, lower=0.42, follow=(0.3, 0.6))
+        # Posed AU7 narrows the eye by roughly half its opening, mostly from below (the upper lid barely moves).
+        c = self._close_lids(upper=0.16, lower=0.5, follow=(0.3, 0.6))
         c.update(self._brows(lambda t, s: (0.0, 0.004)))
         return c, 0.05
 

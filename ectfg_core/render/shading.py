@@ -215,7 +215,7 @@ class ShadingLayers:
         canvas = self._canvas([*furrows[0], *furrows[1], *fold, bulge - 2.0 * bulge_radii[1] * self.frame.ey,
                                bulge - 2.0 * bulge_radii[0] * self.frame.ex, bulge + 2.0 * bulge_radii[0] * self.frame.ex])
         for furrow in furrows:
-            canvas.crease(furrow, 0.17 * self.depth, 1.7 * self.sigma, self.light, ripple=0.25)
+            canvas.crease(furrow, 0.2 * self.depth, 1.7 * self.sigma, self.light, ripple=0.25)
         # The skin squeezed between the furrows bulges and catches the light.
         canvas.blob(bulge, bulge_radii, 0.04 * self.depth)
         canvas.crease(fold, 0.1 * self.depth, 1.8 * self.sigma, self.light, ripple=0.3, phase=0.2)
