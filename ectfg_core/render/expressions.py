@@ -15,7 +15,7 @@ from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RAN
 EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"smile": 1.0, "cheek_raise": 0.8, "lid_tighten": 0.1, "upper_lip_raise": 0.25, "brow_raise": 0.1, "jaw_open": 0.12},
-    "sad": {"brow_inner_raise": 1.3, "brow_lower": 0.35, "lip_corner_depress": 1.25, "chin_raise": 0.8, "blink_left": 0.2,
+    "sad": {"brow_inner_raise": 1.3, "brow_lower": 0.2, "lip_corner_depress": 1.25, "chin_raise": 0.8, "blink_left": 0.2,
             "blink_right": 0.2, "lip_press": 0.45},
     "angry": {"brow_lower": 1.0, "lid_tighten": 1.0, "upper_lid_raise": 0.3, "lip_tighten": 1.0, "lip_press": 0.7, "nose_wrinkle": 0.2,
               "chin_raise": 0.35, "lip_corner_depress": 0.2},

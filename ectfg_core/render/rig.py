@@ -400,7 +400,7 @@ class Rig:
 
     def _brow_inner_raise(self):
         # Only the medial frontalis pulls: the inner ends rise ~7 mm, the outer ends stay (the oblique brow of sadness).
-        c = self._brows(lambda t, s: (s * 0.008 * (1 - t), -0.058 * (1 - t) ** 1.4 + 0.004 * t))
+        c = self._brows(lambda t, s: (s * 0.014 * (1 - t), -0.058 * (1 - t) ** 1.0 + 0.004 * t))
         c.update(self._forehead(-0.016, spread=0.12))
         return c, 0.12
 
