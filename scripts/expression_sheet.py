@@ -49,6 +49,7 @@ from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
 from ectfg_core.render import CONTROL_INDEX, PortraitAnimator  # noqa: E402
 from ectfg_core.tts.espeak import synthesize  # noqa: E402
 
+# Rich in /p b m/, for the lip-closure check; --sentence measures another text (e.g. the issue's own).
 SENTENCE = "Maybe my brother will bring the map back by Monday."
 CLASSES = ("neutral", "happy", "sad", "angry", "fearful", "surprised", "disgusted")
 BILABIALS = ("p", "b", "m")
@@ -158,10 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512, help="frame size the portrait is framed to (default 512)")
     parser.add_argument("--frames", type=int, default=8, help="frames measured per clip (default 8)")
     parser.add_argument("--classes", nargs="+", default=list(CLASSES), choices=CLASSES)
+    parser.add_argument("--sentence", default=SENTENCE, help=f"the text spoken (default: {SENTENCE!r})")
     args = parser.parse_args(argv)
 
     started = time.time()
-    speech = synthesize(SENTENCE)
+    speech = synthesize(args.sentence)
     samples = np.concatenate([speech.samples, np.zeros(int(PAUSE * speech.sample_rate), np.float32)])  # a pause at the end
     num_frames = int(np.ceil(len(samples) / speech.sample_rate * FPS))
     energy = frame_features(samples, speech.sample_rate, FPS, num_frames).energy
@@ -186,17 +188,17 @@ def main(argv: list[str] | None = None) -> int:
         for x, tile in enumerate(row):
             sheet.paste(tile, (x * TILE, y * TILE))
     sheet.save(args.out)
-    print(format_table(results, [c.name for c in classifiers], args.intensity, time.time() - started))
+    print(format_table(results, [c.name for c in classifiers], args.intensity, time.time() - started, args.sentence))
     if args.json:
-        Path(args.json).write_text(json.dumps({"sentence": SENTENCE, "intensity": args.intensity, "size": args.size,
+        Path(args.json).write_text(json.dumps({"sentence": args.sentence, "intensity": args.intensity, "size": args.size,
                                                "results": results}, indent=1), encoding="utf-8")
     return 0
 
 
-def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float) -> str:
+def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float, sentence: str = SENTENCE) -> str:
     head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} {'drv':4s} " + " ".join(f"{n:>13s}" for n in classifier_names)
     head += f" {'bilabial gap':>12s} {'rest gap':>8s}  AU medians (face widths; * = over threshold)"
-    lines = [f"sentence: {SENTENCE!r}; intensity {intensity:g}; {seconds:.0f} s", head]
+    lines = [f"sentence: {sentence!r}; intensity {intensity:g}; {seconds:.0f} s", head]
     for name, per_class in results.items():
         for emotion, r in per_class.items():
             fer = " ".join(f"{r['fer'][n]['agree'] * 100:12.0f}%" for n in classifier_names)
