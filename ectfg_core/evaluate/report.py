@@ -20,6 +20,7 @@ from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.evaluate.analysis import VideoAnalysis, analyse_video
 from ectfg_core.evaluate.au_geometry import AU_NAMES, PrototypeResult, median_au, prototype_check
+from ectfg_core.evaluate.breakdown import MIN_CLASS_FRAMES, ClassBreakdown, breakdown_lines, class_breakdown
 from ectfg_core.evaluate.metrics import Agreement, LipSync, dominant_of_track, ef_score, lip_sync, track_agreement
 from ectfg_core.fer.classifier import EVALUATION_CLASSIFIER, load_classifier
 from ectfg_core.progress import Progress
@@ -44,6 +45,7 @@ class EvaluationReport:
     au_frames: int = 0  # generated frames the AU medians are taken over
     au_geometry: dict[str, float] | None = None  # median AU values, face widths (None: no face frames)
     au_prototype: PrototypeResult | None = None  # the target class's prototype on those medians (None: no target)
+    by_track_class: list[ClassBreakdown] | None = None  # the requested arc class by class (None: no track or no face)
 
     def to_dict(self) -> dict[str, Any]:
         def agreement(a: Agreement | None) -> dict | None:
@@ -63,6 +65,8 @@ class EvaluationReport:
                 "prototype": None if self.au_prototype is None else {
                     "emotion": self.au_prototype.emotion, "present": self.au_prototype.present, "detail": self.au_prototype.detail},
             },
+            "by_track_class": None if self.by_track_class is None else {
+                "still": self.au_still, "min_frames": MIN_CLASS_FRAMES, "classes": [row.to_dict() for row in self.by_track_class]},
         }
 
 
@@ -106,14 +110,23 @@ def portrait_points(path: str | Path) -> np.ndarray:
     return detect_landmarks(load_image(path)).points
 
 
+def au_baseline(gen: VideoAnalysis, still: np.ndarray | None, still_name: str | None) -> tuple[np.ndarray | None, str | None]:
+    """The still the AU geometry is measured against: the portrait, else the clip's first face frame (None: no face)."""
+    if still is not None:
+        return still, still_name
+    if not gen.landmarks:
+        return None, None
+    # Nothing better: the clip's own first face frame, which may already show some expression.
+    return gen.landmarks[min(gen.landmarks)], "first frame"
+
+
 def au_measure(gen: VideoAnalysis, still: np.ndarray | None, still_name: str | None,
                emotion: str | None) -> tuple[str | None, int, dict[str, float] | None, PrototypeResult | None]:
     """Median AU geometry of the generated frames against the still (else the first face frame) and the target's prototype."""
     frames = [gen.landmarks[i] for i in sorted(gen.landmarks)]
     if not frames:
         return None, 0, None, None
-    if still is None:  # nothing better: the clip's own first face frame, which may already show some expression
-        still, still_name = frames[0], "first frame"
+    still, still_name = au_baseline(gen, still, still_name)
     values, _ = median_au(frames, still)
     return still_name, len(frames), values, prototype_check(emotion, values) if emotion is not None else None
 
@@ -146,7 +159,12 @@ def evaluate(
         emo_acc = float(generated_emotion == target_emotion)
 
     asked = dominant_of_track(requested) if requested is not None else target_emotion  # the requested class first
-    au_still, au_frames, au_geometry, au_prototype = au_measure(gen, still, f"portrait {portrait}" if portrait is not None else None, asked)
+    still_name = f"portrait {portrait}" if portrait is not None else None
+    au_still, au_frames, au_geometry, au_prototype = au_measure(gen, still, still_name, asked)
+    baseline, _ = au_baseline(gen, still, still_name)
+    by_class = None
+    if requested is not None and baseline is not None:  # the same still as the whole-clip median
+        by_class = class_breakdown(gen.labels, gen.landmarks, requested, baseline)
 
     def sync(analysis: VideoAnalysis | None) -> LipSync | None:
         if analysis is None or analysis.energy is None or not analysis.labels.face.any():
@@ -160,7 +178,7 @@ def evaluate(
         track_agreement=track_agreement(gen.labels, requested) if requested is not None else None,
         track_source=str(track_path) if track_path is not None else None,
         lip_sync=sync(gen), reference_lip_sync=sync(ref),
-        au_still=au_still, au_frames=au_frames, au_geometry=au_geometry, au_prototype=au_prototype,
+        au_still=au_still, au_frames=au_frames, au_geometry=au_geometry, au_prototype=au_prototype, by_track_class=by_class,
     )
 
 
@@ -195,6 +213,7 @@ def format_report(report: EvaluationReport) -> str:
             text += f"; reference r = {report.reference_lip_sync.r:+.2f}"
         lines.append(text)
     lines += _au_lines(report)
+    lines += _by_class_lines(report)
     return "\n".join(lines)
 
 
@@ -214,3 +233,13 @@ def _au_lines(report: EvaluationReport) -> list[str]:
         lines.append(f"AU prototype of {p.emotion}: {'present' if p.present else 'absent'} ({shown or 'none'}; "
                      f"classifier agreement above)")
     return lines
+
+
+def _by_class_lines(report: EvaluationReport) -> list[str]:
+    if report.by_track_class is None:
+        return []
+    head = (f"by requested class (the track's top class per frame, classes on >= {MIN_CLASS_FRAMES} face frames; "
+            f"AU geometry against the same still):")
+    if not report.by_track_class:
+        return [head, "  none: no class of the track covers enough face frames"]
+    return [head, *breakdown_lines(report.by_track_class)]
