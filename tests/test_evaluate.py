@@ -142,3 +142,97 @@ def test_evaluate_measures_action_units_against_the_still_portrait(videos, portr
     assert payload["au_geometry"]["prototype"]["emotion"] == "happy" and payload["au_geometry"]["values"]["AU12"] > 0
     assert cli_main(["evaluate", "--generated", str(synced), "--portrait", str(tmp_path / "none.png"), "--quiet"]) == 2
     assert "portrait not found" in capsys.readouterr().err
+
+
+def test_arc_helpers_pair_by_time_split_runs_and_rank_labels():
+    from ectfg_core.evaluate.breakdown import label_shares, runs, track_classes
+
+    assert runs(np.array([True, True, False, True, False, False, True])) == [(0, 2), (3, 4), (6, 7)]
+    assert runs(np.zeros(3, bool)) == []
+    assert label_shares(np.array([3, 0, 0, 2])) == [("neutral", 0.5), ("sad", 0.25), ("angry", 0.25)]
+    probs = np.zeros((4, NUM_EMOTIONS), np.float32)
+    probs[:2, EMOTION_INDEX["happy"]] = probs[2:, EMOTION_INDEX["angry"]] = 1
+    labels = FrameLabels(fps=25.0, probs=np.zeros((6, NUM_EMOTIONS)), face=np.ones(6, bool), classifier="x")
+    track = EmotionTrack(fps=12.5, probs=probs, intensity=np.ones(4))  # half the video's rate, so two frames a step
+    assert track_classes(labels, track).tolist() == [EMOTION_INDEX["happy"]] * 4 + [EMOTION_INDEX["angry"]] * 2
+
+
+ARC = 12  # frames per half of the arc clip
+
+
+@pytest.fixture(scope="module")
+def arc(portrait, tmp_path_factory):
+    """A held happy face for the first half and a held angry face for the second, its two-part track as the sidecar,
+    a track that asks for the classes in another order (with a 3-frame neutral blip), and the still it was made from."""
+    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.media.video import write_mp4
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.render.renderer import PortraitAnimator
+
+    root = tmp_path_factory.mktemp("arc")
+    small = np.asarray(Image.fromarray(portrait.image).resize((SIZE, SIZE)))
+    still = root / "still.png"
+    Image.fromarray(small).save(still)
+    animator = PortraitAnimator(small, detect_landmarks(small))
+    happy, angry = animator.render(expression_row("happy", 0.9)), animator.render(expression_row("angry", 0.9))
+    clip = write_mp4(root / "arc.mp4", [happy] * ARC + [angry] * ARC, FPS)
+
+    def track(*parts: tuple[str, int]) -> EmotionTrack:
+        names = [name for name, count in parts for _ in range(count)]
+        probs = np.zeros((len(names), NUM_EMOTIONS), np.float32)
+        probs[np.arange(len(names)), [EMOTION_INDEX[n] for n in names]] = 1
+        return EmotionTrack(fps=FPS, probs=probs, intensity=np.full(len(names), 0.9))
+
+    (root / "arc.json").write_text(json.dumps({"format": "ectfg.generation/1",
+                                               "track": track(("happy", ARC), ("angry", ARC)).to_dict()}))
+    shuffled = root / "shuffled.json"
+    track(("angry", 8), ("neutral", 3), ("happy", 7), ("angry", 6)).save(shuffled)
+    return clip, still, shuffled
+
+
+def test_evaluate_explains_an_arc_class_by_class(arc, capsys):
+    from ectfg_core.evaluate.au_geometry import THRESHOLDS
+
+    clip, still, shuffled = arc
+    report = evaluate(clip, portrait=still)  # the sidecar asks for happy, then angry
+    happy, angry = report.by_track_class
+    assert (happy.emotion, happy.frames, angry.emotion, angry.frames) == ("happy", ARC, "angry", ARC)
+    assert happy.spans == [(0.0, ARC / FPS)] and angry.spans == [(ARC / FPS, 2 * ARC / FPS)]
+    # Each half is measured on its own frames: the smile is there in the happy half and gone in the angry one,
+    # which the whole-clip median (half of each) cannot tell apart.
+    assert happy.au_geometry["AU12"] > THRESHOLDS["AU12"] > angry.au_geometry["AU12"]
+    assert happy.prototype.emotion == "happy" and happy.prototype.detail["AU12"]["present"]
+    assert angry.prototype.emotion == "angry" and set(angry.prototype.detail) >= {"AU4", "AU5", "AU7", "AU23"}
+    assert happy.agreement == 1.0 and happy.labels == [("happy", 1.0)]  # as the whole-clip test finds for this face
+    for row in (happy, angry):  # the agreement is the requested class's share; the others are what it says instead
+        assert row.agreement == dict(row.labels).get(row.emotion, 0.0)
+        assert row.emotion not in dict(row.others()) and len(row.others()) <= 2
+        assert sum(share for _, share in row.labels) == pytest.approx(1.0)
+    text = format_report(report)
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("by requested class"))
+    assert lines[head + 1].split()[:3] == ["happy", str(ARC), "frames"] and "(0.0-0.5 s)" in lines[head + 1]
+    assert lines[head + 3].split()[:3] == ["angry", str(ARC), "frames"] and "(0.5-1.0 s)" in lines[head + 3]
+    assert "AU prototype" in lines[head + 3] and "AU4" in lines[head + 3] and "classifier: angry" in lines[head + 3]
+    assert "AU12 +" in lines[head + 2]  # the AUs the happy half's median shows
+    assert any(line.startswith("AU prototype of happy:") for line in lines[:head])  # the whole-clip lines stay, first
+
+    # Rows follow first appearance, a class can come back (two spans), and a 3-frame blip gets no row.
+    other = evaluate(clip, track=shuffled, portrait=still)
+    assert [(r.emotion, r.frames) for r in other.by_track_class] == [("angry", 14), ("happy", 7)]
+    assert other.by_track_class[0].spans == [(0.0, 8 / FPS), (18 / FPS, 24 / FPS)]
+    assert "0.0-0.3 s, 0.7-1.0 s" in format_report(other)
+
+    assert cli_main(["evaluate", "--generated", str(clip), "--portrait", str(still), "--json", "--quiet"]) == 0
+    payload = json.loads(capsys.readouterr().out)["by_track_class"]
+    assert payload["still"] == f"portrait {still}" and payload["min_frames"] == 5
+    rows = payload["classes"]
+    assert [(r["emotion"], r["frames"], r["spans_s"]) for r in rows] == [("happy", ARC, [[0.0, 0.48]]), ("angry", ARC, [[0.48, 0.96]])]
+    assert rows[0]["classifier"] == {"agreement": 1.0, "labels": {"happy": 1.0}} and "AU12" in rows[0]["prototype"]["shown"]
+    assert rows[0]["au_geometry"]["AU12"] > THRESHOLDS["AU12"] and "AU6" in rows[0]["prototype"]["detail"]
+
+    # Without a track there is nothing to break down; without the still, the first frame is the baseline as above.
+    alone = evaluate(clip, use_sidecar=False)
+    assert alone.by_track_class is None and "by requested class" not in format_report(alone)
+    first = evaluate(clip)
+    assert [r.frames for r in first.by_track_class] == [ARC, ARC] and "no --portrait given" in format_report(first)

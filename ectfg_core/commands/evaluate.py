@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser("evaluate", help="score a generated video against its original video and/or its requested track")
     cmd.add_argument("--generated", required=True, help="the generated video (MP4)")
     cmd.add_argument("--reference", help="the original video the clip re-enacts (for EF-score and Emo-Acc)")
-    cmd.add_argument("--track", help="the requested emotion track JSON (default: the G.json sidecar of `ectfg generate`, if any)")
+    cmd.add_argument("--track", help="the requested emotion track JSON (default: the G.json sidecar of `ectfg generate`, if any); "
+                     "with it the report also breaks the clip down by the class the track asks for")
     cmd.add_argument("--portrait", help="the still portrait the clip was made from, for the AU geometry "
                      "(default: the clip's first frame, which may already show expression)")
     cmd.add_argument("--classifier", default="small-cnn", choices=("small-cnn", "mini-xception"),
