@@ -43,6 +43,7 @@ from ectfg_core.audio.features import frame_features  # noqa: E402
 from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, EmotionTrack  # noqa: E402
 from ectfg_core.errors import InputError  # noqa: E402
 from ectfg_core.evaluate.au_geometry import au_values, inner_lip_gap, median_au, prototype_check  # noqa: E402
+from ectfg_core.evaluate.blendshapes import read_blendshapes  # noqa: E402
 from ectfg_core.face.framing import frame_portrait  # noqa: E402
 from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks  # noqa: E402
 from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
@@ -104,8 +105,16 @@ def face_tile(frame: np.ndarray, still: FaceLandmarks, label: str) -> Image.Imag
     return tile
 
 
+def blendshape_scores(engine, frame: np.ndarray) -> dict[str, float] | None:
+    """ARKit blendshape scores of the frame's face from the Tasks engine (None: no engine, or no face found)."""
+    if engine is None:
+        return None
+    faces = engine.detect(frame)
+    return faces[0].blendshapes if faces and faces[0].blendshapes else None
+
+
 def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, energy, emotion: str, intensity: float,
-                  frame_count: int, classifiers) -> tuple[dict, np.ndarray]:
+                  frame_count: int, classifiers, scorer=None, still_scores: dict | None = None) -> tuple[dict, np.ndarray]:
     num_frames = len(energy)
     controls = animator.controls_for(speech.phonemes, energy, constant_track(emotion, intensity, num_frames), num_frames, FPS)
     sampled = sample_frames(speech.phonemes, num_frames, frame_count)
@@ -127,6 +136,9 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         labels = [EMOTIONS[int(np.argmax(clf.predict(rendered[i], found[i])))] for i in sampled if i in found]
         agreement[clf.name] = {"agree": float(np.mean([lab == emotion for lab in labels])) if labels else float("nan"),
                                "labels": labels}
+    scored = [blendshape_scores(scorer, rendered[i]) for i in sampled] if still_scores else []
+    scored = [b for b in scored if b]
+    shapes = read_blendshapes(emotion, scored, still_scores) if scored else None
     gaps = [inner_lip_gap(found[i].points) for i in closing if i in found]
     at_rest = au_values(found[rest].points, still.points) if rest in found else None  # the expression held, no speech
     # The tile: the sampled frame nearest mid-utterance that is not caught in a blink (same seed, same blink times).
@@ -138,6 +150,7 @@ def measure_class(animator: PortraitAnimator, still: FaceLandmarks, speech, ener
         "prototype": proto.present, "au": {k: round(v, 4) for k, v in values.items()}, "prototype_detail": proto.detail,
         "au_driven": {k: round(v, 4) for k, v in intended.items()},
         "prototype_driven": prototype_check(emotion, intended).present,
+        "blendshapes": None if shapes is None else {"shown": shapes.shown, "rises": shapes.rises},
         "fer": agreement, "bilabial_gap_max": round(max(gaps), 4) if gaps else None,
         "bilabial_gap_median": round(float(np.median(gaps)), 4) if gaps else None,
         "bilabial_gaps": [round(g, 4) for g in gaps],
@@ -160,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=8, help="frames measured per clip (default 8)")
     parser.add_argument("--classes", nargs="+", default=list(CLASSES), choices=CLASSES)
     parser.add_argument("--sentence", default=SENTENCE, help=f"the text spoken (default: {SENTENCE!r})")
+    parser.add_argument("--blendshapes", metavar="TASK", help="face_landmarker.task for the blendshape reading (default: the "
+                        "one in the model folders, if any; 'off' skips it)")
     args = parser.parse_args(argv)
 
     started = time.time()
@@ -168,16 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     num_frames = int(np.ceil(len(samples) / speech.sample_rate * FPS))
     energy = frame_features(samples, speech.sample_rate, FPS, num_frames).energy
     classifiers = [load_classifier(name) for name in SPECS]
+    scorer = blendshape_engine(args.blendshapes)
     results: dict[str, dict] = {}
     rows: list[list[Image.Image]] = []
     for path in portrait_files(args.portraits):
         portrait = frame_portrait(np.asarray(Image.open(path).convert("RGB")), size=args.size)
         animator = PortraitAnimator(portrait.image, portrait.landmarks)
+        still_scores = blendshape_scores(scorer, portrait.image)
         results[path.stem] = {}
         tiles = [face_tile(portrait.image, portrait.landmarks, f"{path.stem}: still")]
         for emotion in args.classes:
             result, frame = measure_class(animator, portrait.landmarks, speech, energy, emotion, args.intensity,
-                                          args.frames, classifiers)
+                                          args.frames, classifiers, scorer, still_scores)
             results[path.stem][emotion] = result
             tiles.append(face_tile(frame, portrait.landmarks, emotion))
             print(f"  {path.stem:14s} {emotion:9s} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
@@ -195,8 +212,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def blendshape_engine(task: str | None):
+    """The Tasks engine that scores blendshapes, or None (no model file, no Tasks API, or 'off')."""
+    if task == "off":
+        return None
+    from ectfg_core.face.engines import find_model_file
+    from ectfg_core.face.engines.tasks import tasks_available, tasks_engine
+
+    path = Path(task) if task else find_model_file()
+    if path is None or tasks_available() is not None:
+        print("blendshape reading skipped: no face_landmarker.task found (pass --blendshapes PATH)", file=sys.stderr)
+        return None
+    return tasks_engine(path)
+
+
 def format_table(results: dict, classifier_names: list[str], intensity: float, seconds: float, sentence: str = SENTENCE) -> str:
-    head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} {'drv':4s} " + " ".join(f"{n:>13s}" for n in classifier_names)
+    head = f"{'portrait':14s} {'class':9s} {'proto':5s} {'rest':4s} {'drv':4s} {'bs':3s} " + " ".join(f"{n:>13s}" for n in classifier_names)
     head += f" {'bilabial gap':>12s} {'rest gap':>8s}  AU medians (face widths; * = over threshold)"
     lines = [f"sentence: {sentence!r}; intensity {intensity:g}; {seconds:.0f} s", head]
     for name, per_class in results.items():
@@ -207,16 +238,20 @@ def format_table(results: dict, classifier_names: list[str], intensity: float, s
             aus = " ".join(f"{k}{'*' if v['present'] else ''}{v['value']:+.3f}" for k, v in r["prototype_detail"].items())
             at_rest = {None: "n/a", True: "YES", False: "no"}[r["prototype_rest"]]
             driven = "YES" if r["prototype_driven"] else "no"
-            lines.append(f"{name:14s} {emotion:9s} {'YES' if r['prototype'] else 'no':5s} {at_rest:4s} {driven:4s} {fer} {gap:>12s} "
-                         f"{rest:>8s}  {aus}")
+            bs = "n/a" if r["blendshapes"] is None else ("YES" if r["blendshapes"]["shown"] else "no")
+            rises = "" if r["blendshapes"] is None else "  | " + " ".join(f"{k}{v:+.2f}" for k, v in r["blendshapes"]["rises"].items())
+            proto = "YES" if r["prototype"] else "no"
+            lines.append(f"{name:14s} {emotion:9s} {proto:5s} {at_rest:4s} {driven:4s} {bs:3s} {fer} {gap:>12s} {rest:>8s}  {aus}{rises}")
     lines += ["", "per class over portraits: prototype present / FER agreement (mean of the classifiers)"]
     emotions = list(next(iter(results.values()))) if results else []
     for emotion in emotions:
         rows = [per_class[emotion] for per_class in results.values()]
         agree = [r["fer"][n]["agree"] for r in rows for n in classifier_names if np.isfinite(r["fer"][n]["agree"])]
+        shown = [r["blendshapes"]["shown"] for r in rows if r["blendshapes"] is not None]
         lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)} "
                      f"(at rest {sum(bool(r['prototype_rest']) for r in rows)}/{len(rows)}, "
-                     f"renderer's landmarks {sum(r['prototype_driven'] for r in rows)}/{len(rows)})   "
+                     f"renderer's landmarks {sum(r['prototype_driven'] for r in rows)}/{len(rows)}, "
+                     f"blendshapes {f'{sum(shown)}/{len(shown)}' if shown else 'n/a'})   "
                      f"FER {100 * float(np.mean(agree)) if agree else float('nan'):.0f}%")
     return "\n".join(lines)
 

@@ -25,6 +25,8 @@ class VideoAnalysis:
     mouth_open: np.ndarray  # (T,) inner-lip gap / eye distance, NaN where no face
     energy: np.ndarray | None  # (T,) speech loudness 0..1 per video frame, None without audio
     landmarks: dict[int, np.ndarray] = field(default_factory=dict)  # frame index -> (478, 2) points, frames with a face
+    # frame index -> ARKit blendshape scores, when the face engine gives them (MediaPipe Tasks, ComfyUI's native model)
+    blendshapes: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 def mouth_opening(landmarks: FaceLandmarks) -> float:
@@ -38,10 +40,13 @@ def analyse_video(path: str | Path, classifier: ExpressionClassifier, progress: 
     info, frames = open_video(path)
     openings: dict[int, float] = {}
     points: dict[int, np.ndarray] = {}
+    shapes: dict[int, dict[str, float]] = {}
 
     def on_face(index: int, _frame: np.ndarray, lm: FaceLandmarks) -> None:
         openings[index] = mouth_opening(lm)
         points[index] = lm.points
+        if lm.blendshapes:
+            shapes[index] = dict(lm.blendshapes)
 
     labels = label_frames(frames, info.fps, classifier, progress, info.approx_frames, on_face=on_face, source=Path(path).name)
     mouth = np.full(labels.num_frames, np.nan, dtype=np.float32)
@@ -53,4 +58,4 @@ def analyse_video(path: str | Path, classifier: ExpressionClassifier, progress: 
         energy = None
     else:
         energy = frame_features(samples, AUDIO_RATE, labels.fps, labels.num_frames).energy
-    return VideoAnalysis(labels=labels, mouth_open=mouth, energy=energy, landmarks=points)
+    return VideoAnalysis(labels=labels, mouth_open=mouth, energy=energy, landmarks=points, blendshapes=shapes)

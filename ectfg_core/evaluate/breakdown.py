@@ -14,6 +14,7 @@ import numpy as np
 
 from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.evaluate.au_geometry import AU_NAMES, PROTOTYPES, THRESHOLDS, PrototypeResult, median_au, prototype_check
+from ectfg_core.evaluate.blendshapes import BlendshapeReading, read_blendshapes
 from ectfg_core.evaluate.metrics import matched_indices
 from ectfg_core.fer.labels import FrameLabels
 
@@ -34,6 +35,7 @@ class ClassBreakdown:
     prototype: PrototypeResult
     agreement: float  # share of the frames the classifier labels as this class
     labels: list[tuple[str, float]]  # the classifier's labels on these frames with their shares, most frequent first
+    blendshapes: BlendshapeReading | None = None  # the expression head's reading (None: the engine gives no blendshapes)
 
     def others(self, count: int = OTHER_LABELS) -> list[tuple[str, float]]:
         """What the classifier says instead: its most frequent labels other than the requested class."""
@@ -46,6 +48,7 @@ class ClassBreakdown:
             "prototype": {"present": self.prototype.present, "missing": missing_groups(self.prototype),
                           "shown": shown_aus(self.au_geometry), "detail": self.prototype.detail},
             "classifier": {"agreement": _num(self.agreement), "labels": {n: _num(s) for n, s in self.labels}},
+            "blendshapes": None if self.blendshapes is None else {"shown": self.blendshapes.shown, "rises": self.blendshapes.rises},
         }
 
 
@@ -77,8 +80,12 @@ def label_shares(label_index: np.ndarray) -> list[tuple[str, float]]:
 
 
 def class_breakdown(labels: FrameLabels, landmarks: dict[int, np.ndarray], track: EmotionTrack, still: np.ndarray,
-                    min_frames: int = MIN_CLASS_FRAMES) -> list[ClassBreakdown]:
-    """One row per class that is the track's top class on at least `min_frames` face frames, in order of first appearance."""
+                    min_frames: int = MIN_CLASS_FRAMES, blendshapes: dict[int, dict[str, float]] | None = None,
+                    still_blendshapes: dict[str, float] | None = None) -> list[ClassBreakdown]:
+    """One row per class that is the track's top class on at least `min_frames` face frames, in order of first appearance.
+
+    blendshapes (per frame) and still_blendshapes, when the face engine gives them, add the expression head's reading.
+    """
     wanted = track_classes(labels, track)
     with_face = labels.face & np.isin(np.arange(labels.num_frames), list(landmarks))
     given = labels.label_index
@@ -90,11 +97,13 @@ def class_breakdown(labels: FrameLabels, landmarks: dict[int, np.ndarray], track
             continue
         emotion = EMOTIONS[cls]
         values, _ = median_au([landmarks[i] for i in frames.tolist()], still)
+        scored = [blendshapes[i] for i in frames.tolist() if blendshapes and i in blendshapes]
+        reading = read_blendshapes(emotion, scored, still_blendshapes) if scored and still_blendshapes is not None else None
         rows.append((int(frames[0]), ClassBreakdown(
             emotion=emotion, frames=len(frames),
             spans=[(a / labels.fps, b / labels.fps) for a, b in runs(asked)],
             au_geometry=values, prototype=prototype_check(emotion, values),
-            agreement=float((given[frames] == cls).mean()), labels=label_shares(given[frames]),
+            agreement=float((given[frames] == cls).mean()), labels=label_shares(given[frames]), blendshapes=reading,
         )))
     return [row for _, row in sorted(rows, key=lambda r: r[0])]
 
@@ -136,4 +145,7 @@ def breakdown_lines(rows: list[ClassBreakdown]) -> list[str]:
                      f"classifier: {r.emotion} {100 * r.agreement:.0f}%" + (f", {said}" if said else ""))
         shown = " ".join(f"{n} {r.au_geometry[n]:+.3f}" for n in shown_aus(r.au_geometry))
         lines.append(f"  {'':<{width}}   AUs shown (median, face widths): {shown or 'none'}")
+        if r.blendshapes is not None:
+            rises = " ".join(f"{n} {v:+.2f}" for n, v in r.blendshapes.rises.items())
+            lines.append(f"  {'':<{width}}   blendshapes: {'shown' if r.blendshapes.shown else 'not shown'} (rise over the still: {rises})")
     return lines

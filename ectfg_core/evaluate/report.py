@@ -22,6 +22,7 @@ from ectfg_core.evaluate.analysis import VideoAnalysis, analyse_video
 from ectfg_core.evaluate.au_geometry import AU_NAMES, PrototypeResult, median_au, prototype_check
 from ectfg_core.evaluate.breakdown import MIN_CLASS_FRAMES, ClassBreakdown, breakdown_lines, class_breakdown
 from ectfg_core.evaluate.metrics import Agreement, LipSync, dominant_of_track, ef_score, lip_sync, track_agreement
+from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.fer.classifier import EVALUATION_CLASSIFIER, load_classifier
 from ectfg_core.progress import Progress
 
@@ -100,14 +101,16 @@ def sidecar_track(generated: Path) -> Path | None:
     return sidecar if isinstance(data, dict) and isinstance(data.get("track"), dict) else None
 
 
-def portrait_points(path: str | Path) -> np.ndarray:
-    """Landmarks of the still portrait a clip was made from (any crop or scale: the AU geometry aligns to it)."""
+def portrait_landmarks(path: str | Path) -> FaceLandmarks:
+    """Landmarks (and blendshapes, if the engine gives them) of the still portrait a clip was made from (any crop or
+    scale: the AU geometry aligns to it)."""
     from ectfg_core.face.landmarks import detect_landmarks
     from ectfg_core.media.images import load_image
 
     if not Path(path).is_file():
         raise InputError(f"portrait not found: {path}; pass the image the clip was made from with --portrait")
-    return detect_landmarks(load_image(path)).points
+    return detect_landmarks(load_image(path))
+
 
 
 def au_baseline(gen: VideoAnalysis, still: np.ndarray | None, still_name: str | None) -> tuple[np.ndarray | None, str | None]:
@@ -144,7 +147,8 @@ def evaluate(
     model = load_classifier(classifier)
     track_path = Path(track) if track is not None else (sidecar_track(generated) if use_sidecar else None)
     requested = load_track(track_path) if track_path is not None else None  # fail on a bad track before the slow part
-    still = portrait_points(portrait) if portrait is not None else None
+    still_face = portrait_landmarks(portrait) if portrait is not None else None
+    still = still_face.points if still_face is not None else None
     gen = analyse_video(generated, model, progress)
     ref: VideoAnalysis | None = analyse_video(reference, model, progress) if reference is not None else None
 
@@ -164,7 +168,10 @@ def evaluate(
     baseline, _ = au_baseline(gen, still, still_name)
     by_class = None
     if requested is not None and baseline is not None:  # the same still as the whole-clip median
-        by_class = class_breakdown(gen.labels, gen.landmarks, requested, baseline)
+        # The expression head's baseline: the portrait's scores, else the first face frame's (as for the geometry).
+        still_shapes = still_face.blendshapes if still_face is not None else gen.blendshapes.get(min(gen.landmarks))
+        by_class = class_breakdown(gen.labels, gen.landmarks, requested, baseline, blendshapes=gen.blendshapes,
+                                   still_blendshapes=still_shapes)
 
     def sync(analysis: VideoAnalysis | None) -> LipSync | None:
         if analysis is None or analysis.energy is None or not analysis.labels.face.any():
