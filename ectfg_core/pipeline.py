@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -273,17 +274,29 @@ def render_frames(
     seed: int,
     progress: Progress,
     expression_strength: float = DEFAULT_STRENGTH,
+    workers: int = 1,
 ) -> Iterator[np.ndarray]:
     """Frames of the embedded renderer, one per track frame; expression_strength (0..2) scales the expression on top
-    of the track's own per-word strength."""
+    of the track's own per-word strength.
+
+    workers > 1 renders in that many forked processes (render/parallel.py), for the command line; the default renders
+    in this process, as a host application such as ComfyUI needs (forking a server with its threads is not safe).
+    """
     animator_class = sys.modules[__name__].PortraitAnimator  # looked up here so a test can replace it
     animator = animator_class(portrait.image, portrait.landmarks, seed=seed)
     controls = animator.controls_for(speech.phonemes, audio.energy, track, track.num_frames, track.fps,
                                      strength=check_strength(expression_strength))
     progress.stage("render", track.num_frames)
-    for row in controls:
-        yield animator.render(row)
-        progress.advance()
+    if workers > 1:
+        from ectfg_core.render.parallel import render_in_workers
+
+        frames = render_in_workers(animator, controls, workers)
+    else:
+        frames = (animator.render(row) for row in controls)
+    with closing(frames):  # an interruption stops the workers at once
+        for frame in frames:
+            yield frame
+            progress.advance()
     progress.finish()
 
 
@@ -314,6 +327,7 @@ def generate(
     from ectfg_core.face.framing import frame_portrait
     from ectfg_core.media.audio import fit_to_frames
     from ectfg_core.media.video import atomic_output, write_mp4
+    from ectfg_core.render.parallel import default_workers
 
     progress = progress or Progress()
     fps = check_fps(fps)
@@ -340,7 +354,9 @@ def generate(
 
     clock = time.perf_counter()
     sidecar = out_path.with_suffix(".json")
-    frames = render_frames(portrait, spoken.speech, track, audio, seed, progress, expression_strength)
+    # Frames from worker processes while this one feeds the encoder (itself a process): every core is busy.
+    frames = render_frames(portrait, spoken.speech, track, audio, seed, progress, expression_strength,
+                           workers=default_workers())
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     timings["render+encode"] = time.perf_counter() - clock
 
