@@ -11,18 +11,21 @@ def polygon_coverage(polygon: np.ndarray, xs: np.ndarray, ys: np.ndarray, inset:
     inset > 0 shrinks the polygon (pixels), < 0 grows it.
     """
     poly = np.asarray(polygon, dtype=np.float64)
-    px = np.asarray(xs, dtype=np.float64)[None, :, None]
-    py = np.asarray(ys, dtype=np.float64)[:, None, None]
-    a = poly[None, None, :, :]
-    b = np.roll(poly, -1, axis=0)[None, None, :, :]
+    # Edges on the first axis, (edges, rows, cols): each per-edge array is contiguous and the reductions over the
+    # edges are element-wise minimum/xor of whole planes (over a short last axis they were most of the cost).
+    px = np.asarray(xs, dtype=np.float64)[None, None, :]
+    py = np.asarray(ys, dtype=np.float64)[None, :, None]
+    a = poly[:, None, None, :]
+    b = np.roll(poly, -1, axis=0)[:, None, None, :]
     ax, ay, bx, by = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
     ex, ey = bx - ax, by - ay
     length2 = np.maximum(ex * ex + ey * ey, 1e-12)
-    t = np.clip(((px - ax) * ex + (py - ay) * ey) / length2, 0.0, 1.0)
-    dist = np.sqrt(((px - ax - t * ex) ** 2 + (py - ay - t * ey) ** 2).min(axis=2))
+    rx, ry = px - ax, py - ay  # (edges, 1, cols) and (edges, rows, 1): made once for both uses below
+    t = np.clip((rx * ex + ry * ey) / length2, 0.0, 1.0)
+    dist = np.sqrt(((rx - t * ex) ** 2 + (ry - t * ey) ** 2).min(axis=0))
     # Even-odd rule: count edges crossed by a ray to the right.
-    crosses = ((ay > py) != (by > py)) & (px < ax + (py - ay) * ex / np.where(ey == 0, 1e-12, ey))
-    inside = crosses.sum(axis=2) % 2 == 1
+    crosses = ((ay > py) != (by > py)) & (px < ax + ry * ex / np.where(ey == 0, 1e-12, ey))
+    inside = np.logical_xor.reduce(crosses, axis=0)
     signed = np.where(inside, dist, -dist)
     return np.clip((signed - inset) / feather + 0.5, 0.0, 1.0).astype(np.float32)
 
