@@ -112,10 +112,13 @@ class PortraitAnimator:
         # Teeth: the upper ones move with the head only, the lower ones with the head and the jaw.
         teeth = self.mesh.vertices[[13, 14]] + _combine(weights * _PARALLAX, self._basis_flat)[[13, 14]]
         teeth[1] += weights[_JAW] * self.rig.basis[_JAW, 14]
-        teeth = self.head.forward(teeth, head_row) - self.mesh.vertices[[13, 14]]
-        posed_skin = self.head.forward(skin, head_row)
+        # One head motion for all three point sets: it acts point by point, so together is the same as apart.
+        count = len(skin)
+        posed = self.head.forward(np.concatenate([skin, lids, teeth]), head_row)
+        posed_skin, posed_lids = posed[:count], posed[count : 2 * count]
+        teeth = posed[2 * count :] - self.mesh.vertices[[13, 14]]
         mouth = MouthPose(posed_skin[INNER_LIP_POLYGON], teeth[0], teeth[1], float(row[_JAW]), axes, float(row[_TONGUE]))
-        return _Pose(posed_skin, self.head.forward(lids, head_row), head_row, axes, mouth)
+        return _Pose(posed_skin, posed_lids, head_row, axes, mouth)
 
     def driven_landmarks(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
         """(478, 2) float32: where each landmark is in the rendered frame for this control row."""
@@ -149,7 +152,8 @@ class PortraitAnimator:
         if self.glasses is not None:
             self._composite_glasses(region, (x0, y0), row, pose.head_row)
         out = self.image.copy()
-        torch.from_numpy(out)[y0:y1, x0:x1].copy_(region.round_().clamp_(0, 255).permute(1, 2, 0))  # exact integers: the cast keeps them
+        # Exact integers: the cast keeps them. Cast before the (3, h, w) -> (h, w, 3) shuffle: a quarter of the bytes move.
+        torch.from_numpy(out)[y0:y1, x0:x1].copy_(region.round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0))
         return out
 
     def _composite_glasses(self, region: torch.Tensor, origin: tuple[int, int], row: np.ndarray, head_row: dict[str, float]) -> None:
