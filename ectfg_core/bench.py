@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+
+import numpy as np
 
 from ectfg_core.efp.embedded import predict_embedded
 from ectfg_core.face.framing import frame_portrait
@@ -13,6 +16,7 @@ from ectfg_core.media.audio import fit_to_frames, frame_count
 from ectfg_core.media.images import load_image
 from ectfg_core.media.video import write_mp4
 from ectfg_core.pipeline import generate, speak
+from ectfg_core.render.parallel import default_workers, render_in_workers
 from ectfg_core.render.renderer import PortraitAnimator
 
 BENCH_TEXT = (
@@ -65,6 +69,10 @@ def run_bench(size: int = 512, fps: float = 25.0, seconds: float = 10.0) -> str:
     controls = animator.controls_for(spoken.speech.phonemes, audio.energy, prediction.track, num_frames, fps)
     frames, t_render = _timed(lambda: [animator.render(row) for row in controls])
     rows += [("render: setup", t_setup), ("render: frames", t_render)]
+    workers = default_workers()  # as `ectfg generate` renders: in worker processes where the machine has the cores
+    t_workers, same = None, True
+    if workers > 1:
+        same, t_workers = _timed(lambda: _frames_match(render_in_workers(animator, controls, workers), frames))
 
     samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, num_frames, fps)
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,12 +91,23 @@ def run_bench(size: int = 512, fps: float = 25.0, seconds: float = 10.0) -> str:
         lines.append(f"{name:<28}{secs:9.3f}{secs / audio_seconds:8.3f}")
     lines.append(f"{'sum of stages':<28}{sum(s for _, s in rows):9.3f}{sum(s for _, s in rows) / audio_seconds:8.3f}")
     lines.append(f"{'total (ectfg generate)':<28}{t_total:9.3f}{t_total / audio_seconds:8.3f}")
-    lines.append(f"renderer alone: {num_frames / max(t_render, 1e-9):.1f} frames/s")
+    lines.append(f"renderer alone: {num_frames / max(t_render, 1e-9):.1f} frames/s in one process")
+    if t_workers is not None:
+        lines.append(f"renderer alone: {num_frames / max(t_workers, 1e-9):.1f} frames/s in {workers} worker processes "
+                     f"(as `ectfg generate` renders; frames {'identical' if same else 'DIFFERENT'} to one process)")
     lines.append("RTF = seconds of work per second of speech; below 1.0 is faster than real time.")
     peak = _peak_rss_mb()
     if peak:
         lines.append(f"peak memory (RSS): {peak:.0f} MiB")
     return "\n".join(lines)
+
+
+def _frames_match(frames: Iterator[np.ndarray], expected: list[np.ndarray]) -> bool:
+    """Consume frames (none is kept) and say whether each equals the expected one, byte for byte."""
+    same = True
+    for frame, reference in zip(frames, expected, strict=True):
+        same = same and np.array_equal(frame, reference)
+    return same
 
 
 def _peak_rss_mb() -> float | None:
