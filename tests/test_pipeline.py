@@ -103,3 +103,17 @@ def test_interrupted_generation_leaves_no_files(astronaut, tmp_path):
                  size=128, progress=progress)
     assert progress.frames == 10
     assert list(tmp_path.iterdir()) == []
+
+
+def test_worker_processes_render_the_same_frames_in_order(portrait):
+    """`ectfg generate` renders in forked workers: the video must not depend on who rendered a frame."""
+    from ectfg_core.render.parallel import render_in_workers
+
+    animator, controls, _ = _render_clip(portrait, speak("Hello there.", "furious"), seed=3)
+    rows = controls[:: max(1, len(controls) // 10)]
+    here = [animator.render(row) for row in rows]
+    there = render_in_workers(animator, rows, 2)
+    assert all(np.array_equal(a, b) for a, b in zip(here, there, strict=True))
+    stopped = render_in_workers(animator, rows, 2)  # an interruption: the consumer leaves after two frames
+    assert [np.array_equal(next(stopped), here[i]) for i in range(2)] == [True, True]
+    stopped.close()

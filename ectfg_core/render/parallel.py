@@ -12,6 +12,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
@@ -20,7 +21,7 @@ import numpy as np
 _AHEAD = 2
 _MAX_WORKERS = 8  # past this, the parent's unpickling of frames is the bottleneck
 
-# The job a forked worker renders from: set in the parent just before the fork, inherited, never pickled.
+# A worker's job: the animator and the clip's control rows, inherited through the fork, never pickled.
 _job: tuple[object, np.ndarray] | None = None
 
 
@@ -28,11 +29,12 @@ def default_workers() -> int:
     """Worker processes for a clip on this machine: one per usable core; 1 (render in-process) where fork is unsafe."""
     if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return 1  # spawn would set the animator up again in every worker; macOS's fork is unsafe with its frameworks
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_WORKERS))
+    return max(1, min(len(os.sched_getaffinity(0)), _MAX_WORKERS))
+
+
+def _adopt(animator, rows: np.ndarray) -> None:
+    global _job
+    _job = (animator, rows)
 
 
 def _render_one(index: int) -> np.ndarray:
@@ -43,27 +45,23 @@ def _render_one(index: int) -> np.ndarray:
 def render_in_workers(animator, rows: np.ndarray, workers: int) -> Iterator[np.ndarray]:
     """animator.render(row) for each row, in order, by `workers` forked processes.
 
-    Closing the generator early (an interruption) stops the workers and drops the frames in flight.
+    A worker's error is raised here (a worker killed outright raises BrokenProcessPool instead of hanging). Closing
+    the generator early (an interruption) cancels the frames not yet started; the workers exit after their current one.
     """
-    global _job
     count = len(rows)
     if count == 0:
         return
-    _job = (animator, rows)
+    # With fork, initargs reach the workers by inheritance: the animator is not pickled.
+    pool = ProcessPoolExecutor(min(workers, count), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_adopt, initargs=(animator, rows))
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(workers, count))
-    finally:
-        _job = None  # the workers have their copy; the parent keeps no reference
-    with pool:  # leaving it (done, error or interruption) terminates the workers
-        pending: deque = deque()
         upcoming = iter(range(count))
-        for index in upcoming:
-            pending.append(pool.apply_async(_render_one, (index,)))
-            if len(pending) >= _AHEAD * workers:
-                break
+        pending: deque[Future] = deque(pool.submit(_render_one, i) for _, i in zip(range(_AHEAD * workers), upcoming))
         while pending:
-            frame = pending.popleft().get()
-            for index in upcoming:
-                pending.append(pool.apply_async(_render_one, (index,)))
+            frame = pending.popleft().result()
+            for index in upcoming:  # one in, one out
+                pending.append(pool.submit(_render_one, index))
                 break
             yield frame
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
