@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -23,8 +25,18 @@ def sample(source: torch.Tensor, xy: torch.Tensor, origin: tuple[float, float] =
     _, height, width = source.shape
     shape = xy.shape[:-1]
     # Pixel coordinates to grid_sample's -1..1 in one fused multiply-add over both axes (no per-axis temporaries).
-    scale = torch.tensor([2.0 / (step * max(width - 1, 1)), 2.0 / (step * max(height - 1, 1))], dtype=xy.dtype)
-    offset = -1.0 - torch.tensor(origin, dtype=xy.dtype) * scale
+    offset, scale = _normalization(width, height, float(step), (float(origin[0]), float(origin[1])), xy.dtype)
     grid = torch.addcmul(offset, xy, scale).reshape(1, -1, 1, 2)
     out = F.grid_sample(source[None], grid, mode="bilinear", padding_mode=padding, align_corners=True)
     return out.reshape(source.shape[0], *shape)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalization(width: int, height: int, step: float, origin: tuple[float, float],
+                   dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """(offset, scale) from pixel coordinates to grid_sample's -1..1. A frame samples the same few sources at the
+    same few origins, and making these two-element tensors cost as much as a small sample: made once, never
+    written to."""
+    scale = torch.tensor([2.0 / (step * max(width - 1, 1)), 2.0 / (step * max(height - 1, 1))], dtype=dtype)
+    offset = -1.0 - torch.tensor(origin, dtype=dtype) * scale
+    return offset, scale
