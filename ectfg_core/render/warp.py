@@ -92,7 +92,8 @@ class SkinWarp:
             return restrained, None
         # Person-ness lost between the point and its (restrained) source, and background arriving from elsewhere
         # (fully once it comes from a pixel or more away).
-        travel = (keep * motion.abs().amax(dim=-1)).clamp_(max=1.0)
+        # The larger of |dx| and |dy| as a maximum of the two planes: amax over a last axis of 2 took twice as long.
+        travel = (keep * torch.maximum(motion[..., 0].abs(), motion[..., 1].abs())).clamp_(max=1.0)
         lost = torch.maximum(keep * (here[1] - at_source[2]), (1.0 - at_source[2]) * travel).clamp_(min=0.0)
         return restrained, lost if bool((lost > 0).any()) else None
 
