@@ -20,7 +20,7 @@ EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "angry": {"brow_lower": 1.0, "lid_tighten": 1.0, "upper_lid_raise": 0.3, "lip_tighten": 1.0, "lip_press": 0.7, "nose_wrinkle": 0.2,
               "chin_raise": 0.35, "lip_corner_depress": 0.2},
     "fearful": {"brow_raise": 0.8, "brow_inner_raise": 0.7, "brow_lower": 0.45, "upper_lid_raise": 1.3,
-                "lip_stretch": 1.0, "jaw_open": 0.55, "lip_corner_depress": 0.25},
+                "lip_stretch": 1.1, "jaw_open": 0.45, "lip_corner_depress": 0.25},
     "surprised": {"brow_raise": 1.0, "upper_lid_raise": 1.3, "jaw_open": 1.05, "lip_pucker": 0.35},
     "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 1.0, "brow_lower": 0.6, "lid_tighten": 0.5, "cheek_raise": 0.35,
                   "lip_corner_depress": 0.45, "chin_raise": 0.45},
