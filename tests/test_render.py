@@ -78,7 +78,8 @@ def test_blink_closes_the_eyes_and_surprise_widens_them(animator, rest):
 
 def test_a_raised_lower_lid_is_skin_not_streaks(animator, portrait):
     """AU7 slides the lower lid up over the eyeball. Stretching the thin band under the lashes over that gap drew
-    vertical streaks (brightness changing faster across the lid than down it); the lid must look like skin."""
+    vertical streaks: stripes that run down the whole raised lid, so they survive averaging its rows (4-6 grey levels
+    from column to column on this portrait, with either face engine's landmarks); the lid must look like skin."""
     row = controls_row(lid_tighten=1.0)
     frame = animator.render(row).astype(np.float64).mean(axis=2)
     driven, still = animator.driven_landmarks(row), portrait.landmarks.points
@@ -87,8 +88,8 @@ def test_a_raised_lower_lid_is_skin_not_streaks(animator, portrait):
         y0, y1 = int(driven[lower[2:-2], 1].min()) + 2, int(still[lower[2:-2], 1].max())  # below the raised margin
         assert y1 - y0 >= 3, side  # the lid did rise
         lid = frame[y0:y1, x0:x1]
-        across, down = np.abs(np.diff(lid, axis=1)).mean(), np.abs(np.diff(lid, axis=0)).mean()
-        assert across < 0.9 * down, (side, across, down)
+        stripes = np.abs(np.diff(lid.mean(axis=0))).mean()  # noise and texture average out down the rows; streaks do not
+        assert stripes < 3.0, (side, stripes)
 
 
 def test_driven_landmarks_follow_the_rendered_face(animator):
