@@ -69,3 +69,34 @@ def test_bench_prints_seconds_per_frame_and_peak_memory():
     per_frame, total, peak = (float(x) for x in re.findall(r"\d+\.\d+", row))
     assert per_frame > 0 and total >= per_frame and peak > 0.05  # GiB of process RSS
     assert "16x16, 4 frames, 1 DDIM steps" in report
+
+
+def test_bench_gives_hallo_the_noise_ours_draws_whatever_the_precision():
+    """On x86 CPUs torch draws float16 normals along another path than float32 ones: Hallo, drawing in fp16, sampled
+    other noise than ours from the same seed, and the fp16 comparison on a GPU found the videos 0.17 apart on average."""
+    import sys
+    import types
+
+    import torch
+
+    from ectfg_core.diffusion.bench import _noise_in_float32
+
+    asked: list[torch.dtype] = []
+
+    def randn_tensor(shape, generator=None, device=None, dtype=None, layout=None):
+        asked.append(dtype)
+        return torch.randn(shape, generator=generator, dtype=dtype)
+
+    module = types.ModuleType("hallo_face_animate_stand_in")
+    module.randn_tensor = randn_tensor
+    pipeline_cls = type("FaceAnimatePipeline", (), {"__module__": module.__name__})
+    sys.modules[module.__name__] = module
+    try:
+        _noise_in_float32(pipeline_cls)
+        _noise_in_float32(pipeline_cls)  # a second pipeline in the same process wraps once
+        noise = module.randn_tensor((2, 4, 16, 8, 8), generator=torch.Generator().manual_seed(42), dtype=torch.float16)
+    finally:
+        del sys.modules[module.__name__]
+    ours = torch.randn((2, 4, 16, 8, 8), generator=torch.Generator().manual_seed(42), dtype=torch.float32)
+    assert asked == [torch.float32] and noise.dtype == torch.float16
+    assert torch.equal(noise, ours.to(torch.float16))

@@ -144,6 +144,22 @@ def _import_hallo(src: Path):
     return FaceAnimatePipeline, AudioProjModel, FaceLocator, ImageProjModel, UNet2DConditionModel, UNet3DConditionModel
 
 
+def _noise_in_float32(pipeline_cls) -> None:
+    """Hallo draws its starting noise in the pipeline's dtype; ours is drawn in float32 whatever the precision. On x86
+    CPUs torch draws float16 normals along another code path than float32 ones, so in fp16 the same seed would give
+    Hallo other noise and the two videos could not be compared. Hallo's module draws in float32 here too."""
+    module = sys.modules[pipeline_cls.__module__]
+    draw = module.randn_tensor
+    if getattr(draw, "ectfg_float32", False):
+        return
+
+    def randn_tensor(shape, generator=None, device=None, dtype=None, layout=None):
+        return draw(shape, generator=generator, device=device, dtype=torch.float32, layout=layout).to(dtype)
+
+    randn_tensor.ectfg_float32 = True
+    module.randn_tensor = randn_tensor
+
+
 class _HalloNet(torch.nn.Module):
     """scripts/inference.py's Net: the same attribute names, hence the same checkpoint keys."""
 
@@ -156,6 +172,7 @@ class _HalloNet(torch.nn.Module):
 def hallo_pipeline(src: Path, models: DiffusionModels, device: torch.device, dtype: torch.dtype):
     """Hallo's FaceAnimatePipeline holding our weights (mapped to Hallo's names, loaded strictly)."""
     pipeline_cls, audio_proj, face_locator, image_proj, unet2d, unet3d = _import_hallo(src)
+    _noise_in_float32(pipeline_cls)
     arch = models.arch
     kwargs = {**HALLO_UNET_KWARGS, "audio_attention_dim": arch.cross_attention_dim,
               "motion_module_kwargs": {**HALLO_UNET_KWARGS["motion_module_kwargs"],
