@@ -145,9 +145,10 @@ def _import_hallo(src: Path):
 
 
 def _noise_in_float32(pipeline_cls) -> None:
-    """Hallo draws its starting noise in the pipeline's dtype; ours is drawn in float32 whatever the precision. On x86
-    CPUs torch draws float16 normals along another code path than float32 ones, so in fp16 the same seed would give
-    Hallo other noise and the two videos could not be compared. Hallo's module draws in float32 here too."""
+    """Hallo draws its starting noise in the pipeline's dtype; ours is drawn in float32 whatever the precision. Some
+    torch builds (2.11 on an x86 GPU host) draw float16 normals on the CPU along another code path than float32 ones,
+    so in fp16 the same seed would give Hallo other noise and the two videos could not be compared. Hallo's module
+    draws in float32 here too."""
     module = sys.modules[pipeline_cls.__module__]
     draw = module.randn_tensor
     if getattr(draw, "ectfg_float32", False):
