@@ -114,7 +114,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
-        controls[:, _C["lip_press"]] += grin_cover
+        # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
+        controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
     rng = np.random.default_rng(seed)
 
     m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
