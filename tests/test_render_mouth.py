@@ -179,3 +179,53 @@ def test_the_tongue_tip_shows_on_th_and_stays_low_otherwise(closed):
         middles.append(frame[y - 1 : y + 2, cx - int(0.02 * fw) : cx + int(0.02 * fw)].reshape(-1, 3).astype(np.float64).mean(axis=0))
     low, raised = middles
     assert raised.mean() > low.mean() + 30 and raised[0] > raised[2] + 15  # lighter, and red like the lips
+
+
+@pytest.fixture(scope="module")
+def broad_grin() -> PortraitAnimator:
+    """Obama's official portrait (public domain): a grin that smiles more by its width than by raised corners."""
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+
+    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / "obama_smile.jpg"), size=512)
+    return PortraitAnimator(framed.image, framed.landmarks, seed=3)
+
+
+def held(animator: PortraitAnimator, emotion: str) -> np.ndarray:
+    """The last frame of a silent clip holding one class: the expression at rest."""
+    frames = 10
+    controls = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)
+    return animator.render(controls[-1])
+
+
+def test_a_broad_grin_turned_calm_keeps_its_corners_level(broad_grin):
+    """Pulling a grin's corners down by its width (not by how high they sit) left a frown on a 'neutral' face."""
+    fw = broad_grin.frame.width
+
+    def corners_below_lip(frame: np.ndarray) -> float:
+        p = detect_landmarks(frame).points
+        return float(((p[61, 1] + p[291, 1]) / 2 - (p[13, 1] + p[14, 1]) / 2) / fw)
+
+    assert abs(corners_below_lip(held(broad_grin, "neutral"))) < 0.008  # level: a relaxed mouth
+    assert corners_below_lip(held(broad_grin, "sad")) > 0.03  # sadness still turns them down
+
+
+def test_teeth_under_the_lip_contour_do_not_show_once_the_lips_close(portrait):
+    """MediaPipe's inner lip contour often runs a few pixels over a grin's teeth; closing lips carried those teeth
+    with them as a white strip between shut lips. Here the bundled portrait's upper lip edge is painted tooth-white
+    for 2 pixels above its contour, as such a photo would look."""
+    image = portrait.image.copy()
+    points = portrait.landmarks.points
+    lip = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
+    x_lo, x_hi = int(lip[2, 0]), int(lip[-3, 0])
+    teeth = np.median(image[int(points[13, 1]) + 3, x_lo:x_hi], axis=0)
+    for x in range(x_lo, x_hi):
+        y = int(round(np.interp(x, lip[:, 0], lip[:, 1])))
+        image[y - 2 : y + 1, x] = teeth
+    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
+    frame = animator.render(controls_row(lip_press=1.0)).astype(np.float64)
+    seam_y = int(round(animator.driven_landmarks(controls_row(lip_press=1.0))[[13, 14], 1].mean()))
+    band = frame[seam_y - 6 : seam_y, x_lo + 4 : x_hi - 4]  # the upper lip above the seam (the lower lip is pale)
+    redness = (band[..., 0] - 0.5 * (band[..., 1] + band[..., 2])) / np.maximum(band.mean(axis=2), 1.0)
+    tooth_like = (redness < 0.25) & (band.mean(axis=2) > 0.8 * teeth.mean())
+    assert tooth_like.mean() < 0.05, tooth_like.mean()  # 0.49 with the teeth carried along, 0.02 unpainted

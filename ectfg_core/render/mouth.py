@@ -95,8 +95,10 @@ class MouthLayer:
         # The portrait shows its own teeth when the lips are parted and what is between them is bright.
         self.has_interior = gap > 0.015 * face_width and interior.shape[1] >= 6
         self.shows_teeth = bool(self.has_interior and lum.median() > 0.72 * _luma(skin))
+        # The brightest of what shows between parted lips: the photo's teeth, if any (see stray_teeth.py).
+        self.photo_teeth_color = interior[:, lum >= lum.quantile(0.6)].mean(dim=1) if self.has_interior else None
         if self.shows_teeth:
-            self.teeth_color = interior[:, lum >= lum.quantile(0.6)].mean(dim=1)
+            self.teeth_color = self.photo_teeth_color
         else:
             self.teeth_color = self._white(pts, image, skin)
         # Darkening by a scalar keeps the lip's hue and saturation (and a gray lip gray).

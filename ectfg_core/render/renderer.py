@@ -24,7 +24,8 @@ from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.shading import ShadingLayers
-from ectfg_core.render.timeline import clip_controls, resting_lip_gap, resting_smile
+from ectfg_core.render.stray_teeth import StrayTeeth
+from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_lip_gap, resting_smile
 from ectfg_core.render.warp import SkinWarp
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -67,6 +68,7 @@ class PortraitAnimator:
         self.seed = int(seed)
         self.smile_at_rest = resting_smile(landmarks.points, landmarks.face_width)
         self.parted_at_rest = resting_lip_gap(landmarks.points, landmarks.face_width)
+        self.corners_at_rest = resting_corner_lift(landmarks.points, landmarks.face_width)
         self.points = landmarks.points.astype(np.float64)
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame)
@@ -84,6 +86,8 @@ class PortraitAnimator:
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
+        self.stray_teeth = StrayTeeth.of(self._source, self.points[INNER_LIP_POLYGON], self.frame.width,
+                                         self.mouth.photo_teeth_color, self.mouth.lip_color)
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices)  # AU creases on the skin
 
     # ---- per frame -----------------------------------------------------------------------------------
@@ -145,6 +149,8 @@ class PortraitAnimator:
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._skin_source, coords)
         self.warp.fill_uncovered(region, uncovered)  # background where the head moved away from it
+        if self.stray_teeth is not None:
+            self.stray_teeth.cover(region, (x0, y0), coords, pose.mouth.inner)
         self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
             eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
@@ -172,7 +178,8 @@ class PortraitAnimator:
         Deterministic for this animator's seed.
         """
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
-                             smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength)
+                             smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
+                             corners_at_rest=self.corners_at_rest)
 
     def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:

@@ -72,6 +72,14 @@ def resting_smile(points: np.ndarray, face_width: float) -> float:
     return float(np.clip(max(lift, breadth), 0.0, 1.8))
 
 
+def resting_corner_lift(points: np.ndarray, face_width: float) -> float:
+    """How high the portrait's mouth corners sit above its lip line, in units of one full lip_corner_depress (the
+    part of resting_smile that lowering the corners undoes; a grin's width is narrowed, not pulled down)."""
+    lip_line = (points[13, 1] + points[14, 1]) / 2
+    corners = (points[61, 1] + points[291, 1]) / 2
+    return float(np.clip(((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045, 0.0, 1.8))
+
+
 def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
     """How far the portrait's lips are parted at rest (0 closed .. 1 wide open, showing teeth)."""
     gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
@@ -80,11 +88,14 @@ def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
 
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
-                  strength: float | np.ndarray = 1.0) -> np.ndarray:
+                  strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
     parted_at_rest (see resting_lip_gap): a toothy smile also closes its lips for them, or it still reads as happy.
+    corners_at_rest (see resting_corner_lift; None: smile_at_rest): how far the corners come down to level. A broad
+    grin whose corners sit near its lip line smiles by its width: pulled down by all of it, the corners sagged into
+    a frown on a calm face and a grimace on a sad one; the width is narrowed instead, two fifths of it still lowering.
     strength (a number or one per frame, 0..2) times the track's own per-word strength scales the expression:
     0 leaves speech, blinks and idle head motion only; mouth shapes are never scaled.
     """
@@ -103,9 +114,12 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
         # Level corners for a calm face; the negative classes take them a third further, or the grin's curve still shows.
         overshoot = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING if name != "neutral"), 0.0, 1.0)
-        controls[:, _C["lip_corner_depress"]] += smile_at_rest * unsmiling * (1.0 + 0.35 * overshoot)
+        corners = smile_at_rest if corners_at_rest is None else min(corners_at_rest, smile_at_rest)
+        breadth = smile_at_rest - corners  # how much more the grin smiles by its width than by its corners
+        lowering = corners + 0.4 * breadth
+        controls[:, _C["lip_corner_depress"]] += lowering * unsmiling * (1.0 + 0.35 * overshoot)
         narrowing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in NARROW_MOUTHED), 0.0, 1.0)
-        controls[:, _C["lip_pucker"]] += 0.2 * min(smile_at_rest, 1.0) * narrowing  # a grin is also wide
+        controls[:, _C["lip_pucker"]] += (0.2 * min(smile_at_rest, 1.0) + 0.15 * breadth) * narrowing  # a grin is also wide
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
         # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
         releasing = unsmiling

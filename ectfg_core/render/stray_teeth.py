@@ -1,0 +1,126 @@
+"""Teeth the warp drags onto closing lips, painted over in the lips' colour.
+
+On a toothy smile MediaPipe's inner lip contour often runs a pixel or three over the teeth, so those teeth belong to
+the lips' triangles of the mesh. When the lips close (a /p b m/, or a smiling photo asked to look calm, sad or
+angry) the lips come together carrying them, and a thin white strip or a dotted seam of teeth stays between lips
+that are shut. Where the photo was teeth-coloured near its mouth opening, and that spot now lies outside the open
+mouth, the lip colour goes over it, as far as the lips have closed since the photo (a smile that stays open keeps
+its teeth exactly as photographed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ectfg_core.render.geometry import UPPER_INNER
+from ectfg_core.render.raster import box_around, polygon_coverage
+from ectfg_core.render.sampling import sample
+
+_REACH = 0.02  # face widths beyond the detected inner lip contour where the photo's teeth may still be
+_LIP_EDGE = 1.0  # the fill: the lips next to it (the seam where they meet is drawn by the mouth layer)
+_RED_APART = 0.15  # lips at least this much redder than the teeth (redness per brightness), or brightness decides
+_FILL_REACH = 6  # pixels up and down the column the fill takes its colours from
+_BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
+_UPPER_COUNT = len(UPPER_INNER)  # the inner lip polygon: the upper contour corner to corner, then the lower one back
+
+
+def _by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(contour[:, 0])
+    return contour[order, 0], contour[order, 1]
+
+
+def _area(polygon: np.ndarray) -> float:
+    x, y = polygon[:, 0], polygon[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def _redness(color: torch.Tensor) -> torch.Tensor:
+    """How much redder than gray a colour is, per unit of brightness: lips are, teeth are not (whatever the light)."""
+    luma = color.mean(dim=0).clamp_min(1.0)
+    return (color[0] - 0.5 * (color[1] + color[2])) / luma
+
+
+def _toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
+    """0..1 per pixel of crop (3, h, w): how much more like the photo's teeth than its lips it looks. By redness
+    where the lips are clearly redder than the teeth (the lips' own shading stays lip); by brightness in a gray
+    photo."""
+    lip_red, teeth_red = float(_redness(lip_color[:, None])), float(_redness(teeth_color[:, None]))
+    if lip_red - teeth_red > _RED_APART:
+        along = (lip_red - _redness(crop)) / (lip_red - teeth_red)
+    else:
+        lip_luma, teeth_luma = float(lip_color.mean()), float(teeth_color.mean())
+        along = (crop.mean(dim=0) - lip_luma) / max(teeth_luma - lip_luma, 1.0)
+    return ((along - 0.35) / 0.3).clamp_(0.0, 1.0)
+
+
+def _lip_fill(view: torch.Tensor, alpha: torch.Tensor, fallback: torch.Tensor) -> torch.Tensor:
+    """The lip above and below carried over the covered pixels (normalised convolution down the columns), so the
+    cover keeps the lips' shading; the fallback colour where no lip pixel is near."""
+    keep = (1.0 - alpha)[None, None]
+    kernel = torch.exp(-0.5 * (torch.arange(-_FILL_REACH, _FILL_REACH + 1, dtype=torch.float32) / (_FILL_REACH / 2)) ** 2)
+    kernel = kernel.view(1, 1, -1, 1)
+    weight = F.conv2d(keep, kernel, padding=(_FILL_REACH, 0))
+    colour = F.conv2d((view * keep[0]).reshape(3, 1, *view.shape[1:]), kernel, padding=(_FILL_REACH, 0))
+    trusted = (weight / float(kernel.sum()) * 4.0).clamp_(0.0, 1.0)[0]
+    colour = (colour[:, 0] / weight[0].clamp_min(1e-6)) * _LIP_EDGE
+    return colour * trusted + fallback * (1.0 - trusted)
+
+
+class StrayTeeth:
+    """The portrait's teeth near its mouth opening as a mask in photo space, and its lip colour to cover them."""
+
+    def __init__(self, source: torch.Tensor, inner: np.ndarray, face_width: float, teeth_color: torch.Tensor,
+                 lip_color: torch.Tensor):
+        self.inner = np.asarray(inner, dtype=np.float64)
+        self.reach = _REACH * face_width
+        self.source_area = max(_area(self.inner), 1.0)
+        self.fill = (lip_color * 0.8)[:, None, None]
+        _, height, width = source.shape
+        x0, y0, x1, y1 = box_around(self.inner, self.reach + 2.0, (0, 0, width, height))
+        xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+        # The opening, and a band above it that thins out towards the corners (beside the corners is skin, which
+        # must stay).
+        upper = np.interp(xs, *_by_x(self.inner[:_UPPER_COUNT]))[None, :]
+        lower = np.interp(xs, *_by_x(np.concatenate([self.inner[:1], self.inner[_UPPER_COUNT - 1:]])))[None, :]
+        left, right = self.inner[:, 0].min(), self.inner[:, 0].max()
+        across = np.clip(1.0 - ((xs - 0.5 * (left + right)) / max(0.5 * (right - left), 1.0)) ** 2, 0.0, 1.0)[None, :]
+        band = self.reach * across
+        # Hardly any below the lower lip's contour: teeth rarely hide there, the lower lip's highlights often do.
+        near = np.clip(ys[:, None] - (upper - band) + 0.5, 0.0, 1.0) * np.clip(lower + 0.25 * band - ys[:, None] + 0.5, 0.0, 1.0)
+        near *= (xs >= left)[None, :] & (xs <= right)[None, :]
+        toothy = _toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)[None, None]
+        # A pixel further: the bilinear sampling that lands on the lip's edge mixes in the tooth beside it.
+        toothy = F.max_pool2d(toothy, kernel_size=3, stride=1, padding=1)[0]
+        self.mask = toothy * torch.from_numpy(near.astype(np.float32))
+        self.origin = (float(x0), float(y0))
+
+    @classmethod
+    def of(cls, source: torch.Tensor, inner: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
+           lip_color: torch.Tensor) -> StrayTeeth | None:
+        """None where the photo's lips are closed or nothing brighter than its lips shows between them."""
+        if teeth_color is None or float(teeth_color.mean()) < _BRIGHTER * float(lip_color.mean()):
+            return None
+        return cls(source, inner, face_width, teeth_color, lip_color)
+
+    def cover(self, region: torch.Tensor, origin: tuple[int, int], coords: torch.Tensor, inner: np.ndarray) -> None:
+        """Paint over, in region (3, h, w) at image pixel origin, the photo's teeth that coords (h, w, 2) brought
+        outside the frame's open mouth (inner: its inner lip polygon), in place."""
+        closed = 1.0 - min(_area(inner) / self.source_area, 1.0)
+        if closed <= 0.02:
+            return
+        ox, oy = origin
+        _, height, width = region.shape
+        box = box_around(inner, self.reach + 4.0, (ox, oy, ox + width, oy + height))
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        seen = sample(self.mask, coords[y0 - oy : y1 - oy, x0 - ox : x1 - ox], origin=self.origin, padding="zeros")[0]
+        if float(seen.max()) <= 0.02:
+            return
+        xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+        opening = torch.from_numpy(polygon_coverage(inner, xs, ys, feather=1.0))
+        alpha = seen * (1.0 - opening) * closed
+        view = region[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+        view.mul_(1.0 - alpha).add_(_lip_fill(view, alpha, self.fill) * alpha)
