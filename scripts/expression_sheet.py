@@ -79,6 +79,13 @@ def constant_track(emotion: str, intensity: float, num_frames: int) -> EmotionTr
     return EmotionTrack(fps=FPS, probs=probs, intensity=np.full(num_frames, intensity, dtype=np.float32))
 
 
+def held_frame(animator: PortraitAnimator, emotion: str, intensity: float) -> np.ndarray:
+    """The last frame of a silent second holding one class: the expression itself, no speech on the mouth."""
+    frames = int(FPS)
+    controls = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, intensity, frames), frames, FPS)
+    return animator.render(controls[-1])
+
+
 def sample_frames(phonemes, num_frames: int, count: int) -> list[int]:
     """`count` frames spread evenly over the spoken part of the clip."""
     start = min(p.start for p in phonemes) if phonemes else 0.0
@@ -173,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=8, help="frames measured per clip (default 8)")
     parser.add_argument("--classes", nargs="+", default=list(CLASSES), choices=CLASSES)
     parser.add_argument("--sentence", default=SENTENCE, help=f"the text spoken (default: {SENTENCE!r})")
+    parser.add_argument("--held", action="store_true", help="tiles show each class held in a silent second (its last "
+                        "frame) instead of the frame nearest mid-utterance; the measures are the same (README's sheet)")
     parser.add_argument("--blendshapes", metavar="TASK", help="face_landmarker.task for the blendshape reading (default: the "
                         "one in the model folders, if any; 'off' skips it)")
     args = parser.parse_args(argv)
@@ -196,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             result, frame = measure_class(animator, portrait.landmarks, speech, energy, emotion, args.intensity,
                                           args.frames, classifiers, scorer, still_scores)
             results[path.stem][emotion] = result
+            if args.held:
+                frame = held_frame(animator, emotion, args.intensity)
             tiles.append(face_tile(frame, portrait.landmarks, emotion))
             print(f"  {path.stem:14s} {emotion:9s} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
         rows.append(tiles)
