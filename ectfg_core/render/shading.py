@@ -32,6 +32,12 @@ _CREASE_SIGMA = 0.006  # furrow half-width (Gaussian sigma), face widths: ~1 px 
 # How much of the photo's nasolabial fold a full smile release removes: more lifts the fold's soft flanks but not
 # its sharp centre, which then stands out as a thin dark line.
 _SMILE_FOLD_EASE = 0.4
+# The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
+# lift may brighten (log), and the disc around each corner it fades out over (face widths).
+_POCKET_EASE = 0.85
+_POCKET_MAX_LIFT = 1.0
+_POCKET_RADIUS = (0.025, 0.05)
+_LIPS_OUTER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146]
 
 
 @dataclass
@@ -135,7 +141,7 @@ class ShadingLayers:
         for name, build in (("brow_lower", self._glabella), ("brow_raise", self._forehead_raise),
                             ("brow_inner_raise", self._forehead_inner), ("nose_wrinkle", self._nose_wrinkle),
                             ("cheek_raise", self._crows_feet), ("chin_raise", self._chin),
-                            ("smile_release", self._smile_fold)):
+                            ("smile_release", self._smile_fold), ("smile_release", self._corner_pockets)):
             for canvas in build():
                 self._add(name, canvas)
 
@@ -345,7 +351,7 @@ class ShadingLayers:
         """
         width = self.frame.width
         ex, ey = self._axes()
-        lips = np.asarray([61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146])
+        lips = np.asarray(_LIPS_OUTER)
         canvases = []
         for side, path, corner in ((-1.0, [129, 203, 206, 216], 61), (1.0, [358, 423, 426, 436], 291)):
             # A broad smile's fold runs on past the mouth corner, curving in towards the chin.
@@ -372,6 +378,34 @@ class ShadingLayers:
             dist = np.sqrt(dist2[np.arange(len(nearest)), nearest])
             band = (1.0 - smoothstep(0.025 * width, 0.045 * width, dist)) * smoothstep(0.0, 0.1, along) * smoothstep(1.0, 0.8, along)
             canvas.log = _SMILE_FOLD_EASE * valley * (band.reshape(canvas.shape) * (1.0 - lip_zone))
+            canvases.append(canvas)
+        return canvases
+
+    def _corner_pockets(self) -> list[_Canvas]:
+        """The dark pockets beside a grin's mouth corners, lifted to the skin around them when its smile is undone.
+
+        A grin presses its corners into the cheeks, and the shadow there sits just outside MediaPipe's lip contour:
+        the warp carries it along with the corners, and a calm or angry mouth whose corners still end in those dark
+        hooks reads as a smirk. Measured like the folds (a grey closing fills the pocket in), in a disc around each
+        corner, outside the lips.
+        """
+        width = self.frame.width
+        lips = self.points[_LIPS_OUTER]
+        size = max(3, int(round(0.06 * width)) | 1)
+        canvases = []
+        for corner in (61, 291):
+            centre = self.points[corner]
+            canvas = self._canvas([centre], reach=0.06)
+            x0, y0, x1, y1 = canvas.box
+            valley = np.empty((3, y1 - y0, x1 - x0))
+            for c in range(3):
+                channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
+                filled = gaussian_filter(grey_closing(channel, size=(size, size)), self.sigma)
+                valley[c] = np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, _POCKET_MAX_LIFT)
+            near = 1.0 - smoothstep(_POCKET_RADIUS[0] * width, _POCKET_RADIUS[1] * width,
+                                    np.linalg.norm(canvas.pixels - centre, axis=1)).reshape(canvas.shape)
+            outside = 1.0 - polygon_coverage(lips - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0), feather=0.01 * width)
+            canvas.log = _POCKET_EASE * valley * (near * outside)
             canvases.append(canvas)
         return canvases
 
