@@ -117,10 +117,14 @@ class StrayTeeth:
             return
         x0, y0, x1, y1 = box
         seen = sample(self.mask, coords[y0 - oy : y1 - oy, x0 - ox : x1 - ox], origin=self.origin, padding="zeros")[0]
-        if float(seen.max()) <= 0.02:
+        rows, cols = torch.nonzero(seen > 0.02, as_tuple=True)
+        if len(rows) == 0:
             return
-        xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+        # Only the span the teeth landed in (most frames a thin band), with the rows the fill takes colours from.
+        r0, r1, c0, c1 = int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+        f0, f1 = max(r0 - _FILL_REACH, 0), min(r1 + _FILL_REACH, y1 - y0)
+        xs, ys = np.arange(x0 + c0, x0 + c1, dtype=np.float64), np.arange(y0 + f0, y0 + f1, dtype=np.float64)
         opening = torch.from_numpy(polygon_coverage(inner, xs, ys, feather=1.0))
-        alpha = seen * (1.0 - opening) * closed
-        view = region[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+        alpha = seen[f0:f1, c0:c1] * (1.0 - opening) * closed
+        view = region[:, y0 - oy + f0 : y0 - oy + f1, x0 - ox + c0 : x0 - ox + c1]
         view.mul_(1.0 - alpha).add_(_lip_fill(view, alpha, self.fill) * alpha)
