@@ -62,3 +62,25 @@ def test_unreadable_images_are_named(tmp_path):
 def test_bundled_portrait_loads():
     img = load_image(None)
     assert img.shape == (512, 512, 3) and img.dtype == np.uint8
+
+
+def test_a_sideways_phone_photo_and_a_16_bit_scan_load_upright_and_toned(tmp_path):
+    """A phone stores portrait photos sideways with an EXIF orientation; a 16-bit grayscale scan clipped to white
+    in PIL's own conversion. Both must give the portrait a viewer sees, so its face is found."""
+    from PIL import Image
+
+    from ectfg_core.face.landmarks import detect_landmarks
+
+    upright = load_image(None)
+    sideways = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # turned left, as the sensor saw it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    sideways.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    turned = load_image(tmp_path / "phone.jpg")
+    assert turned.shape == upright.shape
+    assert np.abs(turned.astype(int) - upright.astype(int)).mean() < 4  # JPEG round trip only
+    gray16 = (upright.mean(axis=2) * 257).astype(np.uint16)
+    Image.fromarray(gray16).save(tmp_path / "scan16.png")
+    scan = load_image(tmp_path / "scan16.png")
+    assert scan.dtype == np.uint8 and np.abs(scan[..., 0].astype(int) - upright.mean(axis=2)).max() <= 1
+    detect_landmarks(scan)  # raises if no face is found

@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ectfg_core.errors import InputError
 
@@ -28,6 +28,20 @@ def load_image(path: str | Path | None) -> np.ndarray:
         with Image.open(path) as img:
             if img.width * img.height > MAX_PIXELS:
                 raise InputError(f"image {path} is {img.width}x{img.height}; resize it below 40 megapixels")
-            return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+            # Phone photos are stored sideways with an EXIF note saying how to turn them (as ComfyUI's Load Image
+            # does, and any viewer): the face must be upright for the detector.
+            upright = ImageOps.exif_transpose(img)
+            return _rgb8(upright)
     except (UnidentifiedImageError, OSError) as err:
         raise InputError(f"cannot read the image {path} ({err.__class__.__name__}); pass a valid PNG or JPEG file") from None
+
+
+def _rgb8(img: Image.Image) -> np.ndarray:
+    """(H, W, 3) uint8. 16-bit and float grayscale (scans, medical and astronomy tools) keep their tones: PIL's own
+    conversion clips them to 255, a white image without a face."""
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        top = 1.0 if img.mode == "F" and values.max() <= 1.0 else 255.0 if values.max() <= 255.0 else 65535.0
+        gray = np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
