@@ -252,3 +252,16 @@ def test_a_grin_turned_calm_loses_the_dark_pockets_beside_its_corners(broad_grin
             cx, cy = p[corner, 0] + outward * 0.015 * fw, p[corner, 1]
             beside = (np.hypot(xs - cx, ys - cy) < 0.03 * fw) & ~lips
             assert np.percentile(frame[beside], 10) > 0.53 * cheek, (emotion, corner)
+
+
+def test_a_calm_mouth_over_a_covered_grin_still_shows_its_lower_teeth(smiling):
+    """A smiling photo asked to talk calmly covers its grin with the upper lip; with the lower incisors only a sliver
+    above the lower lip, the open mouth was a dark toothless band (the row 0.015 face widths above the lower lip
+    was 69 grey levels over the cavity; the teeth now reach it: about 110)."""
+    fw = smiling.frame.width
+    row = controls_row(jaw_open=0.6, upper_lip_cover=0.6, smile_release=1.0, lip_corner_depress=1.5)
+    frame, driven = smiling.render(row).astype(np.float64), smiling.driven_landmarks(row)
+    cx = int(round(driven[14, 0]))
+    line = frame[int(round(driven[14, 1] - 0.015 * fw)), cx - int(0.06 * fw) : cx + int(0.06 * fw)].mean(axis=1)
+    cavity = frame[int(round(driven[13, 1])) : int(round(driven[14, 1])), cx].mean(axis=1).min()
+    assert np.median(line) > cavity + 90

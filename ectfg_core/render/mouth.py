@@ -238,11 +238,15 @@ class MouthLayer:
         jaw_line = profile(self.source_lower, pose.jaw)
         opened = float(np.clip(pose.jaw_open, 0.0, 1.0))
 
-        # Tongue on the floor of the mouth, behind the lower teeth; its back is in shadow, its groove darker.
-        lower_tips = jaw_line - (0.006 + 0.016 * opened) * fw
+        # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
+        # looks toothless: a dark band over the lower lip).
+        lower_tips = jaw_line - (0.008 + 0.026 * opened) * fw
+        # Tongue on the floor of the mouth, its top a little below the teeth's tips; its back is in shadow, its
+        # groove darker.
+        tongue_floor = jaw_line - (0.006 + 0.016 * opened) * fw
         tongue_half = 0.14 * fw
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
-        tongue_top = lower_tips - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
+        tongue_top = tongue_floor - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
             tip_line = skull_line + 0.016 * fw
