@@ -236,17 +236,17 @@ def test_a_grin_turned_calm_loses_the_dark_pockets_beside_its_corners(broad_grin
     """A grin presses its corners into the cheeks; the shadow there rode along with the corners, so a calm or angry
     mouth still ended in dark hooks and read as a smirk. The darkest tenth of the skin beside the corners was 0.46 of
     the cheek's brightness on this portrait; lifted, it is about 0.6."""
+    from ectfg_core.face.landmarks import LIPS_OUTER
     from ectfg_core.render.raster import polygon_coverage
 
     fw = broad_grin.frame.width
-    lips_outer = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146]
     for emotion in ("neutral", "angry"):
         frame = held(broad_grin, emotion).astype(np.float64).mean(axis=2)
         frames = 10
         controls = broad_grin.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)
         p = broad_grin.driven_landmarks(controls[-1])
         ys, xs = np.mgrid[0 : frame.shape[0], 0 : frame.shape[1]]
-        lips = polygon_coverage(p[lips_outer], np.arange(frame.shape[1]), np.arange(frame.shape[0])) > 0.5
+        lips = polygon_coverage(p[LIPS_OUTER], np.arange(frame.shape[1]), np.arange(frame.shape[0])) > 0.5
         cheek = np.median(frame[np.hypot(xs - p[205, 0], ys - p[205, 1]) < 0.03 * fw])
         for corner, outward in ((61, -1.0), (291, 1.0)):
             cx, cy = p[corner, 0] + outward * 0.015 * fw, p[corner, 1]

@@ -29,6 +29,12 @@ MOUTH_CORNERS = (61, 291, 78, 308)
 # The inner contour as one closed polygon (upper from right to left corner, lower back).
 INNER_LIP_POLYGON = UPPER_INNER + LOWER_INNER[-2:0:-1]
 
+
+def by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A contour's x and y, ordered by x: what np.interp takes to read the contour's height at any x."""
+    order = np.argsort(contour[:, 0])
+    return contour[order, 0], contour[order, 1]
+
 # Eyes: upper and lower lid margins from corner to corner, index-aligned so that pairs face each other.
 EYES: dict[str, tuple[list[int], list[int]]] = {
     "right": (list(RIGHT_EYE_UPPER), list(reversed(RIGHT_EYE_LOWER))),  # 33 ... 133

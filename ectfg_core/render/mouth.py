@@ -16,7 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, IRIS, LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, eye_polygon
+from ectfg_core.render.geometry import (
+    EYES,
+    INNER_LIP_POLYGON,
+    IRIS,
+    LOWER_INNER,
+    LOWER_OUTER,
+    UPPER_INNER,
+    UPPER_OUTER,
+    by_x,
+    eye_polygon,
+)
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
@@ -170,8 +180,8 @@ class MouthLayer:
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         alpha = polygon_coverage(self.source_inner, xs, ys, inset=-1.0)
         # Fade out along the lips' edges: once the lips move, the lip pixels there must not come along.
-        upper = np.interp(xs, *_by_x(self.source_upper))[None, :]
-        lower = np.interp(xs, *_by_x(self.source_lower))[None, :]
+        upper = np.interp(xs, *by_x(self.source_upper))[None, :]
+        lower = np.interp(xs, *by_x(self.source_lower))[None, :]
         alpha *= np.clip((ys[:, None] - upper) / 1.5, 0.0, 1.0) * np.clip((lower - ys[:, None]) / 1.5, 0.0, 1.0)
         layer = torch.cat([image[:, y0:y1, x0:x1], torch.from_numpy(alpha.astype(np.float32))[None]], dim=0)
         return layer, (float(x0), float(y0))
@@ -321,11 +331,6 @@ class MouthLayer:
         within = np.clip(u - corner_u.min(), 0.0, 1.0) * np.clip(corner_u.max() - u, 0.0, 1.0)
         mid = 0.5 * (upper + lower)
         return closed * within * np.exp(-(((v - mid) / 0.7) ** 2))
-
-
-def _by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(contour[:, 0])
-    return contour[order, 0], contour[order, 1]
 
 
 def _mix(dark: torch.Tensor, light: torch.Tensor, t: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:

@@ -86,7 +86,7 @@ class PortraitAnimator:
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
-        self.stray_teeth = StrayTeeth.of(self._source, self.points[INNER_LIP_POLYGON], self.frame.width,
+        self.stray_teeth = StrayTeeth.of(self._source, self.points, self.frame.width,
                                          self.mouth.photo_teeth_color, self.mouth.lip_color)
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices)  # AU creases on the skin
 

@@ -17,6 +17,7 @@ from scipy.interpolate import splev, splprep
 from scipy.ndimage import gaussian_filter, gaussian_filter1d, grey_closing, map_coordinates
 from scipy.spatial import cKDTree
 
+from ectfg_core.face.landmarks import LIPS_OUTER
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import FaceFrame, smoothstep
 from ectfg_core.render.raster import polygon_coverage
@@ -37,7 +38,6 @@ _SMILE_FOLD_EASE = 0.4
 _POCKET_EASE = 0.85
 _POCKET_MAX_LIFT = 1.0
 _POCKET_RADIUS = (0.025, 0.05)
-_LIPS_OUTER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146]
 
 
 @dataclass
@@ -351,7 +351,7 @@ class ShadingLayers:
         """
         width = self.frame.width
         ex, ey = self._axes()
-        lips = np.asarray(_LIPS_OUTER)
+        lips = np.asarray(LIPS_OUTER)
         canvases = []
         for side, path, corner in ((-1.0, [129, 203, 206, 216], 61), (1.0, [358, 423, 426, 436], 291)):
             # A broad smile's fold runs on past the mouth corner, curving in towards the chin.
@@ -360,14 +360,8 @@ class ShadingLayers:
             guide = np.concatenate([self.points[path] + side * 0.01 * ex, beside_mouth])
             canvas = self._canvas(list(guide), reach=0.06)
             x0, y0, x1, y1 = canvas.box
-            # Per channel: a fold's shadow is also more saturated than the skin around it, so lifting each channel
-            # to its own filled-in level restores the skin's colour too (and a grey photo stays grey).
-            size = max(3, int(round(0.1 * width)) | 1)
-            valley = np.empty((3, y1 - y0, x1 - x0))
-            for c in range(3):
-                channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
-                filled = gaussian_filter(grey_closing(channel, size=(size, size)), 2.0 * self.sigma)
-                valley[c] = gaussian_filter(np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, 0.3), self.sigma)
+            valley = self._valley(canvas.box, 0.1, 2.0 * self.sigma, 0.3)
+            valley = np.stack([gaussian_filter(channel, self.sigma) for channel in valley])
             lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
                                         inset=-0.03 * width, feather=0.02 * width)
             depth = valley.mean(axis=0) * (1.0 - lip_zone)
@@ -390,24 +384,33 @@ class ShadingLayers:
         corner, outside the lips.
         """
         width = self.frame.width
-        lips = self.points[_LIPS_OUTER]
-        size = max(3, int(round(0.06 * width)) | 1)
+        lips = self.points[LIPS_OUTER]
         canvases = []
         for corner in (61, 291):
             centre = self.points[corner]
             canvas = self._canvas([centre], reach=0.06)
             x0, y0, x1, y1 = canvas.box
-            valley = np.empty((3, y1 - y0, x1 - x0))
-            for c in range(3):
-                channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
-                filled = gaussian_filter(grey_closing(channel, size=(size, size)), self.sigma)
-                valley[c] = np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, _POCKET_MAX_LIFT)
+            valley = self._valley(canvas.box, 0.06, self.sigma, _POCKET_MAX_LIFT)
             near = 1.0 - smoothstep(_POCKET_RADIUS[0] * width, _POCKET_RADIUS[1] * width,
                                     np.linalg.norm(canvas.pixels - centre, axis=1)).reshape(canvas.shape)
             outside = 1.0 - polygon_coverage(lips - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0), feather=0.01 * width)
             canvas.log = _POCKET_EASE * valley * (near * outside)
             canvases.append(canvas)
         return canvases
+
+    def _valley(self, box: tuple[int, int, int, int], reach: float, fill_sigma: float, limit: float) -> np.ndarray:
+        """(3, h, w) log of how much each pixel of a box must brighten to reach its filled-in level: a grey closing
+        `reach` face widths wide fills dark valleys (folds, pockets) in. Per channel: a shadow is also more saturated
+        than the skin around it, so lifting each channel to its own level restores the skin's colour too (and a grey
+        photo stays grey). Clipped to 0..limit."""
+        x0, y0, x1, y1 = box
+        size = max(3, int(round(reach * self.frame.width)) | 1)
+        valley = np.empty((3, y1 - y0, x1 - x0))
+        for c in range(3):
+            channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
+            filled = gaussian_filter(grey_closing(channel, size=(size, size)), fill_sigma)
+            valley[c] = np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, limit)
+        return valley
 
     def _trace_fold(self, guide: np.ndarray, depth: np.ndarray, origin: tuple[int, int]) -> np.ndarray:
         """The guide curve moved sideways, point by point, onto the deepest valley within reach (smoothly)."""

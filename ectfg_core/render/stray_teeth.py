@@ -14,21 +14,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ectfg_core.render.geometry import UPPER_INNER
+from ectfg_core.render.geometry import INNER_LIP_POLYGON, LOWER_INNER, UPPER_INNER, by_x
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
 _REACH = 0.02  # face widths beyond the detected inner lip contour where the photo's teeth may still be
-_LIP_EDGE = 1.0  # the fill: the lips next to it (the seam where they meet is drawn by the mouth layer)
 _RED_APART = 0.15  # lips at least this much redder than the teeth (redness per brightness), or brightness decides
 _FILL_REACH = 6  # pixels up and down the column the fill takes its colours from
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
-_UPPER_COUNT = len(UPPER_INNER)  # the inner lip polygon: the upper contour corner to corner, then the lower one back
-
-
-def _by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(contour[:, 0])
-    return contour[order, 0], contour[order, 1]
 
 
 def _area(polygon: np.ndarray) -> float:
@@ -57,23 +50,25 @@ def _toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.
 
 def _lip_fill(view: torch.Tensor, alpha: torch.Tensor, fallback: torch.Tensor) -> torch.Tensor:
     """The lip above and below carried over the covered pixels (normalised convolution down the columns), so the
-    cover keeps the lips' shading; the fallback colour where no lip pixel is near."""
+    cover keeps the lips' shading (the seam where they meet is drawn by the mouth layer); the fallback colour where
+    no lip pixel is near."""
     keep = (1.0 - alpha)[None, None]
     kernel = torch.exp(-0.5 * (torch.arange(-_FILL_REACH, _FILL_REACH + 1, dtype=torch.float32) / (_FILL_REACH / 2)) ** 2)
     kernel = kernel.view(1, 1, -1, 1)
     weight = F.conv2d(keep, kernel, padding=(_FILL_REACH, 0))
     colour = F.conv2d((view * keep[0]).reshape(3, 1, *view.shape[1:]), kernel, padding=(_FILL_REACH, 0))
     trusted = (weight / float(kernel.sum()) * 4.0).clamp_(0.0, 1.0)[0]
-    colour = (colour[:, 0] / weight[0].clamp_min(1e-6)) * _LIP_EDGE
+    colour = colour[:, 0] / weight[0].clamp_min(1e-6)
     return colour * trusted + fallback * (1.0 - trusted)
 
 
 class StrayTeeth:
     """The portrait's teeth near its mouth opening as a mask in photo space, and its lip colour to cover them."""
 
-    def __init__(self, source: torch.Tensor, inner: np.ndarray, face_width: float, teeth_color: torch.Tensor,
+    def __init__(self, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor,
                  lip_color: torch.Tensor):
-        self.inner = np.asarray(inner, dtype=np.float64)
+        points = np.asarray(points, dtype=np.float64)
+        self.inner = points[INNER_LIP_POLYGON]
         self.reach = _REACH * face_width
         self.source_area = max(_area(self.inner), 1.0)
         self.fill = (lip_color * 0.8)[:, None, None]
@@ -82,8 +77,8 @@ class StrayTeeth:
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         # The opening, and a band above it that thins out towards the corners (beside the corners is skin, which
         # must stay).
-        upper = np.interp(xs, *_by_x(self.inner[:_UPPER_COUNT]))[None, :]
-        lower = np.interp(xs, *_by_x(np.concatenate([self.inner[:1], self.inner[_UPPER_COUNT - 1:]])))[None, :]
+        upper = np.interp(xs, *by_x(points[UPPER_INNER]))[None, :]
+        lower = np.interp(xs, *by_x(points[LOWER_INNER]))[None, :]
         left, right = self.inner[:, 0].min(), self.inner[:, 0].max()
         across = np.clip(1.0 - ((xs - 0.5 * (left + right)) / max(0.5 * (right - left), 1.0)) ** 2, 0.0, 1.0)[None, :]
         band = self.reach * across
@@ -97,12 +92,12 @@ class StrayTeeth:
         self.origin = (float(x0), float(y0))
 
     @classmethod
-    def of(cls, source: torch.Tensor, inner: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
+    def of(cls, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
            lip_color: torch.Tensor) -> StrayTeeth | None:
         """None where the photo's lips are closed or nothing brighter than its lips shows between them."""
         if teeth_color is None or float(teeth_color.mean()) < _BRIGHTER * float(lip_color.mean()):
             return None
-        return cls(source, inner, face_width, teeth_color, lip_color)
+        return cls(source, points, face_width, teeth_color, lip_color)
 
     def cover(self, region: torch.Tensor, origin: tuple[int, int], coords: torch.Tensor, inner: np.ndarray) -> None:
         """Paint over, in region (3, h, w) at image pixel origin, the photo's teeth that coords (h, w, 2) brought

@@ -60,24 +60,25 @@ CLOSED_LIPS = ("neutral", "sad", "angry", "fearful")
 NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
 
+def _corner_lift(points: np.ndarray, face_width: float) -> float:
+    """The mouth corners' height above the lip line, in units of one full lip_corner_depress (unclipped)."""
+    lip_line = (points[13, 1] + points[14, 1]) / 2
+    corners = (points[61, 1] + points[291, 1]) / 2
+    return ((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045
+
+
 def resting_smile(points: np.ndarray, face_width: float) -> float:
     """How much the portrait smiles, in units of one full lip_corner_depress: its mouth corners' lift above the lip
     line, or the grin's width, whichever says more (a broad grin's corners can sit almost level with its lips)."""
-    width = max(face_width, 1.0)
-    lip_line = (points[13, 1] + points[14, 1]) / 2
-    corners = (points[61, 1] + points[291, 1]) / 2
-    lift = ((lip_line - corners) / width - 0.005) / 0.045
     # Relaxed closed mouths span ~0.33-0.40 face widths; a grin reaches ~0.45-0.55.
-    breadth = (float(np.hypot(*(points[291] - points[61]))) / width - 0.40) / 0.07
-    return float(np.clip(max(lift, breadth), 0.0, 1.8))
+    breadth = (float(np.hypot(*(points[291] - points[61]))) / max(face_width, 1.0) - 0.40) / 0.07
+    return float(np.clip(max(_corner_lift(points, face_width), breadth), 0.0, 1.8))
 
 
 def resting_corner_lift(points: np.ndarray, face_width: float) -> float:
-    """How high the portrait's mouth corners sit above its lip line, in units of one full lip_corner_depress (the
-    part of resting_smile that lowering the corners undoes; a grin's width is narrowed, not pulled down)."""
-    lip_line = (points[13, 1] + points[14, 1]) / 2
-    corners = (points[61, 1] + points[291, 1]) / 2
-    return float(np.clip(((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045, 0.0, 1.8))
+    """The part of resting_smile that lowering the corners undoes: how high they sit above the lip line (a grin's
+    width is narrowed, not pulled down)."""
+    return float(np.clip(_corner_lift(points, face_width), 0.0, 1.8))
 
 
 def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
