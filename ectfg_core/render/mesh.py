@@ -91,8 +91,8 @@ class Mesh:
         return np.concatenate([self.openings, self.surface])
 
 
-def build_mesh(points: np.ndarray, frame: FaceFrame) -> Mesh:
-    """The mesh for one portrait from its 478 landmarks (pixels)."""
+def build_mesh(points: np.ndarray, frame: FaceFrame, depth: np.ndarray | None = None) -> Mesh:
+    """The mesh for one portrait from its 478 landmarks (pixels) and their depth (smaller = closer), if known."""
     pts = np.asarray(points, dtype=np.float64)[:NUM_MESH_LANDMARKS]
     oval = pts[OVAL]
     # Outward direction per oval point: the contour normal blended with the radial direction, which keeps
@@ -107,9 +107,20 @@ def build_mesh(points: np.ndarray, frame: FaceFrame) -> Mesh:
     ring1 = np.arange(NUM_MESH_LANDMARKS, NUM_MESH_LANDMARKS + len(OVAL))
     ring2 = ring1 + len(OVAL)
     vertices = np.concatenate([pts, rings[0], rings[1]])
-    surface = np.concatenate([face_triangles(), ring_triangles(np.array(OVAL), ring1), ring_triangles(ring1, ring2)])
+    surface = np.concatenate([ring_triangles(ring1, ring2), ring_triangles(np.array(OVAL), ring1), face_by_depth(pts, depth)])
     openings = np.concatenate([strip_triangles(UPPER_INNER, LOWER_INNER)] + [strip_triangles(u, lo) for u, lo in EYES.values()])
     return Mesh(vertices=vertices, surface=surface, openings=openings, ring1=ring1, ring2=ring2)
+
+
+def face_by_depth(points: np.ndarray, depth: np.ndarray | None) -> np.ndarray:
+    """The face triangles in painter's order: the farthest first, so that where a turned face folds over itself in
+    the picture (the far cheek behind the nose) the nearer surface is drawn last and wins, as it does in the photo."""
+    triangles = face_triangles()
+    if depth is None:
+        return triangles
+    z = np.asarray(depth, dtype=np.float64)[:NUM_MESH_LANDMARKS]
+    order = np.argsort(-z[triangles].mean(axis=1), kind="stable")
+    return triangles[order]
 
 
 _INSIDE_TOLERANCE = 1e-4  # barycentric slack: points on an edge shared by two triangles belong to both (the later wins)

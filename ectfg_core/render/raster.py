@@ -30,6 +30,16 @@ def polygon_coverage(polygon: np.ndarray, xs: np.ndarray, ys: np.ndarray, inset:
     return np.clip((signed - inset) / feather + 0.5, 0.0, 1.0).astype(np.float32)
 
 
+def points_inside(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(N,) bool: which points lie inside a closed polygon (even-odd rule; points on an edge may go either way)."""
+    poly = np.asarray(polygon, dtype=np.float64)
+    px, py = (np.asarray(points, dtype=np.float64)[:, None, k] for k in (0, 1))
+    ax, ay = poly[None, :, 0], poly[None, :, 1]
+    bx, by = np.roll(poly, -1, axis=0)[None, :, 0], np.roll(poly, -1, axis=0)[None, :, 1]
+    crosses = ((ay > py) != (by > py)) & (px < ax + (py - ay) * (bx - ax) / np.where(by == ay, 1e-12, by - ay))
+    return np.logical_xor.reduce(crosses, axis=1)
+
+
 def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """(2, 3) least-squares affine map source -> target."""
     # In closed form about the centroids (the linear part solves a 2x2 system): no LAPACK call, whose thread pool

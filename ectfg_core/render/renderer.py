@@ -15,17 +15,28 @@ from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.eyes import EyeLayer
-from ectfg_core.render.geometry import EYES, INNER_LIP_POLYGON, LOWER_OUTER, UPPER_OUTER, FaceFrame, eye_polygon
+from ectfg_core.render.geometry import (
+    EYES,
+    INNER_LIP_POLYGON,
+    LOWER_INNER,
+    LOWER_OUTER,
+    UPPER_INNER,
+    UPPER_OUTER,
+    FaceFrame,
+    eye_polygon,
+)
 from ectfg_core.render.glasses import GlassesLayer, detect_glasses
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
 from ectfg_core.render.mouth import MouthLayer, MouthPose, close_lips
+from ectfg_core.render.raster import points_inside
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.shading import ShadingLayers
 from ectfg_core.render.stray_teeth import StrayTeeth
 from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_lip_gap, resting_smile
+from ectfg_core.render.unfold import FoldGuard
 from ectfg_core.render.warp import SkinWarp
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -71,8 +82,14 @@ class PortraitAnimator:
         self.corners_at_rest = resting_corner_lift(landmarks.points, landmarks.face_width)
         self.points = landmarks.points.astype(np.float64)
         self.frame = FaceFrame.from_points(self.points)
-        self.mesh = build_mesh(self.points, self.frame)
+        self.mesh = build_mesh(self.points, self.frame, landmarks.depth)
         self.rig = Rig(self.mesh, self.frame, landmarks.depth)
+        # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
+        # purpose): the skin around them gives way instead.
+        lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))
+        margins = [i for pair in EYES.values() for row in pair for i in row]
+        pinned = np.concatenate([lips, UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER, margins, self.mesh.ring2])
+        self.fold_guard = FoldGuard(self.mesh.vertices, self.mesh.surface, pinned)
         chin_v = float(self.frame.to_local(self.points[152])[1])
         self.head = HeadMotion(self.frame, chin_v, image.shape[:2])
         self.regions = motion_regions(self.image, self.points, self.frame, chin_v, self.head.mask)
@@ -108,7 +125,7 @@ class PortraitAnimator:
         weights[_RIGID] = 0.0
         head_row = self._head_row(row)
         skin = self.mesh.vertices + _combine(weights, self._basis_flat)
-        skin = close_lips(skin, row[_PRESS], self.frame.ey)
+        skin = self.fold_guard(close_lips(skin, row[_PRESS], self.frame.ey))
         lids = skin + _combine(weights, self._lid_flat)
         angle = np.radians(head_row["head_roll"])
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
