@@ -122,7 +122,7 @@ def test_strength_two_renders_a_stronger_angry_face_that_does_not_fold(animator)
     x0, y0, x1, y1 = animator.warp.box
     frames = {s: animator.render(row) for s, row in (("one", one), ("two", two))}
     change = {s: float(np.abs(f.astype(np.int16) - still)[y0:y1, x0:x1].mean()) for s, f in frames.items()}
-    assert change["two"] > 1.15 * change["one"] > 0
+    assert change["two"] > 1.1 * change["one"] > 0  # the brows, lids and lips move further (the eyes barely: lids stay on the eyeball)
     # No holes: the warp leaves no pixel unfilled (black) where the portrait had none.
     assert not ((frames["two"].max(axis=2) == 0) & (animator.image.max(axis=2) > 0)).any()
     # Triangles that keep their orientation at strength 1 keep it at 2 but for eyelid-crease slivers that collapse:

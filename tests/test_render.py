@@ -224,3 +224,46 @@ def test_sad_over_a_smiling_photo_lets_the_smile_squint_go(animator, portrait):
     # The release is scaled by the photo's own smile: a portrait that does not smile gets none.
     plain = clip_controls([], None, track, 1, 25.0, smile_at_rest=0.0, parted_at_rest=0.0)
     assert plain[0, CONTROL_INDEX["smile_release"]] == 0.0
+
+
+def _iris_profile(frame: np.ndarray, centre: np.ndarray, radius: float) -> tuple[float, float]:
+    """Height and width (pixels) of the dark iris around `centre`: the rows and columns, along a strip through its
+    middle, darker than halfway between the iris and the brightest of the eye (the width can stop at a catchlight)."""
+    lum = frame.astype(np.float64).mean(axis=2)
+    cx, cy, r = int(round(centre[0])), int(round(centre[1])), int(np.ceil(radius))
+    column = lum[cy - 3 * r : cy + 3 * r + 1, cx - 1 : cx + 2].mean(axis=1)
+    row = lum[cy - 1 : cy + 2, cx - 3 * r : cx + 3 * r + 1].mean(axis=0)
+    dark, light = lum[cy - r : cy + r + 1, cx - r : cx + r + 1].min(), np.percentile(row, 95)
+    cut = 0.5 * (dark + light)
+
+    def run(values: np.ndarray) -> float:
+        below = values < cut
+        middle = len(values) // 2
+        lo = middle - np.argmax(~below[middle::-1]) if (~below[: middle + 1]).any() else 0
+        hi = middle + np.argmax(~below[middle:]) if (~below[middle:]).any() else len(values)
+        return float(hi - lo)
+
+    return run(column), run(row)
+
+
+def test_wide_eyes_bare_white_above_a_round_iris(animator, portrait):
+    """AU5 raises the upper lid off the eyeball. The iris must stay a disc (stretching the eye's photo with the lid
+    drew it as an upright oval, 'alien' eyes) and white must show above it."""
+    row = controls_row(upper_lid_raise=1.3)
+    frame = animator.render(row)
+    driven = animator.driven_landmarks(row)
+    for side, iris in (("right", range(468, 473)), ("left", range(473, 478))):
+        idx = list(iris)
+        centre = driven[idx[0]]
+        still = portrait.landmarks.points[idx]
+        radius = float(np.linalg.norm(still[1:] - still[0], axis=1).mean())  # the photo's iris
+        height, _ = _iris_profile(frame, centre, radius)
+        # The iris may show more of its top (the lid no longer covers it), never more than its own diameter.
+        assert height <= 2.0 * radius + 2.0, (side, height, radius)
+        # White above the iris, where the photo had the lid: brighter than the iris by far.
+        lum = frame.astype(np.float64).mean(axis=2)
+        upper = EYES[side][0]
+        lid_y = driven[upper[len(upper) // 2], 1]
+        above = lum[int(lid_y) + 2 : int(centre[1] - radius) - 1, int(centre[0]) - 1 : int(centre[0]) + 2]
+        iris_lum = lum[int(centre[1]) - 1 : int(centre[1]) + 2, int(centre[0]) - 1 : int(centre[0]) + 2].mean()
+        assert above.size and above.mean() > iris_lum + 40, side

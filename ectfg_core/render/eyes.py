@@ -1,9 +1,9 @@
-"""The eye layer: the eyeball stays in its socket while the lids slide over it (blinks, squints, droops).
+"""The eye layer: the eyeball stays in its socket while the lids slide over it (blinks, squints, droops, wide eyes).
 
 Inside the socket (the eye opening carried by the skin warp) three things are sampled from the portrait: the
-eyeball, moved and scaled as a whole with the socket; the upper lid surface, made from the skin just above the
-lashes stretched down to the lid's new margin; the lower lid surface, likewise from below. A lash line is drawn
-along a lowered upper margin.
+eyeball, moved and scaled as a whole with the eye's corners (never stretched: a lid raised for surprise bares white
+above the iris, eyeball.py); the upper lid surface, made from the skin just above the lashes stretched down to the
+lid's new margin; the lower lid surface, likewise from below. A lash line is drawn along a lowered upper margin.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ectfg_core.render.eyeball import Eyeball
 from ectfg_core.render.geometry import EYES, IRIS, eye_polygon
-from ectfg_core.render.raster import apply_affine, box_around, fit_affine, invert_affine, polygon_coverage
+from ectfg_core.render.raster import apply_affine, box_around, invert_affine, polygon_coverage
 from ectfg_core.render.sampling import sample
 
 _MIN_CLOSURE_PX = 0.05  # below this the skin warp alone shows the eye correctly
@@ -34,6 +35,8 @@ class EyeLayer:
         self.skin_reach = 0.06 * face_width  # how far above the lashes lid skin is looked for
         self.lash_width = max(0.8, 0.007 * face_width)
         self.lash_color = self._lash_color(np.asarray(points, dtype=np.float64), source)
+        pts = np.asarray(points, dtype=np.float64)
+        self.eyeball = Eyeball(source, pts[self.upper], pts[self.lower], pts[self.iris], face_width)
 
     def _lash_color(self, points: np.ndarray, source: torch.Tensor) -> torch.Tensor:
         """The dark of the upper lid margin: a low percentile of the pixels along it."""
@@ -60,8 +63,27 @@ class EyeLayer:
         return float(np.clip(reach, 0.01 * self.face_width, 0.05 * self.face_width))
 
     def eyeball_transform(self, socket: np.ndarray) -> np.ndarray:
-        """(2, 3) affine from the portrait's eye to the socket: the eyeball moves and scales as a whole."""
-        return fit_affine(self.source_contour, socket)
+        """(2, 3) similarity from the portrait's eye to the socket, fixed by the eye's corners: the eyeball moves,
+        turns and scales as a whole, and never stretches when the lids open or close."""
+        n_up = len(self.upper)
+        p0, p1 = self.source_contour[0], self.source_contour[n_up - 1]
+        q0, q1 = socket[0], socket[n_up - 1]
+        s = complex(*(q1 - q0)) / complex(*(p1 - p0)) if np.any(p1 != p0) else 1.0 + 0.0j
+        linear = np.array([[s.real, -s.imag], [s.imag, s.real]])
+        return np.concatenate([linear, (q0 - linear @ p0)[:, None]], axis=1)
+
+    def bared(self, socket: np.ndarray) -> tuple[float, float]:
+        """How far (pixels) the socket's upper and lower margins lie beyond the eyeball's own, moved with it: > 0 where
+        the lids opened wider than in the photo."""
+        n_up = len(self.upper)
+        rigid = apply_affine(self.eyeball_transform(socket), self.source_contour)
+        corner = socket[n_up - 1] - socket[0]
+        down = np.array([-corner[1], corner[0]]) / max(float(np.linalg.norm(corner)), 1e-6)
+        if down[1] < 0:
+            down = -down
+        up = float(np.max((rigid[1 : n_up - 1] - socket[1 : n_up - 1]) @ down))
+        low = float(np.max((socket[n_up:] - rigid[n_up:]) @ down))
+        return up, low
 
     def driven_iris(self, socket: np.ndarray, points: np.ndarray) -> np.ndarray:
         return apply_affine(self.eyeball_transform(socket), np.asarray(points, dtype=np.float64)[self.iris])
@@ -74,7 +96,8 @@ class EyeLayer:
         as far as the controls say; axes: the head-rotated face axes (ex, ey).
         """
         travel = np.linalg.norm(margins - socket, axis=1)
-        if travel.max() < _MIN_CLOSURE_PX:
+        bared_up, bared_low = (float(np.clip(b / self.eyeball.band, 0.0, 1.0)) for b in self.bared(socket))
+        if travel.max() < _MIN_CLOSURE_PX and max(bared_up, bared_low) < _MIN_CLOSURE_PX:
             return
         ex, ey = axes
         n_up = len(self.upper)
@@ -147,15 +170,28 @@ class EyeLayer:
         linear = to_source[:, :2]
         base, along_u, along_v = linear @ center + to_source[:, 2], linear @ ex, linear @ ey
         us = np.stack([u] * 4 + [u + du for du in shifts] * 2)
-        vs = np.stack([v_band, mirrored, v_low, v_rim] + [top - 1.0] * len(shifts) + [bottom + 1.0] * len(shifts))
+        # Lids opened wider than in the photo: their surfaces come from where the photo has them, laid off from the
+        # eyeball's own margins (v units; zero where the margin has not moved off the eyeball).
+        rigid_up, rigid_low = split(apply_affine(self.eyeball_transform(socket), self.source_contour))
+        lift_up = (profile(rigid_up) - sock_up) if bared_up > 0 else np.zeros_like(u)
+        lift_low = (profile(rigid_low) - sock_low) if bared_low > 0 else np.zeros_like(u)
+        vs = np.stack([v_band + lift_up, mirrored + lift_up, v_low + lift_low, v_rim + lift_low]
+                      + [top - 1.0 + lift_up] * len(shifts) + [bottom + 1.0 + lift_low] * len(shifts))
         src = np.empty((1 + len(us), *u.shape, 2), dtype=np.float32)
         src[0] = apply_affine(to_source, np.stack([gx, gy], axis=-1))
         for axis in range(2):
             src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
-        colors = sample(source, torch.from_numpy(src))  # (3, 4 + len(shifts), h, w)
-        eyeball, lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(5))
-        border = colors[:, 5 : 5 + len(shifts)].mean(dim=1)
-        border_low = colors[:, 5 + len(shifts) :].mean(dim=1)
+        colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts), h, w)
+        lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(4))
+        in_socket = torch.from_numpy(polygon_coverage(socket, xs, ys, feather=1.0))
+        # The photo's margin bands (lashes, the lid's shadow on the eye) carried to the frame's margins likewise.
+        moved = []
+        for bared, lift in ((bared_up, lift_up), (bared_low, lift_low)):
+            at = np.stack([gx + lift * ey[0], gy + lift * ey[1]], axis=-1)
+            moved.append(torch.from_numpy(apply_affine(to_source, at).astype(np.float32)) if bared > 0 else None)
+        eyeball = self.eyeball.at(torch.from_numpy(src[0]), in_socket, bared_up, bared_low, *moved)
+        border = colors[:, 4 : 4 + len(shifts)].mean(dim=1)
+        border_low = colors[:, 4 + len(shifts) :].mean(dim=1)
 
         def tensor(x: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(np.asarray(x, dtype=np.float32))
@@ -176,6 +212,8 @@ class EyeLayer:
         # The lashes' shadow on the eyeball just under a lowered margin.
         strength = np.clip(drop / (2 * self.lash_width), 0.0, 1.0)
         shade = 1.0 - 0.25 * strength * np.exp(-np.clip(v - lid_up, 0.0, None) / self.lash_width)
+        # A lid raised off the eyeball still shades the white right under it.
+        shade *= 1.0 - 0.3 * bared_up * np.exp(-np.clip(v - lid_up, 0.0, None) / (1.5 * self.lash_width))
         # Beyond the eye corners there is no lid: only the eyeball sample (which is the skin there) shows.
         within = np.clip(u - cu.min() + 0.5, 0.0, 1.0) * np.clip(cu.max() - u + 0.5, 0.0, 1.0)
         w_up = tensor(cover_up * within)

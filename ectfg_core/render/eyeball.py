@@ -1,0 +1,112 @@
+"""The eyeball beyond what the photo shows: for lids that open wider than in the portrait (surprise, fear, a smiling
+photo's squint undone).
+
+The photo shows the eyeball only between its lids; the top of the iris usually hides under the upper lid. A wider
+opening must bare white above the iris (and the iris's own top), not stretch the iris into an upright oval. In the
+photo's own coordinates this module keeps the photo's eye and a completed eyeball beside it: the iris a disc
+(its hidden part mirrored from the visible part across the iris's middle), the white of the eye around it in the
+photo's own sclera colour, darkening towards the corners. Near each lid margin the photo's eye is darkened by the
+lashes and the lid's shadow; those bands give way to the completed eyeball as far as that margin has moved away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ectfg_core.render.geometry import by_x
+from ectfg_core.render.raster import box_around, polygon_coverage
+from ectfg_core.render.sampling import sample
+
+_MIN_SCLERA_PIXELS = 8
+_MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside the photo's opening (lashes, shadow)
+
+
+def _luma(colors: torch.Tensor) -> torch.Tensor:
+    return colors.mean(dim=0)
+
+
+class Eyeball:
+    """Channels in photo space around one eye: the photo (3), the completed eyeball (3), and where a lid opened wider
+    than in the photo bares what the photo does not show: the margin band and beyond, upper and lower (1 each)."""
+
+    def __init__(self, source: torch.Tensor, upper: np.ndarray, lower: np.ndarray, iris: np.ndarray, face_width: float):
+        contour = np.concatenate([upper, lower[-2:0:-1]])
+        opening = float(np.max(np.interp(upper[:, 0], *by_x(lower)) - upper[:, 1]))
+        centre = iris[0]
+        radius = max(float(np.linalg.norm(iris[1:] - centre, axis=1).mean()), 1.0)
+        self.band = max(_MARGIN_BAND * face_width, 1.0)
+        pad = max(opening, 2.0 * radius) + 2.0 * self.band
+        _, height, width = source.shape
+        x0, y0, x1, y1 = box_around(contour, pad, (0, 0, width, height))
+        self.origin = (float(x0), float(y0))
+        xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
+        gx, gy = np.meshgrid(xs, ys)
+        inside = polygon_coverage(contour, xs, ys, feather=1.0)
+        below_upper = gy - np.interp(gx, *by_x(upper))
+        above_lower = np.interp(gx, *by_x(lower)) - gy
+        upper_band = inside * np.clip(1.0 - below_upper / self.band, 0.0, 1.0)
+        lower_band = inside * np.clip(1.0 - above_lower / self.band, 0.0, 1.0)
+        photo = source[:, y0:y1, x0:x1]
+
+        # What the photo shows of the eyeball for sure: inside the opening, off both margin bands.
+        clear = torch.from_numpy((inside > 0.5) & (upper_band < 0.5) & (lower_band < 0.5))
+        dist = np.hypot(gx - centre[0], gy - centre[1])
+        disc = np.clip(radius - dist + 0.5, 0.0, 1.0)
+        iris_pixels = photo[:, clear & torch.from_numpy(disc > 0.5)]
+        white_pixels = photo[:, clear & torch.from_numpy(dist > 1.2 * radius)]
+        all_pixels = photo[:, clear] if bool(clear.any()) else photo.reshape(3, -1)
+        if iris_pixels.shape[1] >= 4:
+            # The iris without its catchlight: the darker three quarters.
+            lum = _luma(iris_pixels)
+            iris_color = iris_pixels[:, lum <= lum.quantile(0.75)].median(dim=1).values
+            iris_ceiling = float(lum.quantile(0.75))
+        else:
+            iris_color = all_pixels.min(dim=1).values
+            iris_ceiling = float(_luma(iris_color[:, None]))
+        if white_pixels.shape[1] >= _MIN_SCLERA_PIXELS:
+            lum = _luma(white_pixels)
+            sclera = white_pixels[:, lum >= lum.quantile(0.75)].median(dim=1).values  # the lit white, not the corners
+        else:
+            sclera = all_pixels.max(dim=1).values * 0.9
+
+        # The hidden part of the iris mirrored from the visible one (across its horizontal middle), where that shows.
+        mirror = torch.from_numpy(np.stack([gx, 2.0 * centre[1] - gy], axis=-1).astype(np.float32))
+        mirrored = sample(source, mirror)
+        mirror_seen = sample(torch.from_numpy((clear.numpy() * 1.0).astype(np.float32))[None], mirror, origin=self.origin,
+                             padding="zeros")[0]
+        mirrored = torch.minimum(mirrored, torch.full_like(mirrored, iris_ceiling))  # no second catchlight
+        iris_fill = mirrored * mirror_seen + iris_color[:, None, None] * (1.0 - mirror_seen)
+        # A ball: the white darkens towards the eye's corners.
+        left, right = float(contour[:, 0].min()), float(contour[:, 0].max())
+        across = np.clip((gx - 0.5 * (left + right)) / max(0.5 * (right - left), 1.0), -1.0, 1.0)
+        white = sclera[:, None, None] * torch.from_numpy((1.0 - 0.28 * across**2).astype(np.float32))
+        d = torch.from_numpy(disc.astype(np.float32))
+        completed = iris_fill * d + white * (1.0 - d)
+        # Beyond the photo's opening, on the upper and on the lower side of its middle.
+        middle = 0.5 * (np.interp(gx, *by_x(upper)) + np.interp(gx, *by_x(lower)))
+        outside_up, outside_low = (1.0 - inside) * (gy < middle), (1.0 - inside) * (gy >= middle)
+        masks = np.stack([upper_band + outside_up, lower_band + outside_low]).astype(np.float32)
+        self.channels = torch.cat([photo, completed, torch.from_numpy(masks)], dim=0).contiguous()
+
+    def at(self, points: torch.Tensor, in_socket: torch.Tensor, bared_upper: float, bared_lower: float,
+           upper_points: torch.Tensor | None = None, lower_points: torch.Tensor | None = None) -> torch.Tensor:
+        """(3, ...) eyeball colours at photo-space points (..., 2).
+
+        The photo's eye, with the completed eyeball where the frame's socket (in_socket, 0..1 per point) shows what
+        the photo has not: the margin bands the lids have moved away from and beyond them (bared_*: 0 in place .. 1
+        fully). Outside the socket: the photo. upper_points / lower_points: where each point lies relative
+        to the photo's own upper / lower margin once that margin is moved to where the frame's lid is; the lashes
+        and the lid's shadow of that band ride along with the lid.
+        """
+        values = sample(self.channels, points, origin=self.origin)
+        photo, completed = values[:3], values[3:6]
+        use = (values[6] * bared_upper + values[7] * bared_lower).clamp_(0.0, 1.0) * in_socket
+        eyeball = photo + (completed - photo) * use
+        for moved, bared, channel in ((upper_points, bared_upper, 6), (lower_points, bared_lower, 7)):
+            if moved is None or bared <= 0.0:
+                continue
+            band = sample(self.channels[[0, 1, 2, channel]], moved, origin=self.origin)
+            weight = band[3] * in_socket * min(1.0, 4.0 * bared)
+            eyeball = eyeball + (band[:3] - eyeball) * weight
+        return eyeball
