@@ -183,7 +183,7 @@ class EyeLayer:
             src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
         colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts), h, w)
         lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(4))
-        in_socket = torch.from_numpy(polygon_coverage(socket, xs, ys, feather=1.0))
+        in_socket = torch.from_numpy(polygon_coverage(socket, xs, ys, inset=-0.5, feather=1.5))
         # The photo's margin bands (lashes, the lid's shadow on the eye) carried to the frame's margins likewise.
         moved = []
         for bared, lift in ((bared_up, lift_up), (bared_low, lift_low)):
@@ -224,6 +224,8 @@ class EyeLayer:
         layer = eyeball * tensor(shade)
         layer = layer * (1 - w_low) + lid_lower * w_low
         layer = layer * (1 - w_up) + lid_upper * w_up
-        a = torch.from_numpy(alpha)
+        # Outside the socket the eyeball map (fixed by the corners) need not match the skin warp's: there only the
+        # lids are drawn, or an outline of the photo's eye shows around an eye the skin has moved.
+        a = torch.from_numpy(alpha) * (in_socket + w_up + w_low).clamp_(max=1.0)
         view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
         view.mul_(1 - a).add_(layer * a)
