@@ -89,24 +89,16 @@ class Eyeball:
         masks = np.stack([upper_band + outside_up, lower_band + outside_low]).astype(np.float32)
         self.channels = torch.cat([photo, completed, torch.from_numpy(masks)], dim=0).contiguous()
 
-    def at(self, points: torch.Tensor, in_socket: torch.Tensor, bared_upper: float, bared_lower: float,
-           upper_points: torch.Tensor | None = None, lower_points: torch.Tensor | None = None) -> torch.Tensor:
+    def at(self, points: torch.Tensor, in_socket: torch.Tensor, bared_upper: float, bared_lower: float) -> torch.Tensor:
         """(3, ...) eyeball colours at photo-space points (..., 2).
 
         The photo's eye, with the completed eyeball where the frame's socket (in_socket, 0..1 per point) shows what
         the photo has not: the margin bands the lids have moved away from and beyond them (bared_*: 0 in place .. 1
-        fully). Outside the socket: the photo. upper_points / lower_points: where each point lies relative
-        to the photo's own upper / lower margin once that margin is moved to where the frame's lid is; the lashes
-        and the lid's shadow of that band ride along with the lid.
+        fully). Outside the socket: the photo. (The bands' lashes and shadow ride with the lids: eyes.py.)
         """
+        if bared_upper <= 0.0 and bared_lower <= 0.0:
+            return sample(self.channels[:3], points, origin=self.origin)  # the lids are on the eyeball: the photo's eye
         values = sample(self.channels, points, origin=self.origin)
         photo, completed = values[:3], values[3:6]
         use = (values[6] * bared_upper + values[7] * bared_lower).clamp_(0.0, 1.0) * in_socket
-        eyeball = photo + (completed - photo) * use
-        for moved, bared, channel in ((upper_points, bared_upper, 6), (lower_points, bared_lower, 7)):
-            if moved is None or bared <= 0.0:
-                continue
-            band = sample(self.channels[[0, 1, 2, channel]], moved, origin=self.origin)
-            weight = band[3] * in_socket * min(1.0, 4.0 * bared)
-            eyeball = eyeball + (band[:3] - eyeball) * weight
-        return eyeball
+        return photo + (completed - photo) * use

@@ -169,29 +169,37 @@ class EyeLayer:
         to_source = invert_affine(self.eyeball_transform(socket))
         linear = to_source[:, :2]
         base, along_u, along_v = linear @ center + to_source[:, 2], linear @ ex, linear @ ey
-        us = np.stack([u] * 4 + [u + du for du in shifts] * 2)
         # Lids opened wider than in the photo: their surfaces come from where the photo has them, laid off from the
         # eyeball's own margins (v units; zero where the margin has not moved off the eyeball).
         rigid_up, rigid_low = split(apply_affine(self.eyeball_transform(socket), self.source_contour))
         lift_up = (profile(rigid_up) - sock_up) if bared_up > 0 else np.zeros_like(u)
         lift_low = (profile(rigid_low) - sock_low) if bared_low > 0 else np.zeros_like(u)
+        # The photo's margin bands (lashes, the lid's shadow on the eye) ride with the frame's margins likewise.
+        lifted = [lift for bared, lift in ((bared_up, lift_up), (bared_low, lift_low)) if bared > 0]
+        us = np.stack([u] * 4 + [u + du for du in shifts] * 2 + [u] * len(lifted))
         vs = np.stack([v_band + lift_up, mirrored + lift_up, v_low + lift_low, v_rim + lift_low]
-                      + [top - 1.0 + lift_up] * len(shifts) + [bottom + 1.0 + lift_low] * len(shifts))
+                      + [top - 1.0 + lift_up] * len(shifts) + [bottom + 1.0 + lift_low] * len(shifts)
+                      + [v + lift for lift in lifted])
         src = np.empty((1 + len(us), *u.shape, 2), dtype=np.float32)
         src[0] = apply_affine(to_source, np.stack([gx, gy], axis=-1))
         for axis in range(2):
             src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
-        colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts), h, w)
+        colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts) + len(lifted), h, w)
         lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(4))
-        in_socket = torch.from_numpy(polygon_coverage(socket, xs, ys, inset=-0.5, feather=1.5))
-        # The photo's margin bands (lashes, the lid's shadow on the eye) carried to the frame's margins likewise.
-        moved = []
-        for bared, lift in ((bared_up, lift_up), (bared_low, lift_low)):
-            at = np.stack([gx + lift * ey[0], gy + lift * ey[1]], axis=-1)
-            moved.append(torch.from_numpy(apply_affine(to_source, at).astype(np.float32)) if bared > 0 else None)
-        eyeball = self.eyeball.at(torch.from_numpy(src[0]), in_socket, bared_up, bared_low, *moved)
+        # Inside the socket (half a pixel beyond, anti-aliased): between its margins, from corner to corner.
+        cu_socket = (socket[:n_up] - center) @ ex
+        in_socket = torch.from_numpy((np.clip(v - sock_up + 1.0, 0.0, 1.0) * np.clip(sock_low - v + 1.0, 0.0, 1.0)
+                                      * np.clip(u - cu_socket.min() + 1.0, 0.0, 1.0)
+                                      * np.clip(cu_socket.max() - u + 1.0, 0.0, 1.0)).astype(np.float32))
+        eyeball = self.eyeball.at(torch.from_numpy(src[0]), in_socket, bared_up, bared_low)
+        plane = 4 + 2 * len(shifts)
+        for bared, depth in ((bared_up, v - sock_up), (bared_low, sock_low - v)):
+            if bared > 0:
+                weight = torch.from_numpy(np.clip(1.0 - depth / self.eyeball.band, 0.0, 1.0).astype(np.float32))
+                eyeball = eyeball.lerp(colors[:, plane], weight * in_socket * min(1.0, 4.0 * bared))
+                plane += 1
         border = colors[:, 4 : 4 + len(shifts)].mean(dim=1)
-        border_low = colors[:, 4 + len(shifts) :].mean(dim=1)
+        border_low = colors[:, 4 + len(shifts) : 4 + 2 * len(shifts)].mean(dim=1)
 
         def tensor(x: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(np.asarray(x, dtype=np.float32))

@@ -57,6 +57,7 @@ class FoldGuard:
             return moved
         motion = np.asarray(moved, dtype=np.float64) - self.still
         relaxing = np.zeros(len(self.still), dtype=bool)
+        best, stalled = len(bad), 0
         for _ in range(_MAX_ROUNDS):
             relaxing[self.triangles[bad].ravel()] = True
             relaxing &= self.free
@@ -64,6 +65,9 @@ class FoldGuard:
             smoothed = self._mean @ motion
             motion[relaxing] = smoothed[relaxing]
             bad = self.folded(self.still + motion)
-            if len(bad) == 0:
+            # Done, or stuck (a fold between pinned lips and lids that the free skin cannot open).
+            stalled = 0 if len(bad) < best else stalled + 1
+            best = min(best, len(bad))
+            if len(bad) == 0 or stalled >= 3:
                 break
         return self.still + motion
