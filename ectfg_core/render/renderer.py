@@ -83,7 +83,7 @@ class PortraitAnimator:
         self.points = landmarks.points.astype(np.float64)
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame, landmarks.depth)
-        self.rig = Rig(self.mesh, self.frame, landmarks.depth)
+        self.rig = Rig(self.mesh, self.frame, landmarks.depth, self.points[NUM_MESH_LANDMARKS:])
         # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
         # purpose): the skin around them gives way instead.
         lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))

@@ -53,11 +53,13 @@ def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np
 class Rig:
     """Per-vertex displacement basis of one portrait; rows follow CONTROL_NAMES."""
 
-    def __init__(self, mesh: Mesh, frame: FaceFrame, depth: np.ndarray):
+    def __init__(self, mesh: Mesh, frame: FaceFrame, depth: np.ndarray, irises: np.ndarray | None = None):
+        """irises: the 10 iris landmarks (pixels, IRIS order: right centre + 4, left centre + 4), or None."""
         self.mesh = mesh
         self.frame = frame
         self.local = frame.to_local(mesh.vertices)
         self.depth = np.asarray(depth, dtype=np.float64)
+        self.irises = None if irises is None else frame.to_local(np.asarray(irises, dtype=np.float64))
         self._stiff, self._area = cotangent_stiffness(mesh.vertices, mesh.surface)
         self._measure()
         basis = np.zeros((len(CONTROL_NAMES), len(mesh.vertices), 2))
@@ -325,11 +327,26 @@ class Rig:
             target = (sign * (self.mouth_half + 0.03), -0.11)
             for idx in self._region(center=target, radii=(0.04, 0.04), relative_to="mouth"):
                 c.setdefault(idx, np.array([sign * 0.006, 0.02]))
-        c.update(self._lids(lower=-0.3))
         for side in EYES:
+            c.update(self._lids(lower=-self._lower_lid_release(side), sides=(side,)))
             for n, m in self.lid_rings[(side, "lower")].items():
                 c[n] = 0.8 * c[m]  # the skin under the lid comes down with its margin
         return c, 0.1
+
+    def _lower_lid_release(self, side: str) -> float:
+        """How far (a share of the eye's opening) a smile's lower lid comes down: 0.3, but no lower than the iris's
+        lower edge, where a relaxed lid rests; below it white shows under the iris, a startled look."""
+        if self.irises is None:
+            return 0.3
+        upper, lower = EYES[side]
+        iris = self.irises[:5] if side == "right" else self.irises[5:]
+        centre, radius = iris[0], float(np.linalg.norm(iris[1:] - iris[0], axis=1).mean())
+        contour = self.local[lower]
+        order = np.argsort(contour[:, 0])
+        margin = float(np.interp(centre[0], contour[order, 0], contour[order, 1]))
+        opening = max(float(gap[1]) for gap in self.eye_gap[side].values())
+        hidden = centre[1] + radius - margin  # how much of the iris the lower lid covers (face units)
+        return float(np.clip(hidden / max(opening, 1e-6), 0.0, 0.3))
 
     def _cheeks(self, lift: float, outward: float) -> Constraints:
         """The cheek apples, between the lower lids and the mouth corners."""
