@@ -226,7 +226,7 @@ class EyeLayer:
         within = np.clip(u - cu.min() + 0.5, 0.0, 1.0) * np.clip(cu.max() - u + 0.5, 0.0, 1.0)
         w_up = tensor(cover_up * within)
         # The lower lid fades in from the corners (its margin meets the corner there), so it has no vertical edge.
-        ramp = 2.0 * self.lash_width
+        ramp = max(2.0 * self.lash_width, 0.2 * (cu.max() - cu.min()))  # a fifth of the eye: no corner of a patch
         within_low = np.clip((u - cu.min()) / ramp, 0.0, 1.0) * np.clip((cu.max() - u) / ramp, 0.0, 1.0)
         w_low = tensor(cover_low * (1.0 - cover_up) * within_low)
         layer = eyeball * tensor(shade)
