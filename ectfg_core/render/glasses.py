@@ -38,6 +38,10 @@ _RING_ASPECT = 0.8  # rings are flatter than circles, like lenses
 _ANGLES = 144
 _RINGS = 72
 _MAX_STEP = 2  # rings per angle step: enough for a rounded-rectangle corner
+# Skin to fill the frame's place from: beside the nose and below the eyes, and how far from it a pixel may be.
+_CHEEKS = [50, 280, 101, 330, 205, 425, 36, 266]
+_SKIN_CHROMA = 0.05
+_SKIN_LUMA = (0.45, 1.6)
 
 
 @dataclass
@@ -196,6 +200,18 @@ def _skin_under(image: np.ndarray, hole: np.ndarray, avoid: np.ndarray) -> np.nd
     return np.where(hole[..., None], smooth + detail[my, mx], image)
 
 
+def _skin_like(crop: np.ndarray, image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels of crop near the cheeks' colour (its chromaticity, and a brightness within a shadow's or
+    a highlight's reach of it); a gray photo is judged by brightness alone."""
+    cheeks = np.clip(np.round(points[_CHEEKS]).astype(int), 0, [image.shape[1] - 1, image.shape[0] - 1])
+    skin = np.median(image[cheeks[:, 1], cheeks[:, 0]].astype(np.float64), axis=0)
+    pixels = crop.astype(np.float64)
+    total = pixels.sum(axis=-1, keepdims=True)
+    chroma = pixels / np.maximum(total, 1.0) - skin / max(float(skin.sum()), 1.0)
+    luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
+    return (np.abs(chroma).max(axis=-1) < _SKIN_CHROMA) & (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+
+
 def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray, grow: float) -> np.ndarray:
     """Pixels inside a polygon, grown by `grow` px."""
     out = np.zeros(shape, dtype=bool)
@@ -285,7 +301,10 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     hole = np.zeros(shape, dtype=bool)
     hole[y0:y1, x0:x1] = ndimage.binary_dilation(local > 0, iterations=2)
     # Filled from beyond the frame's faint edges, but replacing only where the mask is: elsewhere the still shows.
-    bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _skin_under(crop, hole[y0:y1, x0:x1], eyes[y0:y1, x0:x1]), crop)
+    # Only skin is filled in from: the frame's own unmasked bits, a hat or hair beside it left coloured blotches
+    # that showed once raised brows slid the skin out from under the rims.
+    avoid = eyes[y0:y1, x0:x1] | ~_skin_like(crop, image, points)
+    bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _skin_under(crop, hole[y0:y1, x0:x1], avoid), crop)
     return Glasses(True, mask, box, bare)
 
 
