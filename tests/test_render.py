@@ -276,3 +276,29 @@ def test_wide_eyes_bare_white_above_a_round_iris(animator, portrait):
         above = lum[int(lid_y) + 2 : int(centre[1] - radius) - 1, int(centre[0]) - 1 : int(centre[0]) + 2]
         iris_lum = lum[int(centre[1]) - 1 : int(centre[1]) + 2, int(centre[0]) - 1 : int(centre[0]) + 2].mean()
         assert above.size and above.mean() > iris_lum + 40, side
+
+
+def _under_the_jaw(frame: np.ndarray, points: np.ndarray, face_width: float) -> float:
+    """Mean brightness of the skin in a band 0.1 face width deep under the jaw line (the dark collar left out)."""
+    from ectfg_core.render.geometry import OVAL
+
+    oval = points[OVAL]
+    jaw = oval[oval[:, 1] > points[1, 1]]  # the oval below the nose tip
+    order = np.argsort(jaw[:, 0])
+    xs = np.arange(int(jaw[:, 0].min()) + 8, int(jaw[:, 0].max()) - 8)
+    line = np.interp(xs, jaw[order, 0], jaw[order, 1])
+    lum = frame.astype(np.float64).mean(axis=2)
+    values = np.concatenate([lum[int(y) + 2 : int(y + 0.1 * face_width), x] for x, y in zip(xs, line, strict=True)])
+    return float(values[values > 60].mean())
+
+
+def test_a_dropped_chin_shades_the_neck_under_it(animator, portrait):
+    """The jaw opening squeezes the neck under the chin into a thin strip. Lit as in the photo, the strip's bright
+    lower part took over and showed as a light seam along the chin (the band under the jaw 17 grey levels brighter
+    than the photo's at a wide-open jaw); it lies in the chin's shadow now."""
+    width = animator.frame.width
+    still = _under_the_jaw(portrait.image, portrait.landmarks.points, width)
+    for jaw in (0.5, 1.0):
+        row = controls_row(jaw_open=jaw)
+        shown = _under_the_jaw(animator.render(row), animator.driven_landmarks(row), width)
+        assert shown < still + 6.0, (jaw, shown, still)

@@ -162,9 +162,10 @@ class PortraitAnimator:
         if not row.any():
             return self.image.copy()
         pose = self._pose(row)
-        coords, uncovered = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
+        coords, uncovered, occluded = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._skin_source, coords)
+        self.warp.shade_occluded(region, occluded)  # the neck under a dropped chin
         self.warp.fill_uncovered(region, uncovered)  # background where the head moved away from it
         if self.stray_teeth is not None:
             self.stray_teeth.cover(region, (x0, y0), coords, pose.mouth.inner)

@@ -23,6 +23,10 @@ from ectfg_core.render.segmentation import MotionRegions
 # Grid cells per face width for the coarse scan; finer costs time without visible gain, since the detail
 # boxes are scanned at full resolution anyway.
 _CELLS_PER_FACE = 110
+# Skin squeezed under a moved face (the neck under a dropped chin): shaded from this many source rows per row shown,
+# fully over this many more, to this darkness.
+_SQUEEZE_START, _SQUEEZE_SPAN = 1.2, 2.0
+_OCCLUDED_DARKNESS = 0.55
 
 
 class SkinWarp:
@@ -70,9 +74,9 @@ class SkinWarp:
             if regions.plate is not None:
                 self._plate = torch.from_numpy(np.ascontiguousarray(regions.plate[y0:y1, x0:x1].transpose(2, 0, 1)))
 
-    def _restrain(self, coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """coords (rows, cols, 2) of the coarse grid restrained to what may move, and how much background each
-        point has uncovered (or None).
+    def _restrain(self, coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """coords (rows, cols, 2) of the coarse grid restrained to what may move, how much background each point has
+        uncovered (or None), and how deep in the shade of what moved over it each point is (or None).
 
         What shows at a point comes from its source position: face content moves wherever it goes (the chin
         over a collar); anything else moves only where the point may move (the head's edge is never pulled over
@@ -88,14 +92,37 @@ class SkinWarp:
         keep = torch.maximum(at_source[0], here[0] * at_source[1])
         motion = coords - self.grid
         restrained = torch.addcmul(self.grid, motion, keep[..., None])
+        occluded = self._occluded(restrained, at_source[0], keep)
         if self._plate is None:
-            return restrained, None
+            return restrained, None, occluded
         # Person-ness lost between the point and its (restrained) source, and background arriving from elsewhere
         # (fully once it comes from a pixel or more away).
         # The larger of |dx| and |dy| as a maximum of the two planes: amax over a last axis of 2 took twice as long.
         travel = (keep * torch.maximum(motion[..., 0].abs(), motion[..., 1].abs())).clamp_(max=1.0)
         lost = torch.maximum(keep * (here[1] - at_source[2]), (1.0 - at_source[2]) * travel).clamp_(min=0.0)
-        return restrained, lost if bool((lost > 0).any()) else None
+        return restrained, lost if bool((lost > 0).any()) else None, occluded
+
+    def _occluded(self, restrained: torch.Tensor, face: torch.Tensor, keep: torch.Tensor) -> torch.Tensor | None:
+        """How far each grid point off the face lies in the shade of the face moved over it: where a dropped chin
+        squeezes the neck under it into a thin strip (several source rows per row shown), that strip is what the
+        chin now hangs over; lit as in the photo it showed as a bright seam along the chin."""
+        if restrained.shape[0] < 3:
+            return None
+        rows = restrained[..., 1]
+        squeeze = torch.empty_like(rows)
+        squeeze[1:-1] = (rows[2:] - rows[:-2]) / (2.0 * self.step)  # source rows per shown row, down the columns
+        squeeze[0], squeeze[-1] = squeeze[1], squeeze[-2]
+        shade = ((squeeze - _SQUEEZE_START) / _SQUEEZE_SPAN).clamp_(0.0, 1.0) * (1.0 - face) * keep
+        return shade if bool((shade > 0).any()) else None
+
+    def shade_occluded(self, region: torch.Tensor, occluded: torch.Tensor | None) -> None:
+        """Darken, in region (3, H_box, W_box), what lies in the shade of the face moved over it (see _occluded)."""
+        if occluded is None:
+            return
+        rows = torch.nonzero(occluded.amax(dim=1)).flatten()
+        cols = torch.nonzero(occluded.amax(dim=0)).flatten()
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        region[:, r0:r1, c0:c1].mul_(1.0 - _OCCLUDED_DARKNESS * occluded[r0:r1, c0:c1])
 
     def _upsample_uncovered(self, coarse: torch.Tensor) -> torch.Tensor:
         """The coarse uncovered share at every pixel of the box, interpolated only around where it is not zero."""
@@ -123,9 +150,10 @@ class SkinWarp:
         region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], uncovered[r0:r1, c0:c1])
 
     def coordinates(self, source: np.ndarray, destination: np.ndarray,
-                    head_row: dict[str, float]) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box, and the (H_box, W_box) share of
-        the background plate where the head motion uncovered it (None where it uncovered nothing).
+                    head_row: dict[str, float]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box, the (H_box, W_box) share of the
+        background plate where the head motion uncovered it (None where it uncovered nothing), and the (H_box, W_box)
+        shade of what the face moved over (None where it moved over nothing; see shade_occluded).
 
         source, destination: (V, 2) mesh vertices before and after motion. Nothing is kept between calls, so frames
         may be rendered side by side.
@@ -139,9 +167,13 @@ class SkinWarp:
         if self._weights is not None:
             # Where nothing may move this is the grid itself, and upsampled it is the pixels to within float
             # rounding (1e-4 px), far too little to change a rounded colour: the still photo, bit for bit.
-            coords, uncovered = self._restrain(coords)
+            coords, uncovered, occluded = self._restrain(coords)
+        else:
+            occluded = None
         if s > 1 and uncovered is not None:
             uncovered = self._upsample_uncovered(uncovered)
+        if s > 1 and occluded is not None:
+            occluded = self._upsample_uncovered(occluded)
         if s > 1:
             rows, cols = self.grid_shape
             # The (1, 2, rows, cols) view of channel-last coordinates is channels-last, and so is the upsampled field:
@@ -157,4 +189,4 @@ class SkinWarp:
                 bx0, by0, bx1, by1 = box
                 fine, hit = scan_inverse(triangles, source, destination, (bx0, by0), 1.0, (by1 - by0, bx1 - bx0))
                 np.copyto(pixels[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0], fine, where=hit[..., None])
-        return coords, uncovered
+        return coords, uncovered, occluded
