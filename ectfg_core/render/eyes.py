@@ -72,11 +72,13 @@ class EyeLayer:
         linear = np.array([[s.real, -s.imag], [s.imag, s.real]])
         return np.concatenate([linear, (q0 - linear @ p0)[:, None]], axis=1)
 
-    def bared(self, socket: np.ndarray) -> tuple[float, float]:
-        """How far (pixels) the socket's upper and lower margins lie beyond the eyeball's own, moved with it: > 0 where
-        the lids opened wider than in the photo."""
+    def bared(self, socket: np.ndarray, rigid: np.ndarray | None = None) -> tuple[float, float]:
+        """How far (pixels) the socket's upper and lower margins lie beyond the eyeball's own, moved with it (rigid:
+        the photo's eye contour moved by eyeball_transform, if already known): > 0 where the lids opened wider than
+        in the photo."""
         n_up = len(self.upper)
-        rigid = apply_affine(self.eyeball_transform(socket), self.source_contour)
+        if rigid is None:
+            rigid = apply_affine(self.eyeball_transform(socket), self.source_contour)
         corner = socket[n_up - 1] - socket[0]
         down = np.array([-corner[1], corner[0]]) / max(float(np.linalg.norm(corner)), 1e-6)
         if down[1] < 0:
@@ -96,7 +98,9 @@ class EyeLayer:
         as far as the controls say; axes: the head-rotated face axes (ex, ey).
         """
         travel = np.linalg.norm(margins - socket, axis=1)
-        bared_up, bared_low = (float(np.clip(b / self.eyeball.band, 0.0, 1.0)) for b in self.bared(socket))
+        to_socket = self.eyeball_transform(socket)
+        rigid = apply_affine(to_socket, self.source_contour)  # the photo's eye where the eyeball is now
+        bared_up, bared_low = (float(np.clip(b / self.eyeball.band, 0.0, 1.0)) for b in self.bared(socket, rigid))
         if travel.max() < _MIN_CLOSURE_PX and max(bared_up, bared_low) < _MIN_CLOSURE_PX:
             return
         ex, ey = axes
@@ -166,12 +170,12 @@ class EyeLayer:
 
         # Where each layer looks in the portrait: the pixel itself, and points given in the socket's (u, v), all
         # carried back by the eyeball's affine map (composed with the (u, v) frame, itself affine).
-        to_source = invert_affine(self.eyeball_transform(socket))
+        to_source = invert_affine(to_socket)
         linear = to_source[:, :2]
         base, along_u, along_v = linear @ center + to_source[:, 2], linear @ ex, linear @ ey
         # Lids opened wider than in the photo: their surfaces come from where the photo has them, laid off from the
         # eyeball's own margins (v units; zero where the margin has not moved off the eyeball).
-        rigid_up, rigid_low = split(apply_affine(self.eyeball_transform(socket), self.source_contour))
+        rigid_up, rigid_low = split(rigid)
         lift_up = (profile(rigid_up) - sock_up) if bared_up > 0 else np.zeros_like(u)
         lift_low = (profile(rigid_low) - sock_low) if bared_low > 0 else np.zeros_like(u)
         # The photo's margin bands (lashes, the lid's shadow on the eye) ride with the frame's margins likewise.

@@ -61,6 +61,8 @@ class SkinWarp:
         self.grid_shape = (int(math.ceil((y1 - 1 - y0) / s)) + 1, int(math.ceil((x1 - 1 - x0) / s)) + 1)
         self.grid = pixel_grid(x0, y0, self.grid_shape[1], self.grid_shape[0], s)
         self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
+        # A dropped chin squeezes only what lies below the mouth (see _occluded): the grid rows from the lower lip down.
+        self._jaw_row = max(int((mesh.vertices[17, 1] - y0) // s), 1)
         self._weights = None
         self._plate = None
         if regions is not None:
@@ -106,14 +108,18 @@ class SkinWarp:
         """How far each grid point off the face lies in the shade of the face moved over it: where a dropped chin
         squeezes the neck under it into a thin strip (several source rows per row shown), that strip is what the
         chin now hangs over; lit as in the photo it showed as a bright seam along the chin."""
-        if restrained.shape[0] < 3:
+        top = self._jaw_row
+        if restrained.shape[0] - top < 3:
             return None
-        rows = restrained[..., 1]
-        squeeze = torch.empty_like(rows)
-        squeeze[1:-1] = (rows[2:] - rows[:-2]) / (2.0 * self.step)  # source rows per shown row, down the columns
-        squeeze[0], squeeze[-1] = squeeze[1], squeeze[-2]
-        shade = ((squeeze - _SQUEEZE_START) / _SQUEEZE_SPAN).clamp_(0.0, 1.0) * (1.0 - face) * keep
-        return shade if bool((shade > 0).any()) else None
+        rows = restrained[top - 1 :, :, 1]
+        squeeze = (rows[2:] - rows[:-2]) / (2.0 * self.step)  # source rows per shown row, down the columns
+        part = ((squeeze - _SQUEEZE_START) / _SQUEEZE_SPAN).clamp_(0.0, 1.0) * (1.0 - face[top:-1]) * keep[top:-1]
+        part = torch.where(part > 0.02, part, 0.0)  # the faintest shade is not worth a pass over the frame
+        if not bool(part.any()):
+            return None
+        shade = torch.zeros_like(face)
+        shade[top:-1] = part
+        return shade
 
     def shade_occluded(self, region: torch.Tensor, occluded: torch.Tensor | None) -> None:
         """Darken, in region (3, H_box, W_box), what lies in the shade of the face moved over it (see _occluded)."""
