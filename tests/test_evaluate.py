@@ -128,7 +128,16 @@ def test_evaluate_measures_action_units_against_the_still_portrait(videos, portr
     report = evaluate(synced, portrait=still)  # the sidecar asks for happy
     assert report.au_still == f"portrait {still}" and report.au_frames == FRAMES
     assert report.au_geometry["AU12"] > THRESHOLDS["AU12"]  # the rendered smile is wider than the photo's own
-    assert report.au_geometry["AU26"] > 0  # and the jaw opens with the speech
+    # And the jaw opens with the speech: on the frames themselves (the clip's jaw is shut half the time, so the
+    # report's median sits at a shut jaw, within the detector's noise of zero).
+    from ectfg_core.evaluate.au_geometry import au_values
+    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.fer.video import open_video
+
+    still_points = detect_landmarks(np.asarray(Image.open(still).convert("RGB"))).points
+    _, frames = open_video(synced, max_side=None)
+    jaw = [au_values(detect_landmarks(frame).points, still_points)["AU26"] for frame in frames]
+    assert np.percentile(jaw, 90) > THRESHOLDS["AU26"] > np.percentile(jaw, 10)
     assert report.au_prototype.emotion == "happy" and report.au_prototype.detail["AU12"]["present"]
     text = format_report(report)
     assert f"against portrait {still}" in text and "AU prototype of happy:" in text, text
