@@ -302,3 +302,30 @@ def test_a_dropped_chin_shades_the_neck_under_it(animator, portrait):
         row = controls_row(jaw_open=jaw)
         shown = _under_the_jaw(animator.render(row), animator.driven_landmarks(row), width)
         assert shown < still + 6.0, (jaw, shown, still)
+
+
+def test_a_shut_eye_is_not_opened_onto_an_invented_eyeball(portrait):
+    """A photo whose eye is shut (a laugh, a blink) shows no eyeball to complete: a lid raised over it keeps showing
+    what the photo has there instead of white and an iris made up from nothing."""
+    import torch
+
+    from ectfg_core.render.eyeball import Eyeball
+
+    source = torch.from_numpy(portrait.image).permute(2, 0, 1).float()
+    pts = portrait.landmarks.points.astype(np.float64)
+    upper, lower = pts[EYES["right"][0]], pts[EYES["right"][1]]
+    iris = pts[468:473]
+    open_eye = Eyeball(source, upper, lower, iris, portrait.landmarks.face_width)
+    assert open_eye.completes
+    shut = upper.copy()
+    shut[:, 1] += 1.0  # the lower lid a pixel under the upper one
+    shut_eye = Eyeball(source, upper, shut, iris, portrait.landmarks.face_width)
+    assert not shut_eye.completes
+    points = torch.from_numpy(np.stack(np.meshgrid(np.arange(upper[:, 0].min(), upper[:, 0].max()),
+                                                   np.arange(upper[:, 1].min() - 6, upper[:, 1].max() + 2)), axis=-1).astype(np.float32))
+    inside = torch.ones(points.shape[:2])
+    from ectfg_core.render.sampling import sample
+
+    photo = sample(source, points)
+    assert torch.allclose(shut_eye.at(points, inside, 1.0, 1.0), photo, atol=1e-3)  # the photo, to float rounding
+    assert not torch.allclose(open_eye.at(points, inside, 1.0, 1.0), photo, atol=5.0)

@@ -19,6 +19,7 @@ from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
 _MIN_SCLERA_PIXELS = 8
+_MIN_OPENING = 0.6  # the photo's eye opening, in iris radii, below which it is taken as shut
 _MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside the photo's opening (lashes, shadow)
 
 
@@ -56,6 +57,10 @@ class Eyeball:
         iris_pixels = photo[:, clear & torch.from_numpy(disc > 0.5)]
         white_pixels = photo[:, clear & torch.from_numpy(dist > 1.2 * radius)]
         all_pixels = photo[:, clear] if bool(clear.any()) else photo.reshape(3, -1)
+        # A photo with the eye (nearly) shut, or none of its white in view, shows too little of the eyeball to
+        # complete: a lid opened wider than in it shows what the photo has there (the lid) rather than an invented eye.
+        self.completes = bool(opening >= _MIN_OPENING * radius and white_pixels.shape[1] >= _MIN_SCLERA_PIXELS
+                              and iris_pixels.shape[1] >= 4)
         if iris_pixels.shape[1] >= 4:
             # The iris without its catchlight: the darker three quarters.
             lum = _luma(iris_pixels)
@@ -96,7 +101,7 @@ class Eyeball:
         the photo has not: the margin bands the lids have moved away from and beyond them (bared_*: 0 in place .. 1
         fully). Outside the socket: the photo. (The bands' lashes and shadow ride with the lids: eyes.py.)
         """
-        if bared_upper <= 0.0 and bared_lower <= 0.0:
+        if (bared_upper <= 0.0 and bared_lower <= 0.0) or not self.completes:
             return sample(self.channels[:3], points, origin=self.origin)  # the lids are on the eyeball: the photo's eye
         values = sample(self.channels, points, origin=self.origin)
         photo, completed = values[:3], values[3:6]
