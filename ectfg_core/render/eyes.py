@@ -72,13 +72,10 @@ class EyeLayer:
         linear = np.array([[s.real, -s.imag], [s.imag, s.real]])
         return np.concatenate([linear, (q0 - linear @ p0)[:, None]], axis=1)
 
-    def bared(self, socket: np.ndarray, rigid: np.ndarray | None = None) -> tuple[float, float]:
-        """How far (pixels) the socket's upper and lower margins lie beyond the eyeball's own, moved with it (rigid:
-        the photo's eye contour moved by eyeball_transform, if already known): > 0 where the lids opened wider than
-        in the photo."""
+    def bared(self, socket: np.ndarray, rigid: np.ndarray) -> tuple[float, float]:
+        """How far (pixels) the socket's upper and lower margins lie beyond the eyeball's own (rigid: the photo's eye
+        contour moved by eyeball_transform): > 0 where the lids opened wider than in the photo."""
         n_up = len(self.upper)
-        if rigid is None:
-            rigid = apply_affine(self.eyeball_transform(socket), self.source_contour)
         corner = socket[n_up - 1] - socket[0]
         down = np.array([-corner[1], corner[0]]) / max(float(np.linalg.norm(corner)), 1e-6)
         if down[1] < 0:
@@ -191,10 +188,10 @@ class EyeLayer:
         colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts) + len(lifted), h, w)
         lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(4))
         # Inside the socket (half a pixel beyond, anti-aliased): between its margins, from corner to corner.
-        cu_socket = (socket[:n_up] - center) @ ex
+        cu = (socket[:n_up] - center) @ ex  # the socket's upper margin along the eye
         in_socket = torch.from_numpy((np.clip(v - sock_up + 1.0, 0.0, 1.0) * np.clip(sock_low - v + 1.0, 0.0, 1.0)
-                                      * np.clip(u - cu_socket.min() + 1.0, 0.0, 1.0)
-                                      * np.clip(cu_socket.max() - u + 1.0, 0.0, 1.0)).astype(np.float32))
+                                      * np.clip(u - cu.min() + 1.0, 0.0, 1.0)
+                                      * np.clip(cu.max() - u + 1.0, 0.0, 1.0)).astype(np.float32))
         eyeball = self.eyeball.at(torch.from_numpy(src[0]), in_socket, bared_up, bared_low)
         plane = 4 + 2 * len(shifts)
         for bared, depth in ((bared_up, v - sock_up), (bared_low, sock_low - v)):
@@ -212,7 +209,6 @@ class EyeLayer:
         lid_skin = lid_mirror * keep_texture + border * (1 - keep_texture)
         t_up = np.clip(d_up / np.maximum(lid_up - band_h - top, 1e-3), 0.0, 1.0)
         # The closing lid is a dome over the eyeball: darker towards the lashes and the eye corners.
-        cu = (socket[:n_up] - center) @ ex
         along = np.clip((u - cu.min()) / max(cu.max() - cu.min(), 1e-6), 0.0, 1.0)
         dome = np.sin(np.pi * along) ** 0.6
         lid_skin = lid_skin * tensor(1.0 - 0.16 * t_up**1.5 - 0.12 * (1.0 - dome))

@@ -25,6 +25,7 @@ from ectfg_core.render.geometry import (
     UPPER_INNER,
     UPPER_OUTER,
     FaceFrame,
+    by_x,
     smoothstep,
 )
 from ectfg_core.render.mesh import Mesh
@@ -338,12 +339,10 @@ class Rig:
         lower edge, where a relaxed lid rests; below it white shows under the iris, a startled look."""
         if self.irises is None:
             return 0.3
-        upper, lower = EYES[side]
+        lower = EYES[side][1]
         iris = self.irises[:5] if side == "right" else self.irises[5:]
         centre, radius = iris[0], float(np.linalg.norm(iris[1:] - iris[0], axis=1).mean())
-        contour = self.local[lower]
-        order = np.argsort(contour[:, 0])
-        margin = float(np.interp(centre[0], contour[order, 0], contour[order, 1]))
+        margin = float(np.interp(centre[0], *by_x(self.local[lower])))
         opening = max(float(gap[1]) for gap in self.eye_gap[side].values())
         hidden = centre[1] + radius - margin  # how much of the iris the lower lid covers (face units)
         return float(np.clip(hidden / max(opening, 1e-6), 0.0, 0.3))

@@ -29,6 +29,13 @@ _SQUEEZE_START, _SQUEEZE_SPAN = 1.2, 2.0
 _OCCLUDED_DARKNESS = 0.55
 
 
+def _span(field: torch.Tensor) -> tuple[int, int, int, int]:
+    """(r0, r1, c0, c1): the rows and columns of a 2-D field that hold anything but zeros (end exclusive)."""
+    rows = torch.nonzero(field.amax(dim=1)).flatten()
+    cols = torch.nonzero(field.amax(dim=0)).flatten()
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
 class SkinWarp:
     """Backward sampling coordinates for a frame, restricted to the region that can move (self.box)."""
 
@@ -125,19 +132,17 @@ class SkinWarp:
         """Darken, in region (3, H_box, W_box), what lies in the shade of the face moved over it (see _occluded)."""
         if occluded is None:
             return
-        rows = torch.nonzero(occluded.amax(dim=1)).flatten()
-        cols = torch.nonzero(occluded.amax(dim=0)).flatten()
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        r0, r1, c0, c1 = _span(occluded)
         region[:, r0:r1, c0:c1].mul_(1.0 - _OCCLUDED_DARKNESS * occluded[r0:r1, c0:c1])
 
-    def _upsample_uncovered(self, coarse: torch.Tensor) -> torch.Tensor:
-        """The coarse uncovered share at every pixel of the box, interpolated only around where it is not zero."""
+    def _upsample_share(self, coarse: torch.Tensor) -> torch.Tensor:
+        """A coarse-grid share (uncovered, occluded) at every pixel of the box, interpolated only around where it is
+        not zero."""
         x0, y0, x1, y1 = self.box
         s = self.step
-        rows = torch.nonzero(coarse.amax(dim=1)).flatten()
-        cols = torch.nonzero(coarse.amax(dim=0)).flatten()
-        r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, coarse.shape[0])
-        c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, coarse.shape[1])
+        r0, r1, c0, c1 = _span(coarse)
+        r0, r1 = max(r0 - 1, 0), min(r1 + 1, coarse.shape[0])
+        c0, c1 = max(c0 - 1, 0), min(c1 + 1, coarse.shape[1])
         part = F.interpolate(coarse[None, None, r0:r1, c0:c1], size=((r1 - r0 - 1) * s + 1, (c1 - c0 - 1) * s + 1),
                              mode="bilinear", align_corners=True)[0, 0]
         full = torch.zeros(y1 - y0, x1 - x0)
@@ -150,9 +155,7 @@ class SkinWarp:
         region (3, H_box, W_box)."""
         if uncovered is None:
             return
-        rows = torch.nonzero(uncovered.amax(dim=1)).flatten()
-        cols = torch.nonzero(uncovered.amax(dim=0)).flatten()
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        r0, r1, c0, c1 = _span(uncovered)
         region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], uncovered[r0:r1, c0:c1])
 
     def coordinates(self, source: np.ndarray, destination: np.ndarray,
@@ -177,9 +180,9 @@ class SkinWarp:
         else:
             occluded = None
         if s > 1 and uncovered is not None:
-            uncovered = self._upsample_uncovered(uncovered)
+            uncovered = self._upsample_share(uncovered)
         if s > 1 and occluded is not None:
-            occluded = self._upsample_uncovered(occluded)
+            occluded = self._upsample_share(occluded)
         if s > 1:
             rows, cols = self.grid_shape
             # The (1, 2, rows, cols) view of channel-last coordinates is channels-last, and so is the upsampled field:
