@@ -265,3 +265,19 @@ def test_a_calm_mouth_over_a_covered_grin_still_shows_its_lower_teeth(smiling):
     line = frame[int(round(driven[14, 1] - 0.015 * fw)), cx - int(0.06 * fw) : cx + int(0.06 * fw)].mean(axis=1)
     cavity = frame[int(round(driven[13, 1])) : int(round(driven[14, 1])), cx].mean(axis=1).min()
     assert np.median(line) > cavity + 90
+
+
+def test_fear_held_over_a_toothy_grin_keeps_its_mouth_open(smiling):
+    """Fear drops the jaw (AU26). Over a photo that bares its teeth, the lips closing over the grin shut that mouth
+    whenever no word opened it, in every pause: held fear was a closed, stretched mouth (inner lips 0.001 face widths
+    apart, found again by MediaPipe), not fear. The upper lip now covers the grin while the jaw stays open; a calm
+    face, whose jaw stays up, still closes its lips over the teeth."""
+    frames = int(FPS)
+
+    def held(emotion: str) -> np.ndarray:
+        row = smiling.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
+        return smiling.render(row)
+
+    fw = smiling.frame.width
+    assert inner_gap(held("fearful"), fw) > 0.05
+    assert inner_gap(held("neutral"), fw) < 0.01

@@ -135,16 +135,19 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
 
     m = {name: mouth[:, i] for i, name in enumerate(MOUTH_CONTROLS)}
     speech_open = np.clip(2.0 * m["jaw_open"], 0.0, 1.0)  # how much the speech needs the mouth open now
+    # How much the expression itself opens the mouth (fear's dropped jaw): closing a toothy photo's grin must not shut
+    # it, in a pause either, so the lip hands over to the cover as for speech.
+    opened = np.maximum(speech_open, np.clip(2.0 * controls[:, _C["jaw_open"]], 0.0, 1.0))
     press = m["lip_press"]
     # Speech wins over the expression where they fight over the lips: a /p/ closes even a surprised mouth,
     # an open vowel opens even clenched angry lips.
     # A bilabial closes the lips over whatever else opens them: the jaw (speech or expression) and a raised upper lip
     # are let go as the press takes hold, since lip_press only closes the gap the portrait itself has.
     controls[:, _C["jaw_open"]] = (m["jaw_open"] + controls[:, _C["jaw_open"]] * (1.0 - 0.5 * speech_open)) * (1.0 - press)
-    controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - speech_open))
-    # While talking, a covered grin hands over from the press to the upper lip alone: the jaw opens the mouth below a
-    # lip that stays over the photo's teeth, or every open vowel shows the grin again (and reads as happy).
-    cover = grin_cover * speech_open * (1.0 - press)
+    controls[:, _C["lip_press"]] = np.maximum(press, controls[:, _C["lip_press"]] * (1.0 - opened))
+    # While the mouth is open, a covered grin hands over from the press to the upper lip alone: the jaw opens the mouth
+    # below a lip that stays over the photo's teeth, or every open vowel shows the grin again (and reads as happy).
+    cover = grin_cover * opened * (1.0 - press)
     controls[:, _C["upper_lip_cover"]] = cover
     # The jaw drops by what the lowered upper lip takes from the opening (0.8 of the photo's gap; a full jaw_open
     # drops the lower lip 0.12 face widths), so vowels open as wide as before.
