@@ -16,6 +16,7 @@ from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, EmotionTrack
 from ectfg_core.evaluate.au_geometry import PROTOTYPES, au_values, inner_lip_gap, prototype_check
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.render.controls import CONTROL_INDEX
+from ectfg_core.render.geometry import EYES
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
 
@@ -81,3 +82,26 @@ def test_a_smiling_photo_drops_its_grin_for_the_other_classes(smiling):
     for emotion in ("neutral", "sad", "angry", "fearful", "disgusted"):
         values = au_values(smiling.driven_landmarks(held(smiling, emotion)).astype(np.float64), smiling.points)
         assert values["AU12"] < 0.015, f"{emotion} keeps the photo's smile (AU12 {values['AU12']:.3f})"
+
+
+def _lids(points: np.ndarray, side: str, ey: np.ndarray) -> tuple[float, float]:
+    """Heights along the face (pixels, down is +) of the upper and lower lid margins' middle thirds."""
+    upper, lower = EYES[side]
+    middle = slice(len(upper) // 3, len(upper) - len(upper) // 3)
+    return float((points[upper[middle]] @ ey).mean()), float((points[lower[middle]] @ ey).mean())
+
+
+def test_an_angry_face_glares_rather_than_squints(animator):
+    """Anger narrows the eyes from below (AU7) while the upper lids stay up against the lowered brows (AU5). Closing
+    them from above too read as a squint, and where the photo's eyes differ in size as a wink: both of Biden's eyes
+    kept 0.35 of their opening. The lower lid is measured against the calm face, which also undoes a smile's squint."""
+    still = animator.points
+    angry = animator.driven_landmarks(held(animator, "angry", intensity=1.0)).astype(np.float64)
+    calm = animator.driven_landmarks(held(animator, "neutral", intensity=1.0)).astype(np.float64)
+    ey = animator.frame.ey
+    for side in EYES:
+        (up0, low0), (up1, low1), (_, low_calm) = (_lids(p, side, ey) for p in (still, angry, calm))
+        opening = low0 - up0
+        assert up1 <= up0, f"{side} upper lid came down {up1 - up0:.2f} px"
+        assert low1 < low_calm - 0.2 * opening, f"{side} lower lid rose only {(low_calm - low1) / opening:.2f} of the opening"
+        assert low1 - up1 > 0.6 * opening, f"{side} eye kept {(low1 - up1) / opening:.2f} of its opening"
