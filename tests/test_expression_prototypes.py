@@ -48,7 +48,7 @@ def held(animator: PortraitAnimator, emotion: str, intensity: float = 0.85) -> n
     probs[:, EMOTION_INDEX[emotion]] = 1.0
     track = EmotionTrack(fps=25.0, probs=probs, intensity=np.full(frames, intensity, dtype=np.float32))
     row = clip_controls([], None, track, frames, 25.0, smile_at_rest=animator.smile_at_rest,
-                        parted_at_rest=animator.parted_at_rest)[frames // 2]
+                        parted_at_rest=animator.parted_at_rest, units=animator.units)[frames // 2]
     for name in HEAD + ("blink_left", "blink_right"):
         row[CONTROL_INDEX[name]] = 0.0
     return row
@@ -105,3 +105,27 @@ def test_an_angry_face_glares_rather_than_squints(animator):
         assert up1 <= up0, f"{side} upper lid came down {up1 - up0:.2f} px"
         assert low1 < low_calm - 0.2 * opening, f"{side} lower lid rose only {(low_calm - low1) / opening:.2f} of the opening"
         assert low1 - up1 > 0.6 * opening, f"{side} eye kept {(low1 - up1) / opening:.2f} of its opening"
+
+
+def _white_above_iris(animator: PortraitAnimator, points: np.ndarray) -> float:
+    """The largest gap (pixels, along the face) between an upper lid and the top of its iris; negative: covered."""
+    gaps = []
+    for side, iris in (("right", slice(468, 473)), ("left", slice(473, 478))):
+        centre = animator.points[iris][0]
+        radius = float(np.linalg.norm(animator.points[iris][1:] - centre, axis=1).mean())
+        upper = points[EYES[side][0]]
+        order = np.argsort(upper[:, 0])
+        lid = np.interp(centre[0], upper[order, 0], upper[order, 1])
+        gaps.append(float(centre[1] - radius - lid))
+    return max(gaps)
+
+
+def test_anger_does_not_widen_eyes_the_photo_shows_wide_open(astronaut):
+    """The glare raises the upper lids to the top of the iris and no further: on the astronaut, whose lids already sit
+    near it, anger's full AU5 bared 2.8 px of white above the iris, which reads as alarm, not anger."""
+    animator = _animator("astronaut", astronaut)
+    row = held(animator, "angry", intensity=1.0)
+    assert _white_above_iris(animator, animator.driven_landmarks(row).astype(np.float64)) < 0.5
+    # The surprised face over the same eyes still bares white above the iris.
+    surprised = animator.driven_landmarks(held(animator, "surprised", intensity=1.0)).astype(np.float64)
+    assert _white_above_iris(animator, surprised) > 2.0

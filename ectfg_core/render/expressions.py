@@ -38,6 +38,23 @@ def _unit_matrix() -> np.ndarray:
 
 
 UNIT_MATRIX = _unit_matrix()  # (NUM_EMOTIONS, NUM_CONTROLS)
+_ANGRY, _LID_RAISE = EMOTIONS.index("angry"), CONTROL_INDEX["upper_lid_raise"]
+
+
+def angry_without_lid_raise() -> np.ndarray:
+    """Anger's row with its AU5 left out: what the glare's lid raise has to work against."""
+    row = UNIT_MATRIX[_ANGRY].copy()
+    row[_LID_RAISE] = 0.0
+    return row
+
+
+def portrait_units(glare_lid_raise: float) -> np.ndarray:
+    """UNIT_MATRIX for one portrait: anger's AU5 only as high as bares the top of the iris (see
+    Rig.raise_to_iris_top), never above the recipe's. Wide-open eyes already stare; raising their lids further showed
+    white above the iris, which reads as alarm, not anger."""
+    units = UNIT_MATRIX.copy()
+    units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), max(float(glare_lid_raise), 0.0))
+    return units
 
 
 # Where each control's expression share saturates: its range's top, so a strength above 1 never reaches a hard clamp
@@ -67,11 +84,12 @@ def _expression_knee() -> np.ndarray:
 EXPRESSION_KNEE = _expression_knee()
 
 
-def expression_controls(weights: np.ndarray, strength: float | np.ndarray = 1.0) -> np.ndarray:
+def expression_controls(weights: np.ndarray, strength: float | np.ndarray = 1.0, units: np.ndarray | None = None) -> np.ndarray:
     """(T, NUM_CONTROLS) from (T, NUM_EMOTIONS) expression weights (probability x intensity).
 
     strength (a number or one per frame, 0..2): the artist's scale of the expression; 0 leaves no expression,
     1 is the calibrated one, above 1 exaggerates it with soft saturation (see soften).
+    units: the recipes (default UNIT_MATRIX; a portrait's own from portrait_units).
     """
     w = np.asarray(weights, dtype=np.float32)
     if w.ndim != 2 or w.shape[1] != NUM_EMOTIONS:
@@ -82,7 +100,8 @@ def expression_controls(weights: np.ndarray, strength: float | np.ndarray = 1.0)
     if not np.isfinite(scale).all():
         raise ValueError("expression strength holds NaN or infinite values")
     scale = np.clip(scale, 0.0, None).reshape(-1, 1) if scale.ndim else np.float32(max(float(scale), 0.0))
-    return soften((shown_weights(np.clip(w, 0.0, 1.0)) @ UNIT_MATRIX) * scale, EXPRESSION_LIMIT, EXPRESSION_KNEE)
+    recipes = UNIT_MATRIX if units is None else units
+    return soften((shown_weights(np.clip(w, 0.0, 1.0)) @ recipes) * scale, EXPRESSION_LIMIT, EXPRESSION_KNEE)
 
 
 INTENSITY_RESPONSE = 1.5  # exponent of the shown share: 1 - (1 - intensity) ** INTENSITY_RESPONSE

@@ -14,6 +14,7 @@ from ectfg_core.errors import InputError
 from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
+from ectfg_core.render.expressions import angry_without_lid_raise, portrait_units
 from ectfg_core.render.eyes import EyeLayer
 from ectfg_core.render.geometry import (
     EYES,
@@ -84,6 +85,7 @@ class PortraitAnimator:
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame, landmarks.depth)
         self.rig = Rig(self.mesh, self.frame, landmarks.depth, self.points[NUM_MESH_LANDMARKS:])
+        self.units = portrait_units(self.rig.raise_to_iris_top(angry_without_lid_raise()))
         # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
         # purpose): the skin around them gives way instead.
         lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))
@@ -197,7 +199,7 @@ class PortraitAnimator:
         """
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
                              smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
-                             corners_at_rest=self.corners_at_rest)
+                             corners_at_rest=self.corners_at_rest, units=self.units)
 
     def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:

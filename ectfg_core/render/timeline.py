@@ -89,7 +89,8 @@ def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
 
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
-                  strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None) -> np.ndarray:
+                  strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None,
+                  units: np.ndarray | None = None) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
@@ -99,6 +100,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     a frown on a calm face and a grimace on a sad one; the width is narrowed instead, two fifths of it still lowering.
     strength (a number or one per frame, 0..2) times the track's own per-word strength scales the expression:
     0 leaves speech, blinks and idle head motion only; mouth shapes are never scaled.
+    units: the portrait's own expression recipes (expressions.portrait_units; None: the calibrated ones).
     """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
@@ -109,7 +111,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     mouth = mouth_curves(list(phonemes or []), loud, num_frames, fps)
     weights = track_weights(track, num_frames, fps)
     shown = track_strength(track, num_frames, fps) * np.asarray(strength, dtype=np.float32)
-    controls = expression_controls(weights, shown)
+    controls = expression_controls(weights, shown, units)
     weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
     if smile_at_rest > 0:
         unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
