@@ -121,3 +121,29 @@ def test_fold_guard_pins_what_it_is_told_to():
     relaxed = guard(moved)
     assert len(guard.folded(relaxed)) == 0
     np.testing.assert_array_equal(relaxed[:4], square[:4])
+
+
+@pytest.mark.parametrize("name", ["astronaut", "biden", "hopper", "obama_smile"])
+def test_raised_brows_keep_their_hair(name, portrait):
+    """A brow rises no higher than the forehead between it and the face's outline allows. Raised in full wherever it
+    was, it pushed its upper row through the forehead's mesh above; unfolding that dragged the upper row back below
+    the lower one, and the brow's hair showed as a thin dark line over a pale band (astronaut and Biden at brow_raise
+    1: the brow's band came out inverted)."""
+    from pathlib import Path
+
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.render.geometry import BROWS
+
+    if name == "astronaut":
+        animator = PortraitAnimator(portrait.image, portrait.landmarks)
+    else:
+        framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
+        animator = PortraitAnimator(framed.image, framed.landmarks)
+    ey = animator.frame.ey
+    for row in (controls_row(brow_raise=1.0), expression_row("surprised", 1.0, strength=2.0)):
+        driven = animator.driven_landmarks(row)
+        for lower, upper in BROWS.values():
+            thickness = (animator.points[lower] - animator.points[upper]) @ ey
+            assert ((driven[lower] - driven[upper]) @ ey >= 0.8 * thickness).all()

@@ -31,6 +31,7 @@ from ectfg_core.render.geometry import (
 from ectfg_core.render.mesh import Mesh
 
 Constraints = dict[int, np.ndarray]
+_BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outline that a raise may take
 
 
 def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +106,13 @@ class Rig:
                         if n not in contour and n < 468:
                             ring.setdefault(n, m)  # nearest margin point: the first one met
                 self.lid_rings[(side, name)] = ring
+        # How far each brow position (outer -> inner) may rise: a share of the skin between its upper row and the
+        # face's outline nearest to it (face units). Near the temples, or under a fringe or a low hairline (where
+        # MediaPipe's outline runs), a full raise pushed the brow through the forehead's mesh rows; the skin folded,
+        # and unfolding it dragged the upper row below the lower one: the hair showed as a thin dark line.
+        oval = self.local[OVAL]
+        self.brow_room = {side: np.linalg.norm(oval[None] - self.local[upper][:, None], axis=2).min(axis=1)
+                          for side, (_, upper) in BROWS.items()}
 
     def u_rel(self, idx: int) -> float:
         """-1 at the image-left mouth corner, +1 at the other, 0 at the centre."""
@@ -393,7 +401,9 @@ class Rig:
             for row in rows:
                 for pos, idx in enumerate(row):
                     t = 1.0 - pos / (len(row) - 1)  # rows run outer -> inner
-                    c[idx] = np.asarray(profile(t, inward), dtype=np.float64)
+                    du, dv = profile(t, inward)
+                    # A raise no higher than the forehead above this point allows (see brow_room).
+                    c[idx] = np.array([du, max(dv, -_BROW_RISE_SHARE * self.brow_room[side][pos])])
         return c
 
     def _forehead(self, lift: float, spread: float = 0.25) -> Constraints:
