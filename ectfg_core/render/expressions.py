@@ -3,10 +3,15 @@ over classes, so blends ("bittersweet": happy + sad) mix their action units inst
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RANGES, NUM_CONTROLS
+
+if TYPE_CHECKING:
+    from ectfg_core.render.rig import Rig
 
 # Action-unit recipes at full intensity, after the EMFACS prototypes (Ekman & Friesen; Matsumoto & Ekman's posed
 # sets): happy 6+12; sad 1+4+15+17 with drooping lids; angry 4+5+7+23+24, a glare: the lower lids rise (AU7) and
@@ -41,19 +46,13 @@ UNIT_MATRIX = _unit_matrix()  # (NUM_EMOTIONS, NUM_CONTROLS)
 _ANGRY, _LID_RAISE = EMOTIONS.index("angry"), CONTROL_INDEX["upper_lid_raise"]
 
 
-def angry_without_lid_raise() -> np.ndarray:
-    """Anger's row with its AU5 left out: what the glare's lid raise has to work against."""
-    row = UNIT_MATRIX[_ANGRY].copy()
-    row[_LID_RAISE] = 0.0
-    return row
-
-
-def portrait_units(glare_lid_raise: float) -> np.ndarray:
-    """UNIT_MATRIX for one portrait: anger's AU5 only as high as bares the top of the iris (see
-    Rig.raise_to_iris_top), never above the recipe's. Wide-open eyes already stare; raising their lids further showed
-    white above the iris, which reads as alarm, not anger."""
+def portrait_units(rig: Rig) -> np.ndarray:
+    """UNIT_MATRIX for one portrait: anger's AU5 only as high as bares the top of the iris against the rest of its
+    row (Rig.raise_to_iris_top), never above the recipe's. Wide-open eyes already stare; raising their lids further
+    showed white above the iris, which reads as alarm, not anger."""
     units = UNIT_MATRIX.copy()
-    units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), max(float(glare_lid_raise), 0.0))
+    glare = rig.raise_to_iris_top(units[_ANGRY], "upper_lid_raise")
+    units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), glare)
     return units
 
 

@@ -14,7 +14,7 @@ from ectfg_core.errors import InputError
 from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
-from ectfg_core.render.expressions import angry_without_lid_raise, portrait_units
+from ectfg_core.render.expressions import portrait_units
 from ectfg_core.render.eyes import EyeLayer
 from ectfg_core.render.geometry import (
     EYES,
@@ -85,7 +85,7 @@ class PortraitAnimator:
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame, landmarks.depth)
         self.rig = Rig(self.mesh, self.frame, landmarks.depth, self.points[NUM_MESH_LANDMARKS:])
-        self.units = portrait_units(self.rig.raise_to_iris_top(angry_without_lid_raise()))
+        self.units = portrait_units(self.rig)
         # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
         # purpose): the skin around them gives way instead.
         lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))

@@ -359,7 +359,7 @@ class Rig:
         iris = self.irises[:5] if side == "right" else self.irises[5:]
         return iris[0], float(np.linalg.norm(iris[1:] - iris[0], axis=1).mean())
 
-    def raise_to_iris_top(self, row: np.ndarray, control: str = "upper_lid_raise") -> float:
+    def raise_to_iris_top(self, row: np.ndarray, control: str) -> float:
         """How much of `control` brings the upper lids' margins, moved by the rest of `row`, up to the irises' top
         edges: the larger need of the two eyes, 0 where a lid already clears its iris (inf without irises)."""
         if self.irises is None:
@@ -368,17 +368,17 @@ class Rig:
         rest = np.asarray(row, dtype=np.float64).copy()
         rest[k] = 0.0
         margins = self.basis + self.lid_basis  # (K, V, 2) pixels per unit
-        moved = np.einsum("k,kvd->vd", rest, margins)
+        moved = self.frame.vector_to_local(np.einsum("k,kvd->vd", rest, margins))
+        lifted = self.frame.vector_to_local(margins[k])
         need = 0.0
         for side, (upper, _) in EYES.items():
             centre, radius = self._iris(side)
-            lid = self.local[upper] + self.frame.vector_to_local(moved[upper])
-            per_unit = self.frame.vector_to_local(margins[k, upper])[:, 1]
-            at_iris = float(np.interp(centre[0], *by_x(lid)))
-            lift = -float(np.interp(centre[0], *by_x(np.stack([self.local[upper][:, 0], per_unit], axis=1))))
+            lid = float(np.interp(centre[0], *by_x(self.local[upper] + moved[upper])))
+            order = np.argsort(self.local[upper, 0])
+            lift = -float(np.interp(centre[0], self.local[upper, 0][order], lifted[upper, 1][order]))  # per unit
             if lift > 1e-9:
-                need = max(need, (at_iris - (centre[1] - radius)) / lift)
-        return max(need, 0.0)
+                need = max(need, (lid - (centre[1] - radius)) / lift)
+        return need
 
     def _cheeks(self, lift: float, outward: float) -> Constraints:
         """The cheek apples, between the lower lids and the mouth corners."""
