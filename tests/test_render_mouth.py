@@ -14,7 +14,7 @@ from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.face.landmarks import detect_landmarks
 from ectfg_core.render.controls import CONTROL_NAMES, controls_row
 from ectfg_core.render.expressions import expression_row
-from ectfg_core.render.geometry import UPPER_INNER
+from ectfg_core.render.geometry import LOWER_INNER, UPPER_INNER
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -281,3 +281,33 @@ def test_fear_held_over_a_toothy_grin_keeps_its_mouth_open(smiling):
     fw = smiling.frame.width
     assert inner_gap(held("fearful"), fw) > 0.05
     assert inner_gap(held("neutral"), fw) < 0.01
+
+
+def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
+    """A grin turned calm closes its lips over its teeth. The teeth the lips carried along were painted over, the
+    dark gaps between them were not: the seam of the shut lips came out dotted. Here gaps 2 px wide are painted
+    between the bundled portrait's teeth every 6 px; the seam's darkest row may wobble along its length only a
+    little more than without them (unevenness: mean distance from its own running median, grey levels; 1.2 without
+    gaps, 6.8 with them before, 4.7 now)."""
+    from scipy.ndimage import median_filter
+
+    points = portrait.landmarks.points
+    upper = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
+    lower = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
+
+    def unevenness(image: np.ndarray) -> float:
+        animator = PortraitAnimator(image, portrait.landmarks, seed=3)
+        row = animator.controls_for([], np.zeros(25, np.float32), constant_track("neutral", 25), 25, FPS)[-1]
+        frame = animator.render(row).astype(np.float64).mean(axis=2)
+        seam = animator.driven_landmarks(row)[UPPER_INNER]
+        seam = seam[np.argsort(seam[:, 0])]
+        xs = np.arange(int(seam[2, 0]), int(seam[-3, 0]))
+        ys = np.round(np.interp(xs, seam[:, 0], seam[:, 1])).astype(int)
+        darkest = np.array([frame[y - 3 : y + 4, x].min() for x, y in zip(xs, ys, strict=True)])
+        return float(np.abs(darkest - median_filter(darkest, 9)).mean())
+
+    gapped = portrait.image.copy()
+    for x in range(int(upper[2, 0]), int(upper[-3, 0]), 6):
+        top, bottom = (int(round(np.interp(x, c[:, 0], c[:, 1]))) for c in (upper, lower))
+        gapped[top : bottom + 1, x : x + 2] = 40
+    assert unevenness(gapped) < unevenness(portrait.image) + 4.0

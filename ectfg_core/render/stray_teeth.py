@@ -3,9 +3,9 @@
 On a toothy smile MediaPipe's inner lip contour often runs a pixel or three over the teeth, so those teeth belong to
 the lips' triangles of the mesh. When the lips close (a /p b m/, or a smiling photo asked to look calm, sad or
 angry) the lips come together carrying them, and a thin white strip or a dotted seam of teeth stays between lips
-that are shut. Where the photo was teeth-coloured near its mouth opening, and that spot now lies outside the open
-mouth, the lip colour goes over it, as far as the lips have closed since the photo (a smile that stays open keeps
-its teeth exactly as photographed).
+that are shut. Where the photo was teeth-coloured near its mouth opening, or inside it (the dark gaps between the
+teeth too), and that spot now lies outside the open mouth, the lip colour goes over it, as far as the lips have
+closed since the photo (a smile that stays open keeps its teeth exactly as photographed).
 """
 
 from __future__ import annotations
@@ -85,7 +85,11 @@ class StrayTeeth:
         # Hardly any below the lower lip's contour: teeth rarely hide there, the lower lip's highlights often do.
         near = np.clip(ys[:, None] - (upper - band) + 0.5, 0.0, 1.0) * np.clip(lower + 0.25 * band - ys[:, None] + 0.5, 0.0, 1.0)
         near *= (xs >= left)[None, :] & (xs <= right)[None, :]
-        toothy = _toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)[None, None]
+        toothy = _toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)
+        # Everything the photo shows between its lips goes too, the dark gaps between the teeth and the cavity
+        # beside them: covering only the teeth left those gaps as a dotted seam between closed lips.
+        opening = np.clip(ys[:, None] - upper + 0.5, 0.0, 1.0) * np.clip(lower - ys[:, None] + 0.5, 0.0, 1.0)
+        toothy = torch.maximum(toothy, torch.from_numpy(opening.astype(np.float32)))[None, None]
         # A pixel further: the bilinear sampling that lands on the lip's edge mixes in the tooth beside it.
         toothy = F.max_pool2d(toothy, kernel_size=3, stride=1, padding=1)[0]
         self.mask = toothy * torch.from_numpy(near.astype(np.float32))
