@@ -311,3 +311,18 @@ def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
         top, bottom = (int(round(np.interp(x, c[:, 0], c[:, 1]))) for c in (upper, lower))
         gapped[top : bottom + 1, x : x + 2] = 40
     assert unevenness(gapped) < unevenness(portrait.image) + 4.0
+
+
+def test_lips_shut_over_a_parted_photo_meet_at_a_dark_seam(smiling):
+    """Where the photo's lips were parted, lips that now touch meet at a line the mouth layer draws: with the photo's
+    teeth and the gaps between them painted over, that line is what tells two shut lips from one band of lip (and
+    what landmark detectors find the lip contours by). The seam is at least 70 grey levels darker than the lips 5 px
+    above and below it (60 when it was drawn faint, 83 now)."""
+    row = controls_row(lip_press=1.0)
+    frame = smiling.render(row).astype(np.float64).mean(axis=2)
+    seam = smiling.driven_landmarks(row)[UPPER_INNER]
+    seam = seam[np.argsort(seam[:, 0])]
+    xs = np.arange(int(seam[3, 0]), int(seam[-4, 0]))
+    ys = np.round(np.interp(xs, seam[:, 0], seam[:, 1])).astype(int)
+    contrast = [0.5 * (frame[y - 5, x] + frame[y + 5, x]) - frame[y - 2 : y + 3, x].min() for x, y in zip(xs, ys, strict=True)]
+    assert np.median(contrast) > 70

@@ -42,6 +42,7 @@ _UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
+_SEAM_DARKNESS = 0.8  # how far the line where parted lips now touch goes towards the inner lip's dark rim
 
 
 @dataclass
@@ -233,7 +234,9 @@ class MouthLayer:
 
         view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
         if seam is not None:
-            view.mul_(1.0 - tensor(seam) * 0.5).add_(tensor(seam) * 0.5 * self.rim_color[:, None, None] * 0.7)
+            # Firm, not faint: with everything the photo showed between its lips painted over (stray_teeth), this
+            # line is all that tells shut lips apart, to viewers and to landmark detectors alike.
+            view.mul_(1.0 - tensor(seam) * _SEAM_DARKNESS).add_(tensor(seam) * _SEAM_DARKNESS * self.rim_color[:, None, None] * 0.7)
         if not mask.any():
             return
 
@@ -324,7 +327,7 @@ class MouthLayer:
         return _over(color, moved[:3], moved[3])
 
     def _seam(self, v, upper, lower, opening, source_gap, u, corner_u) -> np.ndarray | None:
-        """A faint dark line where lips that were parted in the portrait now touch (the warp leaves it too clean)."""
+        """A dark line where lips that were parted in the portrait now touch (the warp leaves it too clean)."""
         closed = np.clip(1.0 - opening / 1.5, 0.0, 1.0) * np.clip(source_gap / 1.5, 0.0, 1.0)
         if closed.max() <= 0:
             return None
