@@ -35,6 +35,15 @@ def inner_gap(frame: np.ndarray, face_width: float) -> float:
     return float(np.linalg.norm(p[14] - p[13]) / face_width)
 
 
+def seam_line(animator: PortraitAnimator, row: np.ndarray, trim: int) -> list[tuple[int, int]]:
+    """(x, y) pixels along the driven upper inner lip, one per column, `trim` contour points short of each corner."""
+    seam = animator.driven_landmarks(row)[UPPER_INNER]
+    seam = seam[np.argsort(seam[:, 0])]
+    xs = np.arange(int(seam[trim, 0]), int(seam[-trim - 1, 0]))
+    ys = np.round(np.interp(xs, seam[:, 0], seam[:, 1])).astype(int)
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
+
+
 def constant_track(emotion: str, frames: int) -> EmotionTrack:
     probs = np.zeros((frames, len(EMOTIONS)), dtype=np.float32)
     probs[:, EMOTIONS.index(emotion)] = 1.0
@@ -299,11 +308,7 @@ def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
         animator = PortraitAnimator(image, portrait.landmarks, seed=3)
         row = animator.controls_for([], np.zeros(25, np.float32), constant_track("neutral", 25), 25, FPS)[-1]
         frame = animator.render(row).astype(np.float64).mean(axis=2)
-        seam = animator.driven_landmarks(row)[UPPER_INNER]
-        seam = seam[np.argsort(seam[:, 0])]
-        xs = np.arange(int(seam[2, 0]), int(seam[-3, 0]))
-        ys = np.round(np.interp(xs, seam[:, 0], seam[:, 1])).astype(int)
-        darkest = np.array([frame[y - 3 : y + 4, x].min() for x, y in zip(xs, ys, strict=True)])
+        darkest = np.array([frame[y - 3 : y + 4, x].min() for x, y in seam_line(animator, row, trim=2)])
         return float(np.abs(darkest - median_filter(darkest, 9)).mean())
 
     gapped = portrait.image.copy()
@@ -320,9 +325,5 @@ def test_lips_shut_over_a_parted_photo_meet_at_a_dark_seam(smiling):
     above and below it (60 when it was drawn faint, 83 now)."""
     row = controls_row(lip_press=1.0)
     frame = smiling.render(row).astype(np.float64).mean(axis=2)
-    seam = smiling.driven_landmarks(row)[UPPER_INNER]
-    seam = seam[np.argsort(seam[:, 0])]
-    xs = np.arange(int(seam[3, 0]), int(seam[-4, 0]))
-    ys = np.round(np.interp(xs, seam[:, 0], seam[:, 1])).astype(int)
-    contrast = [0.5 * (frame[y - 5, x] + frame[y + 5, x]) - frame[y - 2 : y + 3, x].min() for x, y in zip(xs, ys, strict=True)]
+    contrast = [0.5 * (frame[y - 5, x] + frame[y + 5, x]) - frame[y - 2 : y + 3, x].min() for x, y in seam_line(smiling, row, trim=3)]
     assert np.median(contrast) > 70
