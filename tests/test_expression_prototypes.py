@@ -16,7 +16,7 @@ from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, EmotionTrack
 from ectfg_core.evaluate.au_geometry import PROTOTYPES, au_values, inner_lip_gap, prototype_check
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.render.controls import CONTROL_INDEX
-from ectfg_core.render.geometry import EYES
+from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
 
@@ -110,9 +110,8 @@ def test_an_angry_face_glares_rather_than_squints(animator):
 def _white_above_iris(animator: PortraitAnimator, points: np.ndarray) -> float:
     """The largest gap (pixels, along the face) between an upper lid and the top of its iris; negative: covered."""
     gaps = []
-    for side, iris in (("right", slice(468, 473)), ("left", slice(473, 478))):
-        centre = animator.points[iris][0]
-        radius = float(np.linalg.norm(animator.points[iris][1:] - centre, axis=1).mean())
+    for side in EYES:
+        centre, radius = iris_circle(animator.points[IRIS[side]])
         upper = points[EYES[side][0]]
         order = np.argsort(upper[:, 0])
         lid = np.interp(centre[0], upper[order, 0], upper[order, 1])

@@ -11,7 +11,7 @@ from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
 from ectfg_core.render.expressions import expression_controls, expression_row
-from ectfg_core.render.geometry import EYES
+from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
 from ectfg_core.tts.types import PhonemeTiming
@@ -222,9 +222,9 @@ def test_sad_over_a_smiling_photo_lets_the_smile_squint_go(animator, portrait):
     assert lower_lid_depth(sad, width) > rest + 0.002
     # ... but no further than the iris's lower edge, where a relaxed lid rests (white under the iris looks startled).
     driven = animator.driven_landmarks(row)
-    for side, iris in (("right", list(range(468, 473))), ("left", list(range(473, 478)))):
+    for side, iris in IRIS.items():
         centre = driven[iris[0]]
-        radius = float(np.linalg.norm(portrait.landmarks.points[iris[1:]] - portrait.landmarks.points[iris[0]], axis=1).mean())
+        _, radius = iris_circle(portrait.landmarks.points[iris])
         lower = driven[EYES[side][1]]
         order = np.argsort(lower[:, 0])
         margin = np.interp(centre[0], lower[order, 0], lower[order, 1])
@@ -261,11 +261,9 @@ def test_wide_eyes_bare_white_above_a_round_iris(animator, portrait):
     row = controls_row(upper_lid_raise=1.3)
     frame = animator.render(row)
     driven = animator.driven_landmarks(row)
-    for side, iris in (("right", range(468, 473)), ("left", range(473, 478))):
-        idx = list(iris)
+    for side, idx in IRIS.items():
         centre = driven[idx[0]]
-        still = portrait.landmarks.points[idx]
-        radius = float(np.linalg.norm(still[1:] - still[0], axis=1).mean())  # the photo's iris
+        _, radius = iris_circle(portrait.landmarks.points[idx])  # the photo's iris
         height, _ = _iris_profile(frame, centre, radius)
         # The iris may show more of its top (the lid no longer covers it), never more than its own diameter.
         assert height <= 2.0 * radius + 2.0, (side, height, radius)

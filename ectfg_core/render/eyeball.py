@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ectfg_core.render.geometry import by_x
+from ectfg_core.render.geometry import by_x, iris_circle
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
@@ -34,8 +34,8 @@ class Eyeball:
     def __init__(self, source: torch.Tensor, upper: np.ndarray, lower: np.ndarray, iris: np.ndarray, face_width: float):
         contour = np.concatenate([upper, lower[-2:0:-1]])
         opening = float(np.max(np.interp(upper[:, 0], *by_x(lower)) - upper[:, 1]))
-        centre = iris[0]
-        radius = max(float(np.linalg.norm(iris[1:] - centre, axis=1).mean()), 1.0)
+        centre, radius = iris_circle(iris)
+        radius = max(radius, 1.0)
         self.band = max(_MARGIN_BAND * face_width, 1.0)
         pad = max(opening, 2.0 * radius) + 2.0 * self.band
         _, height, width = source.shape

@@ -30,6 +30,12 @@ MOUTH_CORNERS = (61, 291, 78, 308)
 INNER_LIP_POLYGON = UPPER_INNER + LOWER_INNER[-2:0:-1]
 
 
+def iris_circle(iris: np.ndarray) -> tuple[np.ndarray, float]:
+    """The centre and radius of an iris from its 5 landmarks (centre first, then 4 on its rim), in their units."""
+    iris = np.asarray(iris)
+    return iris[0], float(np.linalg.norm(iris[1:] - iris[0], axis=1).mean())
+
+
 def by_x(contour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A contour's x and y, ordered by x: what np.interp takes to read the contour's height at any x."""
     order = np.argsort(contour[:, 0])

@@ -26,6 +26,7 @@ from ectfg_core.render.geometry import (
     UPPER_OUTER,
     by_x,
     eye_polygon,
+    iris_circle,
 )
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
@@ -153,9 +154,8 @@ class MouthLayer:
             x0, y0, x1, y1 = box
             xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
             inside = polygon_coverage(poly, xs, ys, inset=1.0) > 0.5
-            iris = pts[IRIS[side]]
-            radius = np.linalg.norm(iris[1:] - iris[0], axis=1).mean()
-            off_iris = np.hypot(xs[None, :] - iris[0, 0], ys[:, None] - iris[0, 1]) > 1.15 * radius
+            centre, radius = iris_circle(pts[IRIS[side]])
+            off_iris = np.hypot(xs[None, :] - centre[0], ys[:, None] - centre[1]) > 1.15 * radius
             whites.append(image[:, y0:y1, x0:x1][:, torch.from_numpy(inside & off_iris)])
         pixels = torch.cat(whites, dim=1) if whites else torch.zeros(3, 0)
         skin_lum = max(_luma(skin), 1.0)

@@ -20,12 +20,10 @@ def polygon_coverage(polygon: np.ndarray, xs: np.ndarray, ys: np.ndarray, inset:
     ax, ay, bx, by = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
     ex, ey = bx - ax, by - ay
     length2 = np.maximum(ex * ex + ey * ey, 1e-12)
-    rx, ry = px - ax, py - ay  # (edges, 1, cols) and (edges, rows, 1): made once for both uses below
+    rx, ry = px - ax, py - ay  # (edges, 1, cols) and (edges, rows, 1)
     t = np.clip((rx * ex + ry * ey) / length2, 0.0, 1.0)
     dist = np.sqrt(((rx - t * ex) ** 2 + (ry - t * ey) ** 2).min(axis=0))
-    # Even-odd rule: count edges crossed by a ray to the right.
-    crosses = ((ay > py) != (by > py)) & (px < ax + ry * ex / np.where(ey == 0, 1e-12, ey))
-    inside = np.logical_xor.reduce(crosses, axis=0)
+    inside = np.logical_xor.reduce(_crossed(ax, ay, bx, by, px, py), axis=0)
     signed = np.where(inside, dist, -dist)
     return np.clip((signed - inset) / feather + 0.5, 0.0, 1.0).astype(np.float32)
 
@@ -36,8 +34,13 @@ def points_inside(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
     px, py = (np.asarray(points, dtype=np.float64)[:, None, k] for k in (0, 1))
     ax, ay = poly[None, :, 0], poly[None, :, 1]
     bx, by = np.roll(poly, -1, axis=0)[None, :, 0], np.roll(poly, -1, axis=0)[None, :, 1]
-    crosses = ((ay > py) != (by > py)) & (px < ax + (py - ay) * (bx - ax) / np.where(by == ay, 1e-12, by - ay))
-    return np.logical_xor.reduce(crosses, axis=1)
+    return np.logical_xor.reduce(_crossed(ax, ay, bx, by, px, py), axis=1)
+
+
+def _crossed(ax, ay, bx, by, px, py) -> np.ndarray:
+    """Even-odd rule: which edges (a -> b) a ray from (px, py) to the right crosses (arrays broadcast together)."""
+    ey = by - ay
+    return ((ay > py) != (by > py)) & (px < ax + (py - ay) * (bx - ax) / np.where(ey == 0, 1e-12, ey))
 
 
 def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:

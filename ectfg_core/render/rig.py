@@ -26,6 +26,7 @@ from ectfg_core.render.geometry import (
     UPPER_OUTER,
     FaceFrame,
     by_x,
+    iris_circle,
     smoothstep,
 )
 from ectfg_core.render.mesh import Mesh
@@ -356,8 +357,7 @@ class Rig:
 
     def _iris(self, side: str) -> tuple[np.ndarray, float]:
         """An eye's iris centre (face units) and radius."""
-        iris = self.irises[:5] if side == "right" else self.irises[5:]
-        return iris[0], float(np.linalg.norm(iris[1:] - iris[0], axis=1).mean())
+        return iris_circle(self.irises[:5] if side == "right" else self.irises[5:])
 
     def raise_to_iris_top(self, row: np.ndarray, control: str) -> float:
         """How much of `control` brings the upper lids' margins, moved by the rest of `row`, up to the irises' top
