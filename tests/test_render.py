@@ -154,7 +154,8 @@ def test_controls_and_frames_are_deterministic_for_a_seed(portrait, animator):
     other = PortraitAnimator(portrait.image, portrait.landmarks, seed=8).controls_for(phonemes, energy, track, frames, fps)
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)  # head motion and blinks come from the seed
-    assert first[:, CONTROL_INDEX["smile"]].min() > 0.5  # the happy track shows
+    # The happy track shows (on this already smiling photo as a top-up: half the lip lift of a calm-faced one).
+    assert first[:, CONTROL_INDEX["smile"]].min() > 0.35
     assert np.array_equal(animator.render(first[15]), animator.render(first[15]))
 
 

@@ -44,15 +44,24 @@ def _unit_matrix() -> np.ndarray:
 
 UNIT_MATRIX = _unit_matrix()  # (NUM_EMOTIONS, NUM_CONTROLS)
 _ANGRY, _LID_RAISE = EMOTIONS.index("angry"), CONTROL_INDEX["upper_lid_raise"]
+_HAPPY, _LIP_LIFT = EMOTIONS.index("happy"), [CONTROL_INDEX["smile"], CONTROL_INDEX["upper_lip_raise"]]
+SMILE_TOP_UP = 0.5  # the share of happy's lip lift a photo already smiling broadly (resting_smile >= 1.5) keeps
 
 
-def portrait_units(rig: Rig) -> np.ndarray:
-    """UNIT_MATRIX for one portrait: anger's AU5 only as high as bares the top of the iris against the rest of its
-    row (Rig.raise_to_iris_top), never above the recipe's. Wide-open eyes already stare; raising their lids further
-    showed white above the iris, which reads as alarm, not anger."""
+def portrait_units(rig: Rig, smile_at_rest: float = 0.0) -> np.ndarray:
+    """UNIT_MATRIX for one portrait.
+
+    Anger's AU5 only as high as bares the top of the iris against the rest of its row (Rig.raise_to_iris_top),
+    never above the recipe's: wide-open eyes already stare; raising their lids further showed white above the iris,
+    which reads as alarm, not anger.
+    Happy tops up a smile the photo already shows (smile_at_rest, see timeline.resting_smile) instead of adding a
+    second full one: a grin's lip already rests near its gums, and lifting it as far again bared a dark band above
+    the teeth and pushed the corners into the cheeks.
+    """
     units = UNIT_MATRIX.copy()
     glare = rig.raise_to_iris_top(units[_ANGRY], "upper_lid_raise")
     units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), glare)
+    units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * min(max(smile_at_rest, 0.0) / 1.5, 1.0)
     return units
 
 

@@ -30,6 +30,7 @@ from ectfg_core.render.geometry import (
 )
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
+from ectfg_core.render.stray_teeth import toothiness, unlike_lips
 
 _UPPER_COUNT = len(UPPER_INNER)
 # Where neighbouring teeth meet, face widths from the midline as seen from the front (the arch turns away, so
@@ -44,6 +45,9 @@ _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
 _SEAM_DARKNESS = 0.8  # how far the line where parted lips now touch goes towards the inner lip's dark rim
+# How much more of the upper teeth a smiling photo's upper lip hides (face widths): a lip lifted higher bares that
+# much more tooth, then gum. And how far under the lip's detected contour the first clean row of teeth lies (pixels).
+_HIDDEN_CROWN, _LIP_EDGE = 0.015, 2.0
 
 
 @dataclass
@@ -106,9 +110,11 @@ class MouthLayer:
         lum = interior.mean(dim=0) if interior.numel() else torch.zeros(0)
         # The portrait shows its own teeth when the lips are parted and what is between them is bright.
         self.has_interior = gap > 0.015 * face_width and interior.shape[1] >= 6
-        self.shows_teeth = bool(self.has_interior and lum.median() > 0.72 * _luma(skin))
         # The brightest of what shows between parted lips: the photo's teeth, if any (see stray_teeth.py).
         self.photo_teeth_color = interior[:, lum >= lum.quantile(0.6)].mean(dim=1) if self.has_interior else None
+        # Teeth in bright light, or teeth plainly unlike the lips (creamy teeth in a ruddy face, dark gaps between).
+        self.shows_teeth = bool(self.has_interior and (lum.median() > 0.72 * _luma(skin)
+                                                       or unlike_lips(self.photo_teeth_color, self.lip_color)))
         if self.shows_teeth:
             self.teeth_color = self.photo_teeth_color
         else:
@@ -175,8 +181,14 @@ class MouthLayer:
         return image[:, y0:y1, x0:x1][:, torch.from_numpy(inside > 0.5)]
 
     def _make_source_layer(self, image: torch.Tensor) -> tuple[torch.Tensor, tuple[float, float]]:
-        """RGB + coverage of the portrait's own mouth interior, to be moved with the skull."""
-        box = box_around(self.source_inner, 3.0, (0, 0, image.shape[2], image.shape[1]))
+        """RGB + coverage of the portrait's own mouth interior, to be moved with the skull.
+
+        Over teeth, the layer goes on above the upper lip for the crown the lip hid: the first clean row of teeth
+        under the lip, continued up. A smile that lifts the lip past where the photo had it bares more of the same
+        teeth (then gum), not a dark band or a second, drawn row above them.
+        """
+        crown = _HIDDEN_CROWN * self.face_width if self.shows_teeth else 0.0
+        box = box_around(self.source_inner, 3.0 + crown, (0, 0, image.shape[2], image.shape[1]))
         x0, y0, x1, y1 = box
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         alpha = polygon_coverage(self.source_inner, xs, ys, inset=-1.0)
@@ -184,7 +196,21 @@ class MouthLayer:
         upper = np.interp(xs, *by_x(self.source_upper))[None, :]
         lower = np.interp(xs, *by_x(self.source_lower))[None, :]
         alpha *= np.clip((ys[:, None] - upper) / 1.5, 0.0, 1.0) * np.clip((lower - ys[:, None]) / 1.5, 0.0, 1.0)
-        layer = torch.cat([image[:, y0:y1, x0:x1], torch.from_numpy(alpha.astype(np.float32))[None]], dim=0)
+        rgb = image[:, y0:y1, x0:x1].clone()
+        if crown > 0:
+            top = upper[0] + _LIP_EDGE
+            row = sample(image, torch.from_numpy(np.stack([xs, top], axis=-1).astype(np.float32)))  # (3, W)
+            # Only columns whose top row is teeth, well inside the opening (not the lower lip near the corners).
+            teeth = toothiness(row[:, None, :], self.photo_teeth_color, self.lip_color)[0].numpy()
+            teeth = teeth * np.clip((lower[0] - top - 2.0) / 2.0, 0.0, 1.0)
+            above = ys[:, None] < top[None, :]
+            # Crowns darken a little towards the gum, and the continuation ends softly where the gum begins.
+            depth = np.clip((top[None, :] - ys[:, None]) / max(crown, 1.0), 0.0, 1.0)
+            reach = np.clip((ys[:, None] - (upper - crown)) / 1.5, 0.0, 1.0)
+            rgb = torch.where(torch.from_numpy(above)[None], row[:, None, :] * torch.from_numpy(
+                (1.0 - 0.12 * depth).astype(np.float32))[None], rgb)
+            alpha = np.where(above, np.maximum(alpha, reach * teeth[None, :]), alpha)
+        layer = torch.cat([rgb, torch.from_numpy(alpha.astype(np.float32))[None]], dim=0)
         return layer, (float(x0), float(y0))
 
     # ---- per frame -------------------------------------------------------------------------------------

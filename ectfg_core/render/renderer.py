@@ -85,7 +85,7 @@ class PortraitAnimator:
         self.frame = FaceFrame.from_points(self.points)
         self.mesh = build_mesh(self.points, self.frame, landmarks.depth)
         self.rig = Rig(self.mesh, self.frame, landmarks.depth, self.points[NUM_MESH_LANDMARKS:])
-        self.units = portrait_units(self.rig)
+        self.units = portrait_units(self.rig, self.smile_at_rest)
         # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
         # purpose): the skin around them gives way instead.
         lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))

@@ -35,7 +35,13 @@ def _redness(color: torch.Tensor) -> torch.Tensor:
     return (color[0] - 0.5 * (color[1] + color[2])) / luma
 
 
-def _toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
+def unlike_lips(teeth_color: torch.Tensor, lip_color: torch.Tensor) -> bool:
+    """Whether a colour seen between the lips is plainly not lip: brighter and much less red."""
+    brighter = float(teeth_color.mean()) >= _BRIGHTER * float(lip_color.mean())
+    return brighter and float(_redness(lip_color[:, None]) - _redness(teeth_color[:, None])) > _RED_APART
+
+
+def toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
     """0..1 per pixel of crop (3, h, w): how much more like the photo's teeth than its lips it looks. By redness
     where the lips are clearly redder than the teeth (the lips' own shading stays lip); by brightness in a gray
     photo."""
@@ -85,7 +91,7 @@ class StrayTeeth:
         # Hardly any below the lower lip's contour: teeth rarely hide there, the lower lip's highlights often do.
         near = np.clip(ys[:, None] - (upper - band) + 0.5, 0.0, 1.0) * np.clip(lower + 0.25 * band - ys[:, None] + 0.5, 0.0, 1.0)
         near *= (xs >= left)[None, :] & (xs <= right)[None, :]
-        toothy = _toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)
+        toothy = toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)
         # Everything the photo shows between its lips goes too, the dark gaps between the teeth and the cavity
         # beside them: covering only the teeth left those gaps as a dotted seam between closed lips.
         opening = np.clip(ys[:, None] - upper + 0.5, 0.0, 1.0) * np.clip(lower - ys[:, None] + 0.5, 0.0, 1.0)
