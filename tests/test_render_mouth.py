@@ -316,6 +316,13 @@ def test_a_smile_lifting_the_lip_of_a_toothy_photo_bares_more_tooth_not_a_dark_b
     assert min(under_the_upper_lip(smiling, "happy"), under_the_upper_lip(broad_grin, "happy")) > 0.8
 
 
+def test_fear_over_a_toothy_grin_shows_the_edges_of_the_upper_teeth(smiling, broad_grin):
+    """Fear's dropped jaw over a grin: the lowered upper lip covered the photo's teeth whole, and the open mouth was a
+    flat dark slot with a few lower teeth (0.46 and 0.61 of the teeth's brightness under the lip). The lip now stops
+    short of the teeth's edges, as a relaxed upper lip does (0.82 and 0.78)."""
+    assert min(under_the_upper_lip(smiling, "fearful"), under_the_upper_lip(broad_grin, "fearful")) > 0.7
+
+
 def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
     """A grin turned calm closes its lips over its teeth. The teeth the lips carried along were painted over, the
     dark gaps between them were not: the seam of the shut lips came out dotted. Here gaps 2 px wide are painted

@@ -53,9 +53,11 @@ def track_strength(track: EmotionTrack | None, num_frames: int, fps: float) -> n
 
 # Classes that do not smile; neutral too: a director asking for "calm" over a grinning photo wants the grin to relax.
 UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
-# Classes whose lips close over a toothy photo smile: all but happy, surprise and disgust (whose own mouths open or bare
-# the teeth anyway); a calm face with the photo's grin and teeth still reads as happy, to viewers and classifiers alike.
-CLOSED_LIPS = ("neutral", "sad", "angry", "fearful")
+# Classes whose lips close over a toothy photo smile, and how far: all but happy, surprise and disgust (whose own
+# mouths open or bare the teeth anyway); a calm face with the photo's grin and teeth still reads as happy, to viewers
+# and classifiers alike. Fear's dropped jaw keeps the edges of the upper teeth in view under a lowered lip: covered
+# whole, its open mouth was a flat dark slot; bared further, the grin's teeth read as happy again.
+CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6}
 # Unsmiling classes whose mouths are not wide: a photo's grin narrows for them (fear stretches the lips instead).
 NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
@@ -129,7 +131,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         controls[:, _C["smile_release"]] += min(smile_at_rest / 1.5, 1.0) * releasing
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
-        closing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in CLOSED_LIPS), 0.0, 1.0)
+        closing = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in CLOSED_LIPS.items()), 0.0, 1.0)
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
         # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
         controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
