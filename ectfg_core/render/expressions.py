@@ -45,7 +45,13 @@ def _unit_matrix() -> np.ndarray:
 UNIT_MATRIX = _unit_matrix()  # (NUM_EMOTIONS, NUM_CONTROLS)
 _ANGRY, _LID_RAISE = EMOTIONS.index("angry"), CONTROL_INDEX["upper_lid_raise"]
 _HAPPY, _LIP_LIFT = EMOTIONS.index("happy"), [CONTROL_INDEX["smile"], CONTROL_INDEX["upper_lip_raise"]]
-SMILE_TOP_UP = 0.5  # the share of happy's lip lift a photo already smiling broadly (resting_smile >= 1.5) keeps
+SMILE_TOP_UP = 0.5  # the share of happy's lip lift a photo already smiling broadly keeps
+BROAD_GRIN = 1.5  # resting_smile (timeline) of a photo that smiles as broadly as it gets
+
+
+def grin_share(smile_at_rest: float) -> float:
+    """How much of a broad grin the photo already shows, 0..1: how much of its smile there is to undo or top up."""
+    return min(max(float(smile_at_rest), 0.0) / BROAD_GRIN, 1.0)
 
 
 def portrait_units(rig: Rig, smile_at_rest: float = 0.0) -> np.ndarray:
@@ -61,7 +67,7 @@ def portrait_units(rig: Rig, smile_at_rest: float = 0.0) -> np.ndarray:
     units = UNIT_MATRIX.copy()
     glare = rig.raise_to_iris_top(units[_ANGRY], "upper_lid_raise")
     units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), glare)
-    units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * min(max(smile_at_rest, 0.0) / 1.5, 1.0)
+    units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * grin_share(smile_at_rest)
     return units
 
 

@@ -35,10 +35,14 @@ def _redness(color: torch.Tensor) -> torch.Tensor:
     return (color[0] - 0.5 * (color[1] + color[2])) / luma
 
 
+def _brighter(teeth_color: torch.Tensor, lip_color: torch.Tensor) -> bool:
+    return float(teeth_color.mean()) >= _BRIGHTER * float(lip_color.mean())
+
+
 def unlike_lips(teeth_color: torch.Tensor, lip_color: torch.Tensor) -> bool:
     """Whether a colour seen between the lips is plainly not lip: brighter and much less red."""
-    brighter = float(teeth_color.mean()) >= _BRIGHTER * float(lip_color.mean())
-    return brighter and float(_redness(lip_color[:, None]) - _redness(teeth_color[:, None])) > _RED_APART
+    less_red = float(_redness(lip_color[:, None]) - _redness(teeth_color[:, None])) > _RED_APART
+    return _brighter(teeth_color, lip_color) and less_red
 
 
 def toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
@@ -105,7 +109,7 @@ class StrayTeeth:
     def of(cls, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
            lip_color: torch.Tensor) -> StrayTeeth | None:
         """None where the photo's lips are closed or nothing brighter than its lips shows between them."""
-        if teeth_color is None or float(teeth_color.mean()) < _BRIGHTER * float(lip_color.mean()):
+        if teeth_color is None or not _brighter(teeth_color, lip_color):
             return None
         return cls(source, points, face_width, teeth_color, lip_color)
 

@@ -9,7 +9,7 @@ import numpy as np
 from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS, clamp_controls
-from ectfg_core.render.expressions import expression_controls
+from ectfg_core.render.expressions import expression_controls, grin_share
 from ectfg_core.render.motion import HEAD_CHANNELS, blink_curve, head_curves
 from ectfg_core.render.visemes import MOUTH_CONTROLS, mouth_curves
 from ectfg_core.tts.types import PhonemeTiming
@@ -128,7 +128,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
         # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
         releasing = unsmiling
-        controls[:, _C["smile_release"]] += min(smile_at_rest / 1.5, 1.0) * releasing
+        controls[:, _C["smile_release"]] += grin_share(smile_at_rest) * releasing
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in CLOSED_LIPS.items()), 0.0, 1.0)
