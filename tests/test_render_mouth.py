@@ -323,6 +323,29 @@ def test_fear_over_a_toothy_grin_shows_the_edges_of_the_upper_teeth(smiling, bro
     assert min(under_the_upper_lip(smiling, "fearful"), under_the_upper_lip(broad_grin, "fearful")) > 0.7
 
 
+def test_an_open_mouth_showing_no_teeth_gets_a_whole_row_of_drawn_teeth(portrait):
+    """A photo with its mouth open on a dark cavity and a tongue, no teeth in view (here the bundled portrait's
+    opening painted so). That interior was carried rigidly with the skull over the drawn upper teeth: a smile showed
+    the photo's tongue across its middle and drawn teeth only at the corners, like fangs. Only teeth belong to the
+    skull; such a mouth is drawn whole. Under the lifted upper lip of happy: the drawn teeth (grey level 154), not the
+    photo's cavity and tongue (48)."""
+    points = portrait.landmarks.points
+    upper = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
+    lower = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
+    image = portrait.image.copy()
+    for x in range(int(upper[0, 0]), int(upper[-1, 0]) + 1):
+        top, bottom = (np.interp(x, c[:, 0], c[:, 1]) for c in (upper, lower))
+        mid = int(round((top + bottom) / 2))
+        image[int(np.floor(top)) : mid, x] = (70, 30, 35)  # the dark of the mouth
+        image[mid : int(np.ceil(bottom)) + 1, x] = (175, 95, 105)  # the tongue
+    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
+    row = animator.controls_for([], np.zeros(10, np.float32), constant_track("happy", 10), 10, FPS)[-1]
+    frame = animator.render(row).astype(np.float64).mean(axis=2)
+    line = seam_line(animator, row, trim=4)
+    quarter = len(line) // 4
+    assert np.median([frame[y + 2 : y + 6, x] for x, y in line[quarter:-quarter]]) > 120
+
+
 def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
     """A grin turned calm closes its lips over its teeth. The teeth the lips carried along were painted over, the
     dark gaps between them were not: the seam of the shut lips came out dotted. Here gaps 2 px wide are painted

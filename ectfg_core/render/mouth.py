@@ -1,9 +1,10 @@
 """The mouth interior: what shows between the parted lips, in colours taken from the portrait.
 
-Teeth are fixed to the skull and the jaw, not to the lips, so they are never stretched: whatever the portrait
-already shows between its lips (usually upper teeth) moves with the head only; the lower teeth and the tongue
-follow the jaw; the rest is a dark cavity. When the portrait shows no teeth, upper and lower teeth are drawn one
-by one (gaps, rounded edges, darker towards the canines) in the white of the portrait's own eyes.
+Teeth are fixed to the skull and the jaw, not to the lips, so they are never stretched: where the portrait shows
+its teeth between its lips, what shows there moves with the head only; the lower teeth and the tongue follow the
+jaw; the rest is a dark cavity. When the portrait shows no teeth (lips closed, or open on a cavity and a tongue,
+which belong to no skull), the mouth is drawn whole: upper and lower teeth one by one (gaps, rounded edges, darker
+towards the canines) in the white of the portrait's own eyes.
 
 Every colour here is a portrait colour times a scalar (or a mix of portrait colours), so the mouth keeps the
 photo's white balance and saturation: a grayscale portrait gets a grayscale mouth.
@@ -124,7 +125,9 @@ class MouthLayer:
         self.rim_color = self.lip_color * _RIM
         self.tongue_color = self.lip_color * 1.0
         self.gum_color = self.lip_color * 1.0
-        self._source_layer = self._make_source_layer(image) if self.has_interior else None
+        # Only teeth ride with the skull: a photo's open mouth without them (cavity, tongue) carried so covered the
+        # drawn upper teeth with its tongue, leaving fangs at the corners.
+        self._source_layer = self._make_source_layer(image) if self.shows_teeth else None
 
     # ---- colours measured on the portrait -----------------------------------------------------------------
     def _lip_pixels(self, pts: np.ndarray, image: torch.Tensor) -> torch.Tensor:
