@@ -292,19 +292,23 @@ def test_fear_held_over_a_toothy_grin_keeps_its_mouth_open(smiling):
     assert inner_gap(held("neutral"), fw) < 0.01
 
 
-def under_the_upper_lip(animator: PortraitAnimator, emotion: str) -> float:
-    """What shows right under the upper lip of the held expression (2-5 px below its driven inner edge, over the
-    middle half of the mouth), as a share of the photo's teeth's brightness (the upper quartile of its opening):
-    about 1 where teeth show there, about half over a dark cavity or gum."""
-    points = animator.points
-    opening = animator.image[int(points[13, 1]) : int(points[14, 1]), int(points[78, 0]) : int(points[308, 0])]
-    teeth = np.percentile(opening.mean(axis=2), 75)
+def under_the_lip_level(animator: PortraitAnimator, emotion: str) -> float:
+    """The median grey level right under the upper lip of the held expression: 2-5 px below its driven inner edge,
+    over the middle half of the mouth."""
     frames = 10
     row = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
     frame = animator.render(row).astype(np.float64).mean(axis=2)
     line = seam_line(animator, row, trim=4)
     quarter = len(line) // 4
-    return float(np.median([frame[y + 2 : y + 6, x] for x, y in line[quarter:-quarter]]) / teeth)
+    return float(np.median([frame[y + 2 : y + 6, x] for x, y in line[quarter:-quarter]]))
+
+
+def under_the_upper_lip(animator: PortraitAnimator, emotion: str) -> float:
+    """under_the_lip_level as a share of the photo's teeth's brightness (the upper quartile of its opening): about 1
+    where teeth show there, about half over a dark cavity or gum."""
+    points = animator.points
+    opening = animator.image[int(points[13, 1]) : int(points[14, 1]), int(points[78, 0]) : int(points[308, 0])]
+    return under_the_lip_level(animator, emotion) / float(np.percentile(opening.mean(axis=2), 75))
 
 
 def test_a_smile_lifting_the_lip_of_a_toothy_photo_bares_more_tooth_not_a_dark_band(smiling, broad_grin):
@@ -338,12 +342,7 @@ def test_an_open_mouth_showing_no_teeth_gets_a_whole_row_of_drawn_teeth(portrait
         mid = int(round((top + bottom) / 2))
         image[int(np.floor(top)) : mid, x] = (70, 30, 35)  # the dark of the mouth
         image[mid : int(np.ceil(bottom)) + 1, x] = (175, 95, 105)  # the tongue
-    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
-    row = animator.controls_for([], np.zeros(10, np.float32), constant_track("happy", 10), 10, FPS)[-1]
-    frame = animator.render(row).astype(np.float64).mean(axis=2)
-    line = seam_line(animator, row, trim=4)
-    quarter = len(line) // 4
-    assert np.median([frame[y + 2 : y + 6, x] for x, y in line[quarter:-quarter]]) > 120
+    assert under_the_lip_level(PortraitAnimator(image, portrait.landmarks, seed=3), "happy") > 120
 
 
 def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
