@@ -20,6 +20,7 @@ from ectfg_core.render.glasses import detect_glasses
 from ectfg_core.render.renderer import PortraitAnimator
 
 FRAME_RGB = (24, 22, 28)
+LUMA = np.array([0.299, 0.587, 0.114])
 PORTRAITS = Path(__file__).parent / "data" / "portraits"
 EXPRESSIONS = {"angry": dict(brow_lower=1.0), "surprised": dict(brow_raise=1.0, upper_lid_raise=1.0),
                "fearful": dict(brow_raise=1.0, brow_inner_raise=1.0, upper_lid_raise=1.0, lip_stretch=0.5)}
@@ -106,17 +107,45 @@ def test_photographed_portraits(name, wears):
         assert found.mask[mid[1] - 15 : mid[1] + 3, mid[0] - 2 : mid[0] + 3].max() > 0.5
 
 
+def _hopper_frame():
+    framed = frame_portrait(np.asarray(Image.open(PORTRAITS / "hopper.jpg").convert("RGB")), size=512)
+    return framed, detect_glasses(framed.image, framed.landmarks.points)
+
+
 def test_the_skin_under_a_photographed_frame_is_skin_coloured():
     """The frame's place is filled with the skin around it. Filled from the frame's own unmasked corners and the hat
     beside them, it held reddish and navy blotches (15 % of it off the cheeks' hue) that showed as stains above the
-    rims once raised brows slid that skin out from under them."""
-    framed = frame_portrait(np.asarray(Image.open(PORTRAITS / "hopper.jpg").convert("RGB")), size=512)
-    found = detect_glasses(framed.image, framed.landmarks.points)
+    rims once raised brows slid that skin out from under them. The reference is the skin right around the frame
+    (as bright as skin: the hat is not), which the revealed skin is seen against."""
+    framed, found = _hopper_frame()
     cheeks = np.round(framed.landmarks.points[[50, 280, 101, 330, 205, 425]]).astype(int)
     skin = np.median(framed.image[cheeks[:, 1], cheeks[:, 0]].astype(np.float64), axis=0)
+    image = framed.image.astype(np.float64)
+    frame = found.mask > 0.02
+    ring = ndimage.binary_dilation(frame, iterations=10) & ~ndimage.binary_dilation(frame, iterations=3)
+    ring &= image @ LUMA > 0.45 * (skin @ LUMA)
+    around = np.median(image[ring], axis=0)
     filled = found.bare[found.mask > 0.5].astype(np.float64)
-    off_hue = np.abs(filled / filled.sum(axis=1, keepdims=True) - skin / skin.sum()).max(axis=1)
+    off_hue = np.abs(filled / filled.sum(axis=1, keepdims=True) - around / around.sum()).max(axis=1)
     assert (off_hue > 0.06).mean() < 0.02
+
+
+def test_the_skin_under_a_photographed_bridge_is_as_bright_as_the_skin_beside_it():
+    """Filled from the few pixels of Grace Hopper's brow that matched her ruddy cheeks, the skin under the bridge
+    came out darker than both the brow above it and the nose below; once the brows rose (sad, fear) it showed as a
+    V-shaped stain between them. Its brightness now lies between theirs."""
+    framed, found = _hopper_frame()
+    pts = framed.landmarks.points
+    gap = float(np.linalg.norm(pts[362] - pts[133]))
+    middle = (pts[133] + pts[362]) / 2
+    x0, x1 = int(middle[0] - 0.3 * gap), int(middle[0] + 0.3 * gap) + 1
+    bar = found.mask[:, x0:x1] > 0.5
+    rows = np.flatnonzero(bar.any(axis=1))
+    top, bottom = int(rows.min()), int(rows.max())
+    fill = np.median(found.bare[:, x0:x1][bar] @ LUMA)
+    above = np.median(framed.image[top - 12 : top - 2, x0:x1] @ LUMA)
+    below = np.median(framed.image[bottom + 3 : bottom + 13, x0:x1] @ LUMA)
+    assert min(above, below) - 4 <= fill <= max(above, below) + 4, f"bridge {fill:.0f}, brow {above:.0f}, nose {below:.0f}"
 
 
 def test_the_still_is_kept_where_nothing_moves(animator, worn):

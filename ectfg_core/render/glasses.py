@@ -42,6 +42,7 @@ _MAX_STEP = 2  # rings per angle step: enough for a rounded-rectangle corner
 _CHEEKS = [50, 280, 101, 330, 205, 425, 36, 266]
 _SKIN_CHROMA = 0.05
 _SKIN_LUMA = (0.45, 1.6)
+_AROUND = 6  # px: the ring outside the frame whose skin also counts
 
 
 @dataclass
@@ -200,16 +201,32 @@ def _skin_under(image: np.ndarray, hole: np.ndarray, avoid: np.ndarray) -> np.nd
     return np.where(hole[..., None], smooth + detail[my, mx], image)
 
 
-def _skin_like(crop: np.ndarray, image: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(h, w) bool: pixels of crop near the cheeks' colour (its chromaticity, and a brightness within a shadow's or
-    a highlight's reach of it); a gray photo is judged by brightness alone."""
-    cheeks = np.clip(np.round(points[_CHEEKS]).astype(int), 0, [image.shape[1] - 1, image.shape[0] - 1])
-    skin = np.median(image[cheeks[:, 1], cheeks[:, 0]].astype(np.float64), axis=0)
-    pixels = crop.astype(np.float64)
+def _near(pixels: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Pixels near a skin colour: its chromaticity, and a brightness within a shadow's or a highlight's reach of it."""
     total = pixels.sum(axis=-1, keepdims=True)
     chroma = pixels / np.maximum(total, 1.0) - skin / max(float(skin.sum()), 1.0)
     luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
     return (np.abs(chroma).max(axis=-1) < _SKIN_CHROMA) & (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+
+
+def _skin_like(crop: np.ndarray, image: np.ndarray, points: np.ndarray, around: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels of crop near the cheeks' colour or near the skin `around` the frame; a gray photo is
+    judged by brightness alone.
+
+    The skin a frame sits on (brow, temples, the nose's bridge) is often paler or yellower than the cheeks; judged
+    by the cheeks alone, half of an older face's brow was refused, and the few pixels left made pale blotches."""
+    cheeks = np.clip(np.round(points[_CHEEKS]).astype(int), 0, [image.shape[1] - 1, image.shape[0] - 1])
+    skin = np.median(image[cheeks[:, 1], cheeks[:, 0]].astype(np.float64), axis=0)
+    pixels = crop.astype(np.float64)
+    like = _near(pixels, skin)
+    # The ring's pixels as bright as skin, then those near their own median: hat, hair and the frame's edges are
+    # left out of it.
+    luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
+    around = around & (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+    if not around.any():
+        return like
+    ring = pixels[around & _near(pixels, np.median(pixels[around], axis=0))]
+    return like | _near(pixels, np.median(ring, axis=0)) if len(ring) else like
 
 
 def _polygon_mask(shape: tuple[int, int], polygon: np.ndarray, grow: float) -> np.ndarray:
@@ -303,7 +320,9 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     # Filled from beyond the frame's faint edges, but replacing only where the mask is: elsewhere the still shows.
     # Only skin is filled in from: the frame's own unmasked bits, a hat or hair beside it left coloured blotches
     # that showed once raised brows slid the skin out from under the rims.
-    avoid = eyes[y0:y1, x0:x1] | ~_skin_like(crop, image, points)
+    local_hole, local_eyes = hole[y0:y1, x0:x1], eyes[y0:y1, x0:x1]
+    around = ndimage.binary_dilation(local_hole, iterations=_AROUND) & ~local_hole & ~local_eyes
+    avoid = local_eyes | ~_skin_like(crop, image, points, around)
     bare[y0:y1, x0:x1] = np.where(local[..., None] > 0, _skin_under(crop, hole[y0:y1, x0:x1], avoid), crop)
     return Glasses(True, mask, box, bare)
 
