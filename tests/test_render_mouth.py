@@ -380,3 +380,22 @@ def test_lips_shut_over_a_parted_photo_meet_at_a_dark_seam(smiling):
     frame = smiling.render(row).astype(np.float64).mean(axis=2)
     contrast = [0.5 * (frame[y - 5, x] + frame[y + 5, x]) - frame[y - 2 : y + 3, x].min() for x, y in seam_line(smiling, row, trim=3)]
     assert np.median(contrast) > 70
+
+
+def test_a_wide_open_mouth_shows_its_tongue_not_a_flat_dark_hole(broad_grin):
+    """Obama's lips are dark, and the tongue took their colour and sat a sliver above the lower teeth: a jaw opened
+    wide showed a flat dark hole over a row of teeth. The tongue now rises behind the lower teeth as the jaw opens,
+    lit like a tongue whatever the lips' pigment: the lower part of the opening is clearly lighter than the cavity
+    (grey levels above the darkest: 7 before, 30 now)."""
+    fw = broad_grin.frame.width
+    row = controls_row(jaw_open=1.0)
+    frame, driven = broad_grin.render(row), broad_grin.driven_landmarks(row)
+    cx = int(round(driven[14, 0]))
+    column = frame[:, cx - int(0.02 * fw) : cx + int(0.02 * fw)].astype(np.float64).mean(axis=1) @ np.array([0.299, 0.587, 0.114])
+    top, bottom = driven[13, 1], driven[14, 1]
+
+    def band(a: float, b: float) -> np.ndarray:
+        return column[int(round(top + a * (bottom - top))) : int(round(top + b * (bottom - top))) + 1]
+
+    cavity = band(0.3, 0.6).min()
+    assert band(0.55, 0.75).mean() > cavity + 20

@@ -49,6 +49,13 @@ _SEAM_DARKNESS = 0.8  # how far the line where parted lips now touch goes toward
 # How much more of the upper teeth a smiling photo's upper lip hides (face widths): a lip lifted higher bares that
 # much more tooth, then gum. And how far under the lip's detected contour the first clean row of teeth lies (pixels).
 _HIDDEN_CROWN, _LIP_EDGE = 0.015, 2.0
+# The tongue's body: its half width (face widths; its sides curve down into the floor of the mouth), and how much
+# higher (face widths) its top stands behind the lower teeth once the jaw opens wider than speech opens it (above
+# _TONGUE_SHOWS), up to a fully open jaw. Lying as low as in speech, a wide-open mouth showed a sliver of it under
+# a flat dark cavity, a cartoon hole.
+_TONGUE_HALF, _TONGUE_RISE, _TONGUE_SHOWS = 0.1, 0.025, 0.6
+# Its brightness against the teeth's: lips darker than that give the tongue their hue, not their darkness.
+_TONGUE_LIGHT = 0.6
 
 
 @dataclass
@@ -123,7 +130,8 @@ class MouthLayer:
         # Darkening by a scalar keeps the lip's hue and saturation (and a gray lip gray).
         self.cavity_color = self.lip_color * _DEEP
         self.rim_color = self.lip_color * _RIM
-        self.tongue_color = self.lip_color * 1.0
+        # The tongue is not pigmented like the lips: dark lips lend it their hue, not their darkness.
+        self.tongue_color = self.lip_color * max(1.0, _TONGUE_LIGHT * _luma(self.teeth_color) / max(_luma(self.lip_color), 1.0))
         self.gum_color = self.lip_color * 1.0
         # Only teeth ride with the skull: a photo's open mouth without them (cavity, tongue) carried so covered the
         # drawn upper teeth with its tongue, leaving fangs at the corners.
@@ -283,12 +291,13 @@ class MouthLayer:
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).
         lower_tips = jaw_line - (0.008 + 0.026 * opened) * fw
-        # Tongue on the floor of the mouth, its top a little below the teeth's tips; its back is in shadow, its
+        # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
         # groove darker.
         tongue_floor = jaw_line - (0.006 + 0.016 * opened) * fw
-        tongue_half = 0.14 * fw
+        tongue_half = _TONGUE_HALF * fw
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
-        tongue_top = tongue_floor - (0.006 + 0.03 * opened) * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
+        rise = 0.006 + 0.03 * opened + _TONGUE_RISE * max(opened - _TONGUE_SHOWS, 0.0) / (1.0 - _TONGUE_SHOWS)
+        tongue_top = tongue_floor - rise * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
             tip_line = skull_line + 0.016 * fw
