@@ -147,3 +147,36 @@ def test_raised_brows_keep_their_hair(name, portrait):
         for lower, upper in BROWS.values():
             thickness = (animator.points[lower] - animator.points[upper]) @ ey
             assert ((driven[lower] - driven[upper]) @ ey >= 0.8 * thickness).all()
+
+
+@pytest.mark.parametrize("degrees", [-40.0, 40.0])
+def test_the_far_corner_of_a_turned_mouth_does_not_fold(portrait, degrees):
+    """On a face turned away the far corner's lips are narrow: disgust's raised upper lip over corners pulled down,
+    or sad's corners, turned the lip skin there over (2 to 4 triangles), which showed as a hard-edged notch cut into
+    the cheek beside the corner. The lips' own skin now gives way where it would fold (their inner edges stay)."""
+    import dataclasses
+
+    from ectfg_core.render import renderer
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.render.geometry import LOWER_OUTER, UPPER_OUTER
+    from ectfg_core.render.mouth import close_lips
+    from ectfg_core.render.unfold import _signed_area
+
+    points, depth = _turned(portrait.landmarks, degrees)
+    n = len(points)
+    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
+                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
+    animator = PortraitAnimator(portrait.image, turned)
+    still = animator.mesh.vertices
+    triangles = animator.mesh.surface
+    area = _signed_area(still, triangles)
+    lip = np.zeros(len(still), dtype=bool)
+    lip[UPPER_OUTER + LOWER_OUTER] = True
+    judged = (np.abs(area) > 0.1 * np.median(np.abs(area))) & lip[triangles].any(axis=1)
+    for emotion in ("disgusted", "sad"):
+        row = animator._row(expression_row(emotion, 1.0))
+        weights = row.copy()
+        weights[renderer._RIGID] = 0.0
+        skin = close_lips(still + renderer._combine(weights, animator._basis_flat), row[renderer._PRESS], animator.frame.ey)
+        folded = judged & (_signed_area(animator.fold_guard(skin), triangles) / area < 0)
+        assert not folded.any(), f"{emotion}: {int(folded.sum())} lip triangles turned over"

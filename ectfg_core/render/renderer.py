@@ -87,11 +87,14 @@ class PortraitAnimator:
         self.rig = Rig(self.mesh, self.frame, landmarks.depth, self.points[NUM_MESH_LANDMARKS:])
         self.units = portrait_units(self.rig, self.smile_at_rest)
         # The lips and the lid margins are placed exactly by the controls (pressed lips and closed lids meet on
-        # purpose): the skin around them gives way instead.
+        # purpose): the skin around them gives way instead. Only where the lips' own skin turns over does it give way
+        # too, their inner edges excepted: on a face turned away the far corner's lip is narrow, and a corner pulled
+        # down under a raised upper lip folded it into a hard-edged notch.
         lips = np.flatnonzero(points_inside(self.points[UPPER_OUTER + LOWER_OUTER[::-1]], self.mesh.vertices))
+        lip_skin = np.setdiff1d(np.concatenate([lips, UPPER_OUTER, LOWER_OUTER]), UPPER_INNER + LOWER_INNER)
         margins = [i for pair in EYES.values() for row in pair for i in row]
         pinned = np.concatenate([lips, UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER, margins, self.mesh.ring2])
-        self.fold_guard = FoldGuard(self.mesh.vertices, self.mesh.surface, pinned)
+        self.fold_guard = FoldGuard(self.mesh.vertices, self.mesh.surface, pinned, yielding=lip_skin)
         chin_v = float(self.frame.to_local(self.points[152])[1])
         self.head = HeadMotion(self.frame, chin_v, image.shape[:2])
         self.regions = motion_regions(self.image, self.points, self.frame, chin_v, self.head.mask)

@@ -25,9 +25,13 @@ def _signed_area(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
 
 class FoldGuard:
     """Relaxes folds out of a moved mesh. `pinned` vertices (lip and lid contours, which the controls place exactly and
-    which may meet on purpose) never move; triangles made of pinned vertices only are not judged."""
+    which may meet on purpose) never move; triangles made of pinned vertices only are not judged.
 
-    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, pinned: np.ndarray):
+    `yielding` (pinned vertices that may still give way) are relaxed in a second pass, only where triangles of
+    theirs turned over once the rest of the skin has been relaxed; the skin is not touched by it.
+    """
+
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, pinned: np.ndarray, yielding: np.ndarray | None = None):
         still = np.asarray(vertices, dtype=np.float64)
         count = len(still)
         pinned_mask = np.zeros(count, dtype=bool)
@@ -44,6 +48,11 @@ class FoldGuard:
         adjacency.data[:] = 1.0  # repeated edges count once
         degree = np.asarray(adjacency.sum(axis=1)).ravel()
         self._mean = sparse.diags(1.0 / np.maximum(degree, 1.0)) @ adjacency  # row i: the mean over i's neighbours
+        self._then = None
+        if yielding is not None and len(yielding):
+            held = np.ones(count, dtype=bool)
+            held[np.asarray(yielding, dtype=np.int64)] = False
+            self._then = FoldGuard(still, triangles, np.flatnonzero(held))
 
     def folded(self, moved: np.ndarray) -> np.ndarray:
         """Indices of the judged triangles that turned over or nearly vanished in `moved`."""
@@ -52,6 +61,10 @@ class FoldGuard:
 
     def __call__(self, moved: np.ndarray) -> np.ndarray:
         """`moved` (V, 2) with its folds relaxed (the same array when nothing folded)."""
+        relaxed = self._relax(moved)
+        return relaxed if self._then is None else self._then(relaxed)
+
+    def _relax(self, moved: np.ndarray) -> np.ndarray:
         bad = self.folded(moved)
         if len(bad) == 0:
             return moved
