@@ -399,3 +399,27 @@ def test_a_wide_open_mouth_shows_its_tongue_not_a_flat_dark_hole(broad_grin):
 
     cavity = band(0.3, 0.6).min()
     assert band(0.55, 0.75).mean() > cavity + 20
+
+
+def test_fear_over_a_grin_shows_a_level_row_of_lower_teeth_not_pickets(broad_grin):
+    """The lower teeth followed the photo's lower lip; Obama's grin turns his lower lip up at the corners, and fear
+    stretches it flat, so the side teeth stood as tall as the front ones or taller (5 px of tooth against 5), a row
+    of pickets. They now show no more of themselves anywhere than in the middle (2 px at the sides)."""
+    frames = 10
+    row = broad_grin.controls_for([], np.zeros(frames, np.float32), constant_track("fearful", frames), frames, FPS)[-1]
+    frame, driven = broad_grin.render(row).astype(np.float64).mean(axis=2), broad_grin.driven_landmarks(row)
+    fw = broad_grin.frame.width
+    lower = driven[LOWER_INNER]
+    lower = lower[np.argsort(lower[:, 0])]
+    cavity = frame[int(driven[13, 1]) : int(driven[14, 1]), int(round(driven[14, 0]))].min()
+
+    def shown(dx: float) -> int:
+        """Rows of tooth right above the lower lip, in the column dx face widths from the middle."""
+        x = driven[14, 0] + dx * fw
+        lip = float(np.interp(x, lower[:, 0], lower[:, 1]))
+        return int((frame[int(lip - 0.06 * fw) : int(lip), int(round(x))] > cavity + 40).sum())
+
+    front = shown(0.0)
+    assert front >= 3, "the front teeth do not show: the test shows nothing"
+    sides = max(shown(dx) for dx in (-0.15, -0.14, -0.12, -0.1, 0.1, 0.12, 0.14, 0.15))
+    assert sides < front, f"side teeth {sides} px, front {front} px"

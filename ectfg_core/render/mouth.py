@@ -291,6 +291,11 @@ class MouthLayer:
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).
         lower_tips = jaw_line - (0.008 + 0.026 * opened) * fw
+        # They follow the photo's lower lip, but show no more of themselves anywhere than in the middle: where the
+        # lip now runs flatter than in the photo (a smiling photo's upturned lip stretched by fear), the side teeth
+        # stood taller than the front ones, a row of pickets.
+        shown = lower - lower_tips
+        lower_tips = np.maximum(lower_tips, lower - shown.flat[int(np.argmin(np.abs(tu_lower)))])
         # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
         # groove darker.
         tongue_floor = jaw_line - (0.006 + 0.016 * opened) * fw
