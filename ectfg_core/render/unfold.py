@@ -31,7 +31,8 @@ class FoldGuard:
     theirs turned over once the rest of the skin has been relaxed; the skin is not touched by it.
     """
 
-    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, pinned: np.ndarray, yielding: np.ndarray | None = None):
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, pinned: np.ndarray, yielding: np.ndarray | None = None,
+                 min_share: float = _MIN_AREA_SHARE):
         still = np.asarray(vertices, dtype=np.float64)
         count = len(still)
         pinned_mask = np.zeros(count, dtype=bool)
@@ -48,16 +49,18 @@ class FoldGuard:
         adjacency.data[:] = 1.0  # repeated edges count once
         degree = np.asarray(adjacency.sum(axis=1)).ravel()
         self._mean = sparse.diags(1.0 / np.maximum(degree, 1.0)) @ adjacency  # row i: the mean over i's neighbours
+        self.min_share = min_share
         self._then = None
         if yielding is not None and len(yielding):
             held = np.ones(count, dtype=bool)
             held[np.asarray(yielding, dtype=np.int64)] = False
-            self._then = FoldGuard(still, triangles, np.flatnonzero(held))
+            # Only where they turn over: pressed lips thin their skin on purpose, nearly to nothing.
+            self._then = FoldGuard(still, triangles, np.flatnonzero(held), min_share=0.0)
 
     def folded(self, moved: np.ndarray) -> np.ndarray:
         """Indices of the judged triangles that turned over or nearly vanished in `moved`."""
         share = _signed_area(moved, self.triangles) / self.area
-        return np.flatnonzero(share < _MIN_AREA_SHARE)
+        return np.flatnonzero(share < self.min_share)
 
     def __call__(self, moved: np.ndarray) -> np.ndarray:
         """`moved` (V, 2) with its folds relaxed (the same array when nothing folded)."""
