@@ -423,3 +423,21 @@ def test_fear_over_a_grin_shows_a_level_row_of_lower_teeth_not_pickets(broad_gri
     assert front >= 3, "the front teeth do not show: the test shows nothing"
     sides = max(shown(dx) for dx in (-0.15, -0.14, -0.12, -0.1, 0.1, 0.12, 0.14, 0.15))
     assert sides < front, f"side teeth {sides} px, front {front} px"
+
+
+def lower_teeth_shown(animator: PortraitAnimator, emotion: str) -> int:
+    """Rows of lower tooth right above the lower lip in the middle of the held expression's mouth."""
+    frames = 10
+    row = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
+    frame, driven = animator.render(row).astype(np.float64).mean(axis=2), animator.driven_landmarks(row)
+    fw = animator.frame.width
+    x = int(round(driven[14, 0]))
+    cavity = frame[int(driven[13, 1]) : int(driven[14, 1]), x].min()
+    return int((frame[int(driven[14, 1] - 0.06 * fw) : int(driven[14, 1]), x] > cavity + 40).sum())
+
+
+def test_fear_draws_the_lower_lip_off_the_lower_teeth(closed, broad_grin):
+    """Fear's mouth is stretched and its lower lip drawn down off the lower teeth (AU16). Without it the open mouth
+    was a dark slot over a sliver of teeth (3 rows of tooth on Grace Hopper, 5 on Obama); now a row of lower teeth
+    shows (6 and 9)."""
+    assert min(lower_teeth_shown(closed, "fearful"), lower_teeth_shown(broad_grin, "fearful")) >= 5

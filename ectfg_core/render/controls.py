@@ -36,6 +36,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "smile_release",  # a photo's own smile undone: cheeks and lower lids down, nasolabial bulge eased
     "tongue_tip",  # tongue tip up to the teeth (th, l, t, d, n): drawn by the mouth layer, the skin does not move
     "upper_lip_cover",  # the upper lip down over a photo's bared teeth, the lower lip free (talking without the grin)
+    "lower_lip_depress",  # lower lip pulled down off the lower teeth (AU16; fear)
 )
 CONTROL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CONTROL_NAMES)}
 NUM_CONTROLS = len(CONTROL_NAMES)

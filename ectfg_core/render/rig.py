@@ -225,6 +225,16 @@ class Rig:
         c.update(self._corners((0.0, 0.0)))
         return c, 0.06
 
+    def _lower_lip_depress(self):
+        # AU16 draws the lower lip down and a little out, off the lower teeth, most in its middle; the corners stay
+        # (they are AU15's). The skin of the chin below gives way with it.
+        def down(amount: float):
+            return lambda u, i: (0.0, amount * (1 - min(u * u, 1.0)) ** 0.7)
+
+        c = self._lips(lambda u, i: (0.0, 0.0), lambda u, i: (0.0, 0.0), down(0.03), down(0.024))
+        c.update(self._corners((0.0, 0.003)))
+        return c, 0.08
+
     def _lip_tuck(self):
         c = self._lips(
             lambda u, i: (0.0, -0.012 * (1 - u**4)), lambda u, i: (0.0, -0.01 * (1 - u**4)),

@@ -163,6 +163,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     controls[:, _C["lip_pucker"]] = controls[:, _C["lip_pucker"]] * (1.0 - press) + m["lip_pucker"]
     controls[:, _C["smile"]] *= 1.0 - 0.5 * np.clip(m["lip_pucker"], 0.0, 1.0)  # rounding the lips narrows a smile
     controls[:, _C["lip_tuck"]] = m["lip_tuck"]
+    # A lower lip pulled off the teeth (fear) comes back up for a bilabial, and to the upper teeth for f/v.
+    controls[:, _C["lower_lip_depress"]] *= (1.0 - press) * (1.0 - np.clip(m["lip_tuck"], 0.0, 1.0))
     controls[:, _C["tongue_tip"]] = m["tongue_tip"]
     controls[:, _C["upper_lip_raise"]] = (controls[:, _C["upper_lip_raise"]] + m["upper_lip_raise"]) * (1.0 - press)
 
