@@ -297,12 +297,13 @@ class MouthLayer:
         shown = lower - lower_tips
         lower_tips = np.maximum(lower_tips, lower - shown.flat[int(np.argmin(np.abs(tu_lower)))])
         # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
-        # groove darker.
+        # groove a little darker. Its top is broad and flat (an elliptic top with a marked groove showed through a
+        # rounded mouth as a peaked pink tent).
         tongue_floor = jaw_line - (0.006 + 0.016 * opened) * fw
         tongue_half = _TONGUE_HALF * fw
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
         rise = 0.006 + 0.03 * opened + _TONGUE_RISE * max(opened - _TONGUE_SHOWS, 0.0) / (1.0 - _TONGUE_SHOWS)
-        tongue_top = tongue_floor - rise * fw * np.sqrt(across) + (1.0 - across) * 0.02 * fw
+        tongue_top = tongue_floor - rise * fw * across**0.3 + (1.0 - across) * 0.02 * fw
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
             tip_line = skull_line + 0.016 * fw
@@ -310,7 +311,7 @@ class MouthLayer:
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
         tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
         tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
-        tongue_shade *= 1.0 - 0.18 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))
+        tongue_shade *= 1.0 - 0.08 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))
         color = _over(color, self.tongue_color[:, None, None] * tensor(tongue_shade), tensor(tongue))
 
         # Lower teeth rise with the jaw, mostly behind the lower lip; more of them shows as the jaw opens.
