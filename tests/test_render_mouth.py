@@ -441,3 +441,18 @@ def test_fear_draws_the_lower_lip_off_the_lower_teeth(closed, broad_grin):
     was a dark slot over a sliver of teeth (3 rows of tooth on Grace Hopper, 5 on Obama); now a row of lower teeth
     shows (6 and 9)."""
     assert min(lower_teeth_shown(closed, "fearful"), lower_teeth_shown(broad_grin, "fearful")) >= 5
+
+
+def test_a_jaw_opened_wide_takes_the_tongue_tip_out_of_reach(closed):
+    """A raised tongue tip (t, d, n, l) over a jaw opened wide (an angry or surprised word) was stretched all the way
+    up to the upper teeth and stood in the open mouth as a pink spike (the cavity under the upper teeth 50 grey levels
+    lighter than with the tip down). Out of reach, it stays dark as without it."""
+    fw = closed.frame.width
+    middles = []
+    for tip in (0.0, 1.0):
+        row = controls_row(jaw_open=1.0, tongue_tip=tip)
+        frame, driven = closed.render(row), closed.driven_landmarks(row)
+        y = int(round(0.73 * driven[13, 1] + 0.27 * driven[14, 1]))  # below the upper teeth, above the tongue's body
+        cx = int(round(driven[13, 0]))
+        middles.append(frame[y - 1 : y + 2, cx - int(0.02 * fw) : cx + int(0.02 * fw)].astype(np.float64).mean())
+    assert abs(middles[1] - middles[0]) < 15, f"tip down {middles[0]:.0f}, tip up {middles[1]:.0f}"

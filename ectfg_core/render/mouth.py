@@ -305,9 +305,11 @@ class MouthLayer:
         rise = 0.006 + 0.03 * opened + _TONGUE_RISE * max(opened - _TONGUE_SHOWS, 0.0) / (1.0 - _TONGUE_SHOWS)
         tongue_top = tongue_floor - rise * fw * across**0.3 + (1.0 - across) * 0.02 * fw
         if pose.tongue_tip > 0:
-            # The tip rises to the edge of the upper front teeth, narrower than the tongue's body.
+            # The tip rises to the edge of the upper front teeth, narrower than the tongue's body; a jaw opened wide
+            # takes it out of reach (stretched up all the way, it stood in the open mouth as a pink spike).
             tip_line = skull_line + 0.016 * fw
-            raised = min(float(pose.tongue_tip), 1.0) * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
+            reach = float(np.clip((1.05 - opened) / 0.35, 0.0, 1.0))
+            raised = min(float(pose.tongue_tip), 1.0) * reach * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
         tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
         tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
