@@ -456,3 +456,30 @@ def test_a_jaw_opened_wide_takes_the_tongue_tip_out_of_reach(closed):
         cx = int(round(driven[13, 0]))
         middles.append(frame[y - 1 : y + 2, cx - int(0.02 * fw) : cx + int(0.02 * fw)].astype(np.float64).mean())
     assert abs(middles[1] - middles[0]) < 15, f"tip down {middles[0]:.0f}, tip up {middles[1]:.0f}"
+
+
+def test_a_photos_open_mouth_shows_a_tongue_and_lower_teeth_not_a_dark_hole(portrait):
+    """A photo whose mouth is open on no teeth (here the bundled portrait's opening painted as cavity and tongue) is
+    drawn whole. The tongue and lower teeth followed the jaw control alone, which a smile barely opens: the photo's
+    wide opening showed a dark hole under the upper teeth. They now follow the opening itself: its lower part is
+    85 grey levels lighter than the cavity, 45 before."""
+    points = portrait.landmarks.points
+    upper = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
+    lower = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
+    image = portrait.image.copy()
+    for x in range(int(upper[0, 0]), int(upper[-1, 0]) + 1):
+        top, bottom = (np.interp(x, c[:, 0], c[:, 1]) for c in (upper, lower))
+        mid = int(round((top + bottom) / 2))
+        image[int(np.floor(top)) : mid, x] = (70, 30, 35)  # the dark of the mouth
+        image[mid : int(np.ceil(bottom)) + 1, x] = (175, 95, 105)  # the tongue
+    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
+    frames = 10
+    row = animator.controls_for([], np.zeros(frames, np.float32), constant_track("happy", frames), frames, FPS)[-1]
+    frame, driven = animator.render(row), animator.driven_landmarks(row)
+    fw = animator.frame.width
+    x = int(round(driven[14, 0]))
+    column = frame[:, x - int(0.02 * fw) : x + int(0.02 * fw)].astype(np.float64).mean(axis=(1, 2))
+    top, bottom = driven[13, 1], driven[14, 1]
+    band = column[int(round(top + 0.6 * (bottom - top))) : int(round(bottom))]
+    cavity = column[int(round(top)) : int(round(bottom))].min()
+    assert band.mean() > cavity + 60, f"lower part {band.mean():.0f}, cavity {cavity:.0f}"

@@ -56,6 +56,8 @@ _HIDDEN_CROWN, _LIP_EDGE = 0.015, 2.0
 _TONGUE_HALF, _TONGUE_RISE, _TONGUE_SHOWS = 0.1, 0.025, 0.6
 # Its brightness against the teeth's: lips darker than that give the tongue their hue, not their darkness.
 _TONGUE_LIGHT = 0.6
+# A fully open jaw drops the lower lip this far (face widths, rig.py); an opening counts for this share of a jaw as wide.
+_JAW_DROP, _OPENING_SHARE = 0.12, 0.8
 
 
 @dataclass
@@ -286,7 +288,13 @@ class MouthLayer:
         tu_upper = u - (self.source_center + pose.skull - center) @ ex
         tu_lower = u - (self.source_center + pose.jaw - center) @ ex
         jaw_line = profile(self.source_lower, pose.jaw)
+        # How far the mouth is open: the jaw, or, for a mouth drawn whole, the opening itself (a photo's mouth open
+        # on no teeth: its tongue and lower teeth show as for a jaw opened as far, not a dark hole under the upper
+        # teeth). A photo's own teeth fill their opening themselves.
         opened = float(np.clip(pose.jaw_open, 0.0, 1.0))
+        if not self.shows_teeth:
+            middle = int(np.argmin(np.abs(u[0])))
+            opened = max(opened, float(np.clip(_OPENING_SHARE * (lower[0, middle] - upper[0, middle]) / (_JAW_DROP * fw), 0.0, 1.0)))
 
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).
@@ -321,12 +329,16 @@ class MouthLayer:
             shade, cover = self._teeth(tu_lower, v, lower_tips, _LOWER_EDGES, reach=np.zeros(6), hang=-1.0, gap=0.25)
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade * 0.9), tensor(cover * min(1.0, opened / 0.25)))
 
-        # Upper teeth hang from the skull; gums above them show only when the upper lip rises far.
+        # Upper teeth hang from the skull; gums above them show only when the upper lip rises far. Drawn ones hang
+        # from the photo's upper lip, but never lower at the sides than in the middle: under the arched lip of a
+        # photo's open mouth the side teeth hung longer than the front ones, like fangs.
+        root = skull_line
         if not self.shows_teeth:
-            shade, cover = self._teeth(tu_upper, v, skull_line, _UPPER_EDGES, reach=_UPPER_REACH, hang=1.0, gap=0.35)
+            root = np.minimum(skull_line, skull_line.flat[int(np.argmin(np.abs(tu_upper)))])
+            shade, cover = self._teeth(tu_upper, v, root, _UPPER_EDGES, reach=_UPPER_REACH, hang=1.0, gap=0.35)
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade), tensor(cover))
         # Where the portrait shows its teeth, its upper lip rests near their gum line: a lip lifted higher bares gum.
-        gum_line = skull_line + (1.5 if self.shows_teeth else (0.015 - _TOOTH_LENGTH) * fw)
+        gum_line = root + (1.5 if self.shows_teeth else (0.015 - _TOOTH_LENGTH) * fw)
         gums = np.clip(gum_line - v + 0.5, 0.0, 1.0) * np.clip(1.0 - np.abs(ur) ** 2.5, 0.0, 1.0)
         color = _over(color, self.gum_color[:, None, None], tensor(gums))
 
