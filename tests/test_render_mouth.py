@@ -201,11 +201,14 @@ def broad_grin() -> PortraitAnimator:
     return PortraitAnimator(framed.image, framed.landmarks, seed=3)
 
 
+def held_row(animator: PortraitAnimator, emotion: str, frames: int = 10) -> np.ndarray:
+    """The controls of the last frame of a silent clip holding one class: the expression at rest."""
+    return animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
+
+
 def held(animator: PortraitAnimator, emotion: str) -> np.ndarray:
-    """The last frame of a silent clip holding one class: the expression at rest."""
-    frames = 10
-    controls = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)
-    return animator.render(controls[-1])
+    """The last frame of a silent clip holding one class."""
+    return animator.render(held_row(animator, emotion))
 
 
 def test_a_broad_grin_turned_calm_keeps_its_corners_level(broad_grin):
@@ -251,9 +254,7 @@ def test_a_grin_turned_calm_loses_the_dark_pockets_beside_its_corners(broad_grin
     fw = broad_grin.frame.width
     for emotion in ("neutral", "angry"):
         frame = held(broad_grin, emotion).astype(np.float64).mean(axis=2)
-        frames = 10
-        controls = broad_grin.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)
-        p = broad_grin.driven_landmarks(controls[-1])
+        p = broad_grin.driven_landmarks(held_row(broad_grin, emotion))
         ys, xs = np.mgrid[0 : frame.shape[0], 0 : frame.shape[1]]
         lips = polygon_coverage(p[LIPS_OUTER], np.arange(frame.shape[1]), np.arange(frame.shape[0])) > 0.5
         cheek = np.median(frame[np.hypot(xs - p[205, 0], ys - p[205, 1]) < 0.03 * fw])
@@ -281,22 +282,18 @@ def test_fear_held_over_a_toothy_grin_keeps_its_mouth_open(smiling):
     whenever no word opened it, in every pause: held fear was a closed, stretched mouth (inner lips 0.001 face widths
     apart, found again by MediaPipe), not fear. The upper lip now covers the grin while the jaw stays open; a calm
     face, whose jaw stays up, still closes its lips over the teeth."""
-    frames = int(FPS)
-
-    def held(emotion: str) -> np.ndarray:
-        row = smiling.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
-        return smiling.render(row)
+    def held_a_second(emotion: str) -> np.ndarray:
+        return smiling.render(held_row(smiling, emotion, frames=int(FPS)))
 
     fw = smiling.frame.width
-    assert inner_gap(held("fearful"), fw) > 0.05
-    assert inner_gap(held("neutral"), fw) < 0.01
+    assert inner_gap(held_a_second("fearful"), fw) > 0.05
+    assert inner_gap(held_a_second("neutral"), fw) < 0.01
 
 
 def under_the_lip_level(animator: PortraitAnimator, emotion: str) -> float:
     """The median grey level right under the upper lip of the held expression: 2-5 px below its driven inner edge,
     over the middle half of the mouth."""
-    frames = 10
-    row = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
+    row = held_row(animator, emotion)
     frame = animator.render(row).astype(np.float64).mean(axis=2)
     line = seam_line(animator, row, trim=4)
     quarter = len(line) // 4
@@ -327,12 +324,9 @@ def test_fear_over_a_toothy_grin_shows_the_edges_of_the_upper_teeth(smiling, bro
     assert min(under_the_upper_lip(smiling, "fearful"), under_the_upper_lip(broad_grin, "fearful")) > 0.7
 
 
-def test_an_open_mouth_showing_no_teeth_gets_a_whole_row_of_drawn_teeth(portrait):
-    """A photo with its mouth open on a dark cavity and a tongue, no teeth in view (here the bundled portrait's
-    opening painted so). That interior was carried rigidly with the skull over the drawn upper teeth: a smile showed
-    the photo's tongue across its middle and drawn teeth only at the corners, like fangs. Only teeth belong to the
-    skull; such a mouth is drawn whole. Under the lifted upper lip of happy: the drawn teeth (grey level 154), not the
-    photo's cavity and tongue (48)."""
+@pytest.fixture(scope="module")
+def open_mouthed(portrait) -> PortraitAnimator:
+    """The bundled portrait with its opening painted as a dark cavity over a tongue: a mouth open on no teeth."""
     points = portrait.landmarks.points
     upper = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
     lower = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
@@ -342,7 +336,16 @@ def test_an_open_mouth_showing_no_teeth_gets_a_whole_row_of_drawn_teeth(portrait
         mid = int(round((top + bottom) / 2))
         image[int(np.floor(top)) : mid, x] = (70, 30, 35)  # the dark of the mouth
         image[mid : int(np.ceil(bottom)) + 1, x] = (175, 95, 105)  # the tongue
-    assert under_the_lip_level(PortraitAnimator(image, portrait.landmarks, seed=3), "happy") > 120
+    return PortraitAnimator(image, portrait.landmarks, seed=3)
+
+
+def test_an_open_mouth_showing_no_teeth_gets_a_whole_row_of_drawn_teeth(open_mouthed):
+    """A photo with its mouth open on a dark cavity and a tongue, no teeth in view (here the bundled portrait's
+    opening painted so). That interior was carried rigidly with the skull over the drawn upper teeth: a smile showed
+    the photo's tongue across its middle and drawn teeth only at the corners, like fangs. Only teeth belong to the
+    skull; such a mouth is drawn whole. Under the lifted upper lip of happy: the drawn teeth (grey level 154), not the
+    photo's cavity and tongue (48)."""
+    assert under_the_lip_level(open_mouthed, "happy") > 120
 
 
 def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
@@ -359,7 +362,7 @@ def test_the_gaps_between_a_grins_teeth_do_not_dot_the_closed_seam(portrait):
 
     def unevenness(image: np.ndarray) -> float:
         animator = PortraitAnimator(image, portrait.landmarks, seed=3)
-        row = animator.controls_for([], np.zeros(25, np.float32), constant_track("neutral", 25), 25, FPS)[-1]
+        row = held_row(animator, "neutral", frames=25)
         frame = animator.render(row).astype(np.float64).mean(axis=2)
         darkest = np.array([frame[y - 3 : y + 4, x].min() for x, y in seam_line(animator, row, trim=2)])
         return float(np.abs(darkest - median_filter(darkest, 9)).mean())
@@ -405,8 +408,7 @@ def test_fear_over_a_grin_shows_a_level_row_of_lower_teeth_not_pickets(broad_gri
     """The lower teeth followed the photo's lower lip; Obama's grin turns his lower lip up at the corners, and fear
     stretches it flat, so the side teeth stood as tall as the front ones or taller (5 px of tooth against 5), a row
     of pickets. They now show no more of themselves anywhere than in the middle (2 px at the sides)."""
-    frames = 10
-    row = broad_grin.controls_for([], np.zeros(frames, np.float32), constant_track("fearful", frames), frames, FPS)[-1]
+    row = held_row(broad_grin, "fearful")
     frame, driven = broad_grin.render(row).astype(np.float64).mean(axis=2), broad_grin.driven_landmarks(row)
     fw = broad_grin.frame.width
     lower = driven[LOWER_INNER]
@@ -427,8 +429,7 @@ def test_fear_over_a_grin_shows_a_level_row_of_lower_teeth_not_pickets(broad_gri
 
 def lower_teeth_shown(animator: PortraitAnimator, emotion: str) -> int:
     """Rows of lower tooth right above the lower lip in the middle of the held expression's mouth."""
-    frames = 10
-    row = animator.controls_for([], np.zeros(frames, np.float32), constant_track(emotion, frames), frames, FPS)[-1]
+    row = held_row(animator, emotion)
     frame, driven = animator.render(row).astype(np.float64).mean(axis=2), animator.driven_landmarks(row)
     fw = animator.frame.width
     x = int(round(driven[14, 0]))
@@ -458,23 +459,13 @@ def test_a_jaw_opened_wide_takes_the_tongue_tip_out_of_reach(closed):
     assert abs(middles[1] - middles[0]) < 15, f"tip down {middles[0]:.0f}, tip up {middles[1]:.0f}"
 
 
-def test_a_photos_open_mouth_shows_a_tongue_and_lower_teeth_not_a_dark_hole(portrait):
+def test_a_photos_open_mouth_shows_a_tongue_and_lower_teeth_not_a_dark_hole(open_mouthed):
     """A photo whose mouth is open on no teeth (here the bundled portrait's opening painted as cavity and tongue) is
     drawn whole. The tongue and lower teeth followed the jaw control alone, which a smile barely opens: the photo's
     wide opening showed a dark hole under the upper teeth. They now follow the opening itself: its lower part is
     85 grey levels lighter than the cavity, 45 before."""
-    points = portrait.landmarks.points
-    upper = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
-    lower = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
-    image = portrait.image.copy()
-    for x in range(int(upper[0, 0]), int(upper[-1, 0]) + 1):
-        top, bottom = (np.interp(x, c[:, 0], c[:, 1]) for c in (upper, lower))
-        mid = int(round((top + bottom) / 2))
-        image[int(np.floor(top)) : mid, x] = (70, 30, 35)  # the dark of the mouth
-        image[mid : int(np.ceil(bottom)) + 1, x] = (175, 95, 105)  # the tongue
-    animator = PortraitAnimator(image, portrait.landmarks, seed=3)
-    frames = 10
-    row = animator.controls_for([], np.zeros(frames, np.float32), constant_track("happy", frames), frames, FPS)[-1]
+    animator = open_mouthed
+    row = held_row(animator, "happy")
     frame, driven = animator.render(row), animator.driven_landmarks(row)
     fw = animator.frame.width
     x = int(round(driven[14, 0]))

@@ -293,8 +293,8 @@ class MouthLayer:
         # teeth). A photo's own teeth fill their opening themselves.
         opened = float(np.clip(pose.jaw_open, 0.0, 1.0))
         if not self.shows_teeth:
-            middle = int(np.argmin(np.abs(u[0])))
-            opened = max(opened, float(np.clip(_OPENING_SHARE * (lower[0, middle] - upper[0, middle]) / (_JAW_DROP * fw), 0.0, 1.0)))
+            opening = _in_the_middle((lower - upper)[0], u[0])
+            opened = max(opened, float(np.clip(_OPENING_SHARE * opening / (_JAW_DROP * fw), 0.0, 1.0)))
 
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).
@@ -303,7 +303,7 @@ class MouthLayer:
         # lip now runs flatter than in the photo (a smiling photo's upturned lip stretched by fear), the side teeth
         # stood taller than the front ones, a row of pickets.
         shown = lower - lower_tips
-        lower_tips = np.maximum(lower_tips, lower - shown.flat[int(np.argmin(np.abs(tu_lower)))])
+        lower_tips = np.maximum(lower_tips, lower - _in_the_middle(shown, tu_lower))
         # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
         # groove a little darker. Its top is broad and flat (an elliptic top with a marked groove showed through a
         # rounded mouth as a peaked pink tent).
@@ -334,7 +334,7 @@ class MouthLayer:
         # photo's open mouth the side teeth hung longer than the front ones, like fangs.
         root = skull_line
         if not self.shows_teeth:
-            root = np.minimum(skull_line, skull_line.flat[int(np.argmin(np.abs(tu_upper)))])
+            root = np.minimum(skull_line, _in_the_middle(skull_line, tu_upper))
             shade, cover = self._teeth(tu_upper, v, root, _UPPER_EDGES, reach=_UPPER_REACH, hang=1.0, gap=0.35)
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade), tensor(cover))
         # Where the portrait shows its teeth, its upper lip rests near their gum line: a lip lifted higher bares gum.
@@ -392,6 +392,11 @@ class MouthLayer:
         within = np.clip(u - corner_u.min(), 0.0, 1.0) * np.clip(corner_u.max() - u, 0.0, 1.0)
         mid = 0.5 * (upper + lower)
         return closed * within * np.exp(-(((v - mid) / 0.7) ** 2))
+
+
+def _in_the_middle(field: np.ndarray, across: np.ndarray) -> float:
+    """field's value where `across` (distance along the mouth from its middle, per pixel) is nearest to zero."""
+    return float(field.flat[int(np.argmin(np.abs(across)))])
 
 
 def _mix(dark: torch.Tensor, light: torch.Tensor, t: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
