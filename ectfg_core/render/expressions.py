@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 # (an upper lid come down reads as a squint, and on a photo with one eye smaller than the other as a wink);
 # fearful 1+2+4+5+16+20+26, the lower lip drawn off the lower teeth; surprised 1+2+5+26; disgusted 9+10+15+17 with
 # the lower lids raised a little (with the nose wrinkle, cheek raise and brows, more shut the eyes to slits: a wink on
-# uneven eyes). Each AU is one rig control; blends mix these rows.
+# uneven eyes) and the upper lip raised the more for it (a face model reads the sneer partly from the squint). Each AU
+# is one rig control; blends mix these rows.
 EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"smile": 1.0, "cheek_raise": 0.8, "lid_tighten": 0.1, "upper_lip_raise": 0.25, "brow_raise": 0.1, "jaw_open": 0.12},
@@ -30,7 +31,7 @@ EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "fearful": {"brow_raise": 0.8, "brow_inner_raise": 0.7, "brow_lower": 0.45, "upper_lid_raise": 1.3,
                 "lip_stretch": 1.1, "jaw_open": 0.45, "lip_corner_depress": 0.25, "lower_lip_depress": 0.7},
     "surprised": {"brow_raise": 1.0, "upper_lid_raise": 1.3, "jaw_open": 1.05, "lip_pucker": 0.35},
-    "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 1.0, "brow_lower": 0.6, "lid_tighten": 0.25, "cheek_raise": 0.35,
+    "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 1.15, "brow_lower": 0.6, "lid_tighten": 0.3, "cheek_raise": 0.35,
                   "lip_corner_depress": 0.45, "chin_raise": 0.45},
 }
 
