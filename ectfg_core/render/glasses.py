@@ -201,12 +201,17 @@ def _skin_under(image: np.ndarray, hole: np.ndarray, avoid: np.ndarray) -> np.nd
     return np.where(hole[..., None], smooth + detail[my, mx], image)
 
 
+def _bright_as(pixels: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Pixels whose brightness is within a shadow's or a highlight's reach of a skin colour's."""
+    luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
+    return (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+
+
 def _near(pixels: np.ndarray, skin: np.ndarray) -> np.ndarray:
-    """Pixels near a skin colour: its chromaticity, and a brightness within a shadow's or a highlight's reach of it."""
+    """Pixels near a skin colour: its chromaticity, and a brightness within reach of it (_bright_as)."""
     total = pixels.sum(axis=-1, keepdims=True)
     chroma = pixels / np.maximum(total, 1.0) - skin / max(float(skin.sum()), 1.0)
-    luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
-    return (np.abs(chroma).max(axis=-1) < _SKIN_CHROMA) & (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+    return (np.abs(chroma).max(axis=-1) < _SKIN_CHROMA) & _bright_as(pixels, skin)
 
 
 def _skin_like(crop: np.ndarray, image: np.ndarray, points: np.ndarray, around: np.ndarray) -> np.ndarray:
@@ -221,8 +226,7 @@ def _skin_like(crop: np.ndarray, image: np.ndarray, points: np.ndarray, around: 
     like = _near(pixels, skin)
     # The ring's pixels as bright as skin, then those near their own median: hat, hair and the frame's edges are
     # left out of it.
-    luma = pixels @ _LUMA / max(float(skin @ _LUMA), 1.0)
-    around = around & (luma > _SKIN_LUMA[0]) & (luma < _SKIN_LUMA[1])
+    around = around & _bright_as(pixels, skin)
     if not around.any():
         return like
     ring = pixels[around & _near(pixels, np.median(pixels[around], axis=0))]

@@ -30,6 +30,7 @@ from ectfg_core.render.geometry import (
     iris_circle,
 )
 from ectfg_core.render.raster import box_around, polygon_coverage
+from ectfg_core.render.rig import JAW_DROP
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.stray_teeth import toothiness, unlike_lips
 
@@ -56,8 +57,8 @@ _HIDDEN_CROWN, _LIP_EDGE = 0.015, 2.0
 _TONGUE_HALF, _TONGUE_RISE, _TONGUE_SHOWS = 0.1, 0.025, 0.6
 # Its brightness against the teeth's: lips darker than that give the tongue their hue, not their darkness.
 _TONGUE_LIGHT = 0.6
-# A fully open jaw drops the lower lip this far (face widths, rig.py); an opening counts for this share of a jaw as wide.
-_JAW_DROP, _OPENING_SHARE = 0.12, 0.8
+# An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
+_OPENING_SHARE = 0.8
 
 
 @dataclass
@@ -294,7 +295,7 @@ class MouthLayer:
         opened = float(np.clip(pose.jaw_open, 0.0, 1.0))
         if not self.shows_teeth:
             opening = _in_the_middle((lower - upper)[0], u[0])
-            opened = max(opened, float(np.clip(_OPENING_SHARE * opening / (_JAW_DROP * fw), 0.0, 1.0)))
+            opened = max(opened, float(np.clip(_OPENING_SHARE * opening / (JAW_DROP * fw), 0.0, 1.0)))
 
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).

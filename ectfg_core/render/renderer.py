@@ -124,13 +124,20 @@ class PortraitAnimator:
     def _head_row(self, row: np.ndarray) -> dict[str, float]:
         return {name: float(row[CONTROL_INDEX[name]]) for name in HEAD_CONTROLS}
 
+    def skin_before_head(self, row: np.ndarray) -> np.ndarray:
+        """(V, 2) every mesh vertex where the face's controls put it (lips closed as pressed, folds relaxed), before
+        head motion."""
+        weights = row.copy()
+        weights[_RIGID] = 0.0
+        skin = self.mesh.vertices + _combine(weights, self._basis_flat)
+        return self.fold_guard(close_lips(skin, row[_PRESS], self.frame.ey))
+
     def _pose(self, row: np.ndarray) -> _Pose:
         """Every vertex where the skin puts it, and where the lid margins close to, after head motion."""
         weights = row.copy()
         weights[_RIGID] = 0.0
         head_row = self._head_row(row)
-        skin = self.mesh.vertices + _combine(weights, self._basis_flat)
-        skin = self.fold_guard(close_lips(skin, row[_PRESS], self.frame.ey))
+        skin = self.skin_before_head(row)
         lids = skin + _combine(weights, self._lid_flat)
         angle = np.radians(head_row["head_roll"])
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

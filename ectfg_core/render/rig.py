@@ -31,6 +31,9 @@ from ectfg_core.render.geometry import (
 )
 from ectfg_core.render.mesh import Mesh
 
+# How far a full jaw_open drops the lower lip (face widths).
+JAW_DROP = 0.12
+
 Constraints = dict[int, np.ndarray]
 _BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outline that a raise may take
 
@@ -178,7 +181,7 @@ class Rig:
         raise ValueError(f"landmark {idx} is not on a lip contour")
 
     def _jaw_open(self):
-        drop = 0.12
+        drop = JAW_DROP
 
         def lower(scale: float):
             # The lower lip stays joined to the corners, so its drop tapers towards them: the opening is a lens, not a box.

@@ -11,6 +11,7 @@ from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import expression_controls, grin_share
 from ectfg_core.render.motion import HEAD_CHANNELS, blink_curve, head_curves
+from ectfg_core.render.rig import JAW_DROP
 from ectfg_core.render.visemes import MOUTH_CONTROLS, mouth_curves
 from ectfg_core.tts.types import PhonemeTiming
 
@@ -154,9 +155,9 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     cover = grin_cover * opened * (1.0 - press)
     controls[:, _C["upper_lip_cover"]] = cover
     # The jaw drops by what the lowered upper lip takes from the opening (0.8 of the photo's gap; a full jaw_open
-    # drops the lower lip 0.12 face widths), so vowels open as wide as before.
+    # drops the lower lip JAW_DROP face widths), so vowels open as wide as before.
     photo_gap = 0.015 + 0.05 * parted_at_rest  # inverse of resting_lip_gap, face widths
-    controls[:, _C["jaw_open"]] += cover * 0.8 * photo_gap / 0.12
+    controls[:, _C["jaw_open"]] += cover * 0.8 * photo_gap / JAW_DROP
     controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
     # An expression's rounded lips (surprise, a narrowed grin) part the lips a little, so a bilabial lets them go too.
