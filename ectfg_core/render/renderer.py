@@ -179,9 +179,10 @@ class PortraitAnimator:
         region = sample(self._skin_source, coords)
         self.warp.shade_occluded(region, occluded)  # the neck under a dropped chin
         self.warp.fill_uncovered(region, uncovered)  # background where the head moved away from it
+        self.shading.apply(region, (x0, y0), pose.skin, row, coords)
+        # After the shading: a grin's eased corner pockets would lift the lip colour laid over its cavity to a pale spot.
         if self.stray_teeth is not None:
             self.stray_teeth.cover(region, (x0, y0), coords, pose.mouth.inner)
-        self.shading.apply(region, (x0, y0), pose.skin, row, coords)
         for eye in self.eyes.values():
             eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
         self.mouth.composite(region, (x0, y0), pose.mouth)

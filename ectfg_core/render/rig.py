@@ -36,6 +36,10 @@ JAW_DROP = 0.12
 
 Constraints = dict[int, np.ndarray]
 _BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outline that a raise may take
+# How thick (face widths, MediaPipe's contours at the middle) the red of the upper and the lower lip gets when a
+# photo's parted lips close: the thickest closed mouth among the closed-mouth portraits measured (0.028-0.043 upper,
+# 0.040-0.069 lower), unless the photo's own lips are thicker.
+CLOSED_LIP_RED = {"upper": 0.043, "lower": 0.069}
 
 
 def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,18 +216,31 @@ class Rig:
         c.update(self._corners((-0.075, 0.004)))
         return c, 0.1
 
-    def _lip_press(self):
-        def outer(thin: float):
-            return lambda u, i: self._closing(i, 0.25) + np.array([0.0, thin * (1 - u * u)])
+    def _outer_share(self, lip: str, inner: float, least: float) -> float:
+        """How far, as a share of the photo's lip gap, a lip's outer edge moves while its inner edge closes `inner` of
+        it: as far (the lip keeps its thickness) where the photo's lip is already as thick as closed lips get
+        (CLOSED_LIP_RED), less where a grin stretched it thin, so that it thickens up to that, but never less than
+        `least`. Full lips over a gummy grin closed by their inner edges alone looked swollen."""
+        top, bottom = (0, 13) if lip == "upper" else (14, 17)
+        red = float(self.local[bottom, 1] - self.local[top, 1])
+        gap = max(float(self.local[14, 1] - self.local[13, 1]), 1e-6)
+        return float(np.clip(inner - max(CLOSED_LIP_RED[lip] - red, 0.0) / gap, least, inner))
 
-        c = self._lips(lambda u, i: self._closing(i, 0.5), outer(0.006), lambda u, i: self._closing(i, 0.5), outer(-0.006))
+    def _lip_press(self):
+        def outer(lip: str, thin: float):
+            share = self._outer_share(lip, 0.5, least=0.25)
+            return lambda u, i: self._closing(i, share) + np.array([0.0, thin * (1 - u * u)])
+
+        c = self._lips(lambda u, i: self._closing(i, 0.5), outer("upper", 0.006), lambda u, i: self._closing(i, 0.5),
+                       outer("lower", -0.006))
         c.update(self._corners((0.0, 0.0)))
         return c, 0.06
 
     def _upper_lip_cover(self):
         # Only the upper lip comes down, by most of the photo's own lip gap: the teeth a grin bared are covered while
         # the jaw still opens the mouth below it.
-        c = self._lips(lambda u, i: self._closing(i, 0.8), lambda u, i: self._closing(i, 0.6), lambda u, i: (0.0, 0.0),
+        share = self._outer_share("upper", 0.8, least=0.6)
+        c = self._lips(lambda u, i: self._closing(i, 0.8), lambda u, i: self._closing(i, share), lambda u, i: (0.0, 0.0),
                        lambda u, i: (0.0, 0.0))
         c.update(self._corners((0.0, 0.0)))
         return c, 0.06

@@ -22,6 +22,7 @@ _REACH = 0.02  # face widths beyond the detected inner lip contour where the pho
 _RED_APART = 0.15  # lips at least this much redder than the teeth (redness per brightness), or brightness decides
 _FILL_REACH = 6  # pixels up and down the column the fill takes its colours from
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
+_CAVITY_DARK = 0.55  # below this share of the lips' brightness a pixel beside the opening is the cavity (fully below 0.4)
 
 
 def _area(polygon: np.ndarray) -> float:
@@ -56,6 +57,12 @@ def toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.T
         lip_luma, teeth_luma = float(lip_color.mean()), float(teeth_color.mean())
         along = (crop.mean(dim=0) - lip_luma) / max(teeth_luma - lip_luma, 1.0)
     return ((along - 0.35) / 0.3).clamp_(0.0, 1.0)
+
+
+def cavity_like(crop: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
+    """0..1 per pixel of crop (3, h, w): how plainly darker than the lips it is (the mouth's cavity, not lip shading)."""
+    ratio = crop.mean(dim=0) / max(float(lip_color.mean()), 1.0)
+    return ((_CAVITY_DARK - ratio) / 0.15).clamp_(0.0, 1.0)
 
 
 def _lip_fill(view: torch.Tensor, alpha: torch.Tensor, fallback: torch.Tensor) -> torch.Tensor:
@@ -99,10 +106,15 @@ class StrayTeeth:
         # Everything the photo shows between its lips goes too, the dark gaps between the teeth and the cavity
         # beside them: covering only the teeth left those gaps as a dotted seam between closed lips.
         opening = np.clip(ys[:, None] - upper + 0.5, 0.0, 1.0) * np.clip(lower - ys[:, None] + 0.5, 0.0, 1.0)
-        toothy = torch.maximum(toothy, torch.from_numpy(opening.astype(np.float32)))[None, None]
+        toothy = torch.maximum(toothy, torch.from_numpy(opening.astype(np.float32)))
+        # And the dark of the cavity that reaches past the contour, corners included: at a grin's corners MediaPipe's
+        # inner lip line runs inside the dark corridor beside the teeth, which closed lips carried as a black hook.
+        rim = np.clip(ys[:, None] - (upper - self.reach) + 0.5, 0.0, 1.0) * np.clip(lower + self.reach - ys[:, None] + 0.5, 0.0, 1.0)
+        rim *= (xs >= left - self.reach)[None, :] & (xs <= right + self.reach)[None, :]
+        cavity = cavity_like(source[:, y0:y1, x0:x1], lip_color) * torch.from_numpy(rim.astype(np.float32))
         # A pixel further: the bilinear sampling that lands on the lip's edge mixes in the tooth beside it.
-        toothy = F.max_pool2d(toothy, kernel_size=3, stride=1, padding=1)[0]
-        self.mask = toothy * torch.from_numpy(near.astype(np.float32))
+        grown = F.max_pool2d(torch.stack([toothy, cavity])[:, None], kernel_size=3, stride=1, padding=1)[:, 0]
+        self.mask = torch.maximum(grown[0] * torch.from_numpy(near.astype(np.float32)), grown[1])[None]
         self.origin = (float(x0), float(y0))
 
     @classmethod
