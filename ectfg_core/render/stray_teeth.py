@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.ndimage import label
 
-from ectfg_core.render.geometry import INNER_LIP_POLYGON, LOWER_INNER, UPPER_INNER, by_x
+from ectfg_core.render.geometry import INNER_LIP_POLYGON, LOWER_INNER, OUTER_CORNERS, UPPER_INNER, by_x
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.sampling import sample
 
@@ -22,6 +23,7 @@ _REACH = 0.02  # face widths beyond the detected inner lip contour where the pho
 _RED_APART = 0.15  # lips at least this much redder than the teeth (redness per brightness), or brightness decides
 _FILL_REACH = 6  # pixels up and down the column the fill takes its colours from
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
+_LOWER_TEETH = 2.0  # how far (in reaches) below the lower lip's contour a laughing photo's lower teeth may lie
 _CAVITY_DARK = 0.55  # below this share of the lips' brightness a pixel beside the opening is the cavity (fully below 0.4)
 
 
@@ -65,16 +67,36 @@ def cavity_like(crop: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
     return ((_CAVITY_DARK - ratio) / 0.15).clamp_(0.0, 1.0)
 
 
+def _lower_teeth(toothy: torch.Tensor, darkness: torch.Tensor, opening: np.ndarray, lower: np.ndarray, ys: np.ndarray,
+                 depth: float, between: np.ndarray) -> torch.Tensor:
+    """The lower teeth a laughing photo shows below MediaPipe's lower lip contour (which often runs along their top):
+    tooth- or cavity-coloured pixels up to `depth` below it that join, through such pixels, the teeth or the cavity
+    inside the opening, between the mouth's corners (`between`, per column). A highlight on the lower lip is as pale
+    as a tooth but lies apart, with lip around it; a beard beside the mouth is as dark as the cavity."""
+    below = (ys[:, None] > lower) & (ys[:, None] < lower + depth) & between[None, :]
+    inside = opening > 0.5
+    candidates = ((toothy > 0.5) | (darkness > 0.5)).numpy() & (below | inside)
+    parts, count = label(candidates)
+    if count == 0:
+        return torch.zeros_like(toothy)
+    joined = np.isin(parts, np.unique(parts[candidates & inside]))
+    return torch.from_numpy((joined & below).astype(np.float32))
+
+
 def _lip_fill(view: torch.Tensor, alpha: torch.Tensor, fallback: torch.Tensor) -> torch.Tensor:
-    """The lip above and below carried over the covered pixels (normalised convolution down the columns), so the
-    cover keeps the lips' shading (the seam where they meet is drawn by the mouth layer); the fallback colour where
-    no lip pixel is near."""
+    """The lip around carried over the covered pixels (normalised convolution, up and down and along the lips), so
+    the cover keeps the lips' shading (the seam where they meet is drawn by the mouth layer); the fallback colour
+    where no lip pixel is near."""
     keep = (1.0 - alpha)[None, None]
-    kernel = torch.exp(-0.5 * (torch.arange(-_FILL_REACH, _FILL_REACH + 1, dtype=torch.float32) / (_FILL_REACH / 2)) ** 2)
-    kernel = kernel.view(1, 1, -1, 1)
-    weight = F.conv2d(keep, kernel, padding=(_FILL_REACH, 0))
-    colour = F.conv2d((view * keep[0]).reshape(3, 1, *view.shape[1:]), kernel, padding=(_FILL_REACH, 0))
-    trusted = (weight / float(kernel.sum()) * 4.0).clamp_(0.0, 1.0)[0]
+    taps = torch.exp(-0.5 * (torch.arange(-_FILL_REACH, _FILL_REACH + 1, dtype=torch.float32) / (_FILL_REACH / 2)) ** 2)
+
+    def smooth(x: torch.Tensor) -> torch.Tensor:
+        x = F.conv2d(x, taps.view(1, 1, -1, 1), padding=(_FILL_REACH, 0))
+        return F.conv2d(x, taps.view(1, 1, 1, -1), padding=(0, _FILL_REACH))
+
+    weight = smooth(keep)
+    colour = smooth((view * keep[0]).reshape(3, 1, *view.shape[1:]))
+    trusted = (weight / float(taps.sum() ** 2) * 4.0).clamp_(0.0, 1.0)[0]
     colour = colour[:, 0] / weight[0].clamp_min(1e-6)
     return colour * trusted + fallback * (1.0 - trusted)
 
@@ -90,7 +112,7 @@ class StrayTeeth:
         self.source_area = max(_area(self.inner), 1.0)
         self.fill = (lip_color * 0.8)[:, None, None]
         _, height, width = source.shape
-        x0, y0, x1, y1 = box_around(self.inner, self.reach + 2.0, (0, 0, width, height))
+        x0, y0, x1, y1 = box_around(self.inner, _LOWER_TEETH * self.reach + 2.0, (0, 0, width, height))
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         # The opening, and a band above it that thins out towards the corners (beside the corners is skin, which
         # must stay).
@@ -102,16 +124,22 @@ class StrayTeeth:
         # Hardly any below the lower lip's contour: teeth rarely hide there, the lower lip's highlights often do.
         near = np.clip(ys[:, None] - (upper - band) + 0.5, 0.0, 1.0) * np.clip(lower + 0.25 * band - ys[:, None] + 0.5, 0.0, 1.0)
         near *= (xs >= left)[None, :] & (xs <= right)[None, :]
-        toothy = toothiness(source[:, y0:y1, x0:x1], teeth_color, lip_color)
+        crop = source[:, y0:y1, x0:x1]
+        tooth_coloured, darkness = toothiness(crop, teeth_color, lip_color), cavity_like(crop, lip_color)
         # Everything the photo shows between its lips goes too, the dark gaps between the teeth and the cavity
         # beside them: covering only the teeth left those gaps as a dotted seam between closed lips.
         opening = np.clip(ys[:, None] - upper + 0.5, 0.0, 1.0) * np.clip(lower - ys[:, None] + 0.5, 0.0, 1.0)
-        toothy = torch.maximum(toothy, torch.from_numpy(opening.astype(np.float32)))
+        toothy = torch.maximum(tooth_coloured, torch.from_numpy(opening.astype(np.float32)))
         # And the dark of the cavity that reaches past the contour, corners included: at a grin's corners MediaPipe's
         # inner lip line runs inside the dark corridor beside the teeth, which closed lips carried as a black hook.
-        rim = np.clip(ys[:, None] - (upper - self.reach) + 0.5, 0.0, 1.0) * np.clip(lower + self.reach - ys[:, None] + 0.5, 0.0, 1.0)
-        rim *= (xs >= left - self.reach)[None, :] & (xs <= right + self.reach)[None, :]
-        cavity = cavity_like(source[:, y0:y1, x0:x1], lip_color) * torch.from_numpy(rim.astype(np.float32))
+        # Half a reach, and not past the mouth's corners: a beard or moustache beside the mouth is as dark.
+        edge = 0.5 * self.reach
+        rim = np.clip(ys[:, None] - (upper - edge) + 0.5, 0.0, 1.0) * np.clip(lower + edge - ys[:, None] + 0.5, 0.0, 1.0)
+        corners = points[list(OUTER_CORNERS), 0]
+        between = (xs >= min(left, corners.min())) & (xs <= max(right, corners.max()))
+        rim *= between[None, :]
+        lower_teeth = _lower_teeth(tooth_coloured, darkness, opening, lower, ys, _LOWER_TEETH * self.reach, between)
+        cavity = torch.maximum(darkness * torch.from_numpy(rim.astype(np.float32)), lower_teeth)
         # A pixel further: the bilinear sampling that lands on the lip's edge mixes in the tooth beside it.
         grown = F.max_pool2d(torch.stack([toothy, cavity])[:, None], kernel_size=3, stride=1, padding=1)[:, 0]
         self.mask = torch.maximum(grown[0] * torch.from_numpy(near.astype(np.float32)), grown[1])[None]
@@ -133,7 +161,7 @@ class StrayTeeth:
             return
         ox, oy = origin
         _, height, width = region.shape
-        box = box_around(inner, self.reach + 4.0, (ox, oy, ox + width, oy + height))
+        box = box_around(inner, _LOWER_TEETH * self.reach + 4.0, (ox, oy, ox + width, oy + height))
         if box is None:
             return
         x0, y0, x1, y1 = box
@@ -141,8 +169,9 @@ class StrayTeeth:
         rows, cols = torch.nonzero(seen > 0.02, as_tuple=True)
         if len(rows) == 0:
             return
-        # Only the span the teeth landed in (most frames a thin band), with the rows the fill takes colours from.
-        r0, r1, c0, c1 = int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+        # Only the span the teeth landed in (most frames a thin band), with the pixels around the fill takes colours from.
+        r0, r1 = int(rows.min()), int(rows.max()) + 1
+        c0, c1 = max(int(cols.min()) - _FILL_REACH, 0), min(int(cols.max()) + 1 + _FILL_REACH, x1 - x0)
         f0, f1 = max(r0 - _FILL_REACH, 0), min(r1 + _FILL_REACH, y1 - y0)
         xs, ys = np.arange(x0 + c0, x0 + c1, dtype=np.float64), np.arange(y0 + f0, y0 + f1, dtype=np.float64)
         opening = torch.from_numpy(polygon_coverage(inner, xs, ys, feather=1.0))
