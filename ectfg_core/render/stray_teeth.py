@@ -94,8 +94,8 @@ def _lip_fill(view: torch.Tensor, alpha: torch.Tensor, fallback: torch.Tensor) -
         x = F.conv2d(x, taps.view(1, 1, -1, 1), padding=(_FILL_REACH, 0))
         return F.conv2d(x, taps.view(1, 1, 1, -1), padding=(0, _FILL_REACH))
 
-    weight = smooth(keep)
-    colour = smooth((view * keep[0]).reshape(3, 1, *view.shape[1:]))
+    both = smooth(torch.cat([keep[0], view * keep[0]]).unsqueeze(1))  # the weight and the weighted colour together
+    weight, colour = both[:1], both[1:]
     trusted = (weight / float(taps.sum() ** 2) * 4.0).clamp_(0.0, 1.0)[0]
     colour = colour[:, 0] / weight[0].clamp_min(1e-6)
     return colour * trusted + fallback * (1.0 - trusted)
