@@ -227,21 +227,33 @@ def test_teeth_under_the_lip_contour_do_not_show_once_the_lips_close(portrait):
     """MediaPipe's inner lip contour often runs a few pixels over a grin's teeth; closing lips carried those teeth
     with them as a white strip between shut lips. Here the bundled portrait's upper lip edge is painted tooth-white
     for 2 pixels above its contour, as such a photo would look."""
-    image = portrait.image.copy()
-    points = portrait.landmarks.points
-    lip = points[UPPER_INNER][np.argsort(points[UPPER_INNER, 0])]
-    x_lo, x_hi = int(lip[2, 0]), int(lip[-3, 0])
-    teeth = np.median(image[int(points[13, 1]) + 3, x_lo:x_hi], axis=0)
-    for x in range(x_lo, x_hi):
-        y = int(round(np.interp(x, lip[:, 0], lip[:, 1])))
-        image[y - 2 : y + 1, x] = teeth
+    image, teeth, (x_lo, x_hi) = painted_teeth(portrait, UPPER_INNER, -2, 1)
     animator = PortraitAnimator(image, portrait.landmarks, seed=3)
     frame = animator.render(controls_row(lip_press=1.0)).astype(np.float64)
     seam_y = int(round(animator.driven_landmarks(controls_row(lip_press=1.0))[[13, 14], 1].mean()))
     band = frame[seam_y - 6 : seam_y, x_lo + 4 : x_hi - 4]  # the upper lip above the seam
-    # Nearer the photo's teeth than its lips in colour (this portrait's pale lips are nearly as unred as its teeth).
-    tooth_like = np.linalg.norm(band - teeth, axis=2) < np.linalg.norm(band - lip_colour(portrait), axis=2)
+    tooth_like = nearer_the_teeth(band, teeth, portrait)
     assert tooth_like.mean() < 0.05, tooth_like.mean()  # 0.33 with the teeth left uncovered, 0.01 painted over
+
+
+def painted_teeth(portrait, contour: list[int], top: int, bottom: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The portrait with the rows top..bottom (pixels, from the inner lip contour given, down +) painted in its
+    teeth's colour along the contour's middle; that colour; the painted columns."""
+    image = portrait.image.copy()
+    points = portrait.landmarks.points
+    lip = points[contour][np.argsort(points[contour, 0])]
+    x_lo, x_hi = int(lip[2, 0]), int(lip[-3, 0])
+    teeth = np.median(image[int(points[13, 1]) + 3, x_lo:x_hi], axis=0)
+    for x in range(x_lo, x_hi):
+        y = int(round(np.interp(x, lip[:, 0], lip[:, 1])))
+        image[y + top : y + bottom, x] = teeth
+    return image, teeth, (x_lo, x_hi)
+
+
+def nearer_the_teeth(pixels: np.ndarray, teeth: np.ndarray, portrait) -> np.ndarray:
+    """Which pixels are nearer the photo's teeth than its lips in colour (the bundled portrait's pale lips are nearly
+    as unred as its teeth, so redness alone cannot tell)."""
+    return np.linalg.norm(pixels - teeth, axis=-1) < np.linalg.norm(pixels - lip_colour(portrait), axis=-1)
 
 
 def test_a_laughing_photos_lower_teeth_do_not_show_in_its_closed_lower_lip(portrait):
@@ -250,14 +262,8 @@ def test_a_laughing_photos_lower_teeth_do_not_show_in_its_closed_lower_lip(portr
     painted tooth-white for 6 pixels below its contour, as such a photo looks (0.81 of the lower lip under the closed
     seam nearer the teeth's colour than the lips' before, none now); a highlight painted on the lower lip apart from
     the opening, as pale as the teeth, must stay."""
-    image = portrait.image.copy()
+    image, teeth, (x_lo, x_hi) = painted_teeth(portrait, LOWER_INNER, 0, 6)
     points = portrait.landmarks.points
-    lip = points[LOWER_INNER][np.argsort(points[LOWER_INNER, 0])]
-    x_lo, x_hi = int(lip[2, 0]), int(lip[-3, 0])
-    teeth = np.median(image[int(points[13, 1]) + 3, x_lo:x_hi], axis=0)
-    for x in range(x_lo, x_hi):
-        y = int(round(np.interp(x, lip[:, 0], lip[:, 1])))
-        image[y : y + 6, x] = teeth
     shine_x, shine_y = int(points[17, 0]), int(round(points[17, 1] - 0.25 * (points[17, 1] - points[14, 1])))
     image[shine_y - 1 : shine_y + 2, shine_x - 3 : shine_x + 4] = teeth  # near the lip's outer edge, lip all round
     animator = PortraitAnimator(image, portrait.landmarks, seed=3)
@@ -268,7 +274,7 @@ def test_a_laughing_photos_lower_teeth_do_not_show_in_its_closed_lower_lip(portr
     columns = np.arange(x_lo + 4, x_hi - 4)
     below = np.round(np.interp(columns, seam[:, 0], seam[:, 1])).astype(int)
     band = np.stack([frame[y + 1 : y + 5, x] for x, y in zip(columns, below, strict=True)])  # the lower lip under the seam
-    tooth_like = np.linalg.norm(band - teeth, axis=2) < np.linalg.norm(band - lip_colour(portrait), axis=2)
+    tooth_like = nearer_the_teeth(band, teeth, portrait)
     assert tooth_like.mean() < 0.05, tooth_like.mean()
     x, y = np.round(driven[17] - 0.25 * (driven[17] - driven[14])).astype(int)
     shine = frame[y - 1 : y + 2, x - 3 : x + 4]
