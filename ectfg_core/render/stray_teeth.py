@@ -5,7 +5,9 @@ the lips' triangles of the mesh. When the lips close (a /p b m/, or a smiling ph
 angry) the lips come together carrying them, and a thin white strip or a dotted seam of teeth stays between lips
 that are shut. Where the photo was teeth-coloured near its mouth opening, or inside it (the dark gaps between the
 teeth too), and that spot now lies outside the open mouth, the lip colour goes over it, as far as the lips have
-closed since the photo (a smile that stays open keeps its teeth exactly as photographed).
+closed since the photo (a smile that stays open keeps its teeth exactly as photographed). The same goes for the dark
+corridor a grin shows at its corners and for a laughing photo's lower teeth below the lower lip's contour, which the
+lips would otherwise carry as black hooks at the seam's ends and a row of teeth in the lower lip.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ectfg_core.render.sampling import sample
 
 _REACH = 0.02  # face widths beyond the detected inner lip contour where the photo's teeth may still be
 _RED_APART = 0.15  # lips at least this much redder than the teeth (redness per brightness), or brightness decides
-_FILL_REACH = 6  # pixels up and down the column the fill takes its colours from
+_FILL_REACH = 6  # pixels around a covered one (up, down and along the lips) the fill takes its colours from
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
 _LOWER_TEETH = 2.0  # how far (in reaches) below the lower lip's contour a laughing photo's lower teeth may lie
 _CAVITY_DARK = 0.55  # below this share of the lips' brightness a pixel beside the opening is the cavity (fully below 0.4)
