@@ -63,7 +63,7 @@ def toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.T
     return ((along - 0.35) / 0.3).clamp_(0.0, 1.0)
 
 
-def cavity_like(crop: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
+def _cavity_like(crop: torch.Tensor, lip_color: torch.Tensor) -> torch.Tensor:
     """0..1 per pixel of crop (3, h, w): how plainly darker than the lips it is (the mouth's cavity, not lip shading)."""
     ratio = crop.mean(dim=0) / max(float(lip_color.mean()), 1.0)
     return ((_CAVITY_DARK - ratio) / 0.15).clamp_(0.0, 1.0)
@@ -111,10 +111,11 @@ class StrayTeeth:
         points = np.asarray(points, dtype=np.float64)
         self.inner = points[INNER_LIP_POLYGON]
         self.reach = _REACH * face_width
+        self.margin = _LOWER_TEETH * self.reach  # how far past the opening anything to cover may lie
         self.source_area = max(_area(self.inner), 1.0)
         self.fill = (lip_color * 0.8)[:, None, None]
         _, height, width = source.shape
-        x0, y0, x1, y1 = box_around(self.inner, _LOWER_TEETH * self.reach + 2.0, (0, 0, width, height))
+        x0, y0, x1, y1 = box_around(self.inner, self.margin + 2.0, (0, 0, width, height))
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         # The opening, and a band above it that thins out towards the corners (beside the corners is skin, which
         # must stay).
@@ -127,7 +128,7 @@ class StrayTeeth:
         near = np.clip(ys[:, None] - (upper - band) + 0.5, 0.0, 1.0) * np.clip(lower + 0.25 * band - ys[:, None] + 0.5, 0.0, 1.0)
         near *= (xs >= left)[None, :] & (xs <= right)[None, :]
         crop = source[:, y0:y1, x0:x1]
-        tooth_coloured, darkness = toothiness(crop, teeth_color, lip_color), cavity_like(crop, lip_color)
+        tooth_coloured, darkness = toothiness(crop, teeth_color, lip_color), _cavity_like(crop, lip_color)
         # Everything the photo shows between its lips goes too, the dark gaps between the teeth and the cavity
         # beside them: covering only the teeth left those gaps as a dotted seam between closed lips.
         opening = np.clip(ys[:, None] - upper + 0.5, 0.0, 1.0) * np.clip(lower - ys[:, None] + 0.5, 0.0, 1.0)
@@ -140,10 +141,10 @@ class StrayTeeth:
         corners = points[list(OUTER_CORNERS), 0]
         between = (xs >= min(left, corners.min())) & (xs <= max(right, corners.max()))
         rim *= between[None, :]
-        lower_teeth = _lower_teeth(tooth_coloured, darkness, opening, lower, ys, _LOWER_TEETH * self.reach, between)
-        cavity = torch.maximum(darkness * torch.from_numpy(rim.astype(np.float32)), lower_teeth)
+        lower_teeth = _lower_teeth(tooth_coloured, darkness, opening, lower, ys, self.margin, between)
+        past_contour = torch.maximum(darkness * torch.from_numpy(rim.astype(np.float32)), lower_teeth)
         # A pixel further: the bilinear sampling that lands on the lip's edge mixes in the tooth beside it.
-        grown = F.max_pool2d(torch.stack([toothy, cavity])[:, None], kernel_size=3, stride=1, padding=1)[:, 0]
+        grown = F.max_pool2d(torch.stack([toothy, past_contour])[:, None], kernel_size=3, stride=1, padding=1)[:, 0]
         self.mask = torch.maximum(grown[0] * torch.from_numpy(near.astype(np.float32)), grown[1])[None]
         self.origin = (float(x0), float(y0))
 
@@ -163,7 +164,7 @@ class StrayTeeth:
             return
         ox, oy = origin
         _, height, width = region.shape
-        box = box_around(inner, _LOWER_TEETH * self.reach + 4.0, (ox, oy, ox + width, oy + height))
+        box = box_around(inner, self.margin + 4.0, (ox, oy, ox + width, oy + height))
         if box is None:
             return
         x0, y0, x1, y1 = box
