@@ -49,6 +49,7 @@ demo: setup
 # The dev stack keeps the legacy face mesh for everything; the model file only feeds the engine-consistency tests.
 test: setup $(FACE_TASK)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	ECTFG_TEST_FACE_TASK=$(FACE_TASK) $(PY) -m pytest -q
 
 # No legacy face mesh here: every face goes through the Tasks engine, found in $ECTFG_MODELS_DIR/detection/.

@@ -8,29 +8,30 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ectfg_core.efp.config import DEFAULT_BLEND
-from ectfg_core.emotion.content import DEFAULT_AMOUNT as DEFAULT_CONTENT
 from ectfg_core.emotion.content import check_amount
-from ectfg_core.emotion.description import DescribedEmotion, parse_description
-from ectfg_core.emotion.model import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
+from ectfg_core.emotion.description import parse_description
 from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
 from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
-from ectfg_core.tts.types import Speech
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT, DescribedEmotion
+from ectfg_core.types.emotion import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
+from ectfg_core.types.speech import Speech
 
 # The heavy stages (torch, scipy.signal, the renderer, ffmpeg) load when first used, so speech and planning alone
 # (`ectfg plan`, the TTS node) start in a fraction of a second.
 if TYPE_CHECKING:
-    from ectfg_core.audio.features import AudioFrames
-    from ectfg_core.efp.embedded import Prediction
     from ectfg_core.efp.model import EmotionFluctuationModel
     from ectfg_core.face.framing import Portrait
+    from ectfg_core.types.audio import AudioFrames
+    from ectfg_core.types.emotion import Prediction
 
 _LAZY = {"PortraitAnimator": "ectfg_core.render.renderer"}
 
@@ -122,7 +123,7 @@ def speak(
     aligner: str = "auto",
     seed: int = 0,
     progress: Progress | None = None,
-    content: float = DEFAULT_CONTENT,
+    content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> SpokenText:
     """EmotionalTTS: text + description -> timed speech and per-word plan.
 
@@ -148,12 +149,13 @@ def speak(
         if progress is not None:
             progress.finish()
     else:
+        from ectfg_core.align.words import align_words
         from ectfg_core.tts.neural import load_model, speak_neural
 
         model = load_model(str(backend))
         who, offset = _neural_speaker(speaker, voice_reference)
-        result = speak_neural(text, described, model, speaker=who, pitch_offset=offset, aligner=aligner, seed=seed,
-                              progress=progress)
+        result = speak_neural(text, described, model, partial(align_words, aligner=aligner), speaker=who, pitch_offset=offset,
+                              seed=seed, progress=progress)
         speech = result.speech
         if "proportional" in result.alignment:
             extra_warnings.append("some words could not be aligned to the neural speech and were timed by their length; "
@@ -201,7 +203,7 @@ def speak_external(
     emotion: str,
     aligner: str = "auto",
     progress: Progress | None = None,
-    content: float = DEFAULT_CONTENT,
+    content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> SpokenText:
     """Speech made elsewhere (any TTS, a recording) + the text it speaks -> timed words and the per-word plan.
 
@@ -317,7 +319,7 @@ def generate(
     efp_model: str | Path | None = None,
     efp_blend: float = DEFAULT_BLEND,
     expression_strength: float = DEFAULT_STRENGTH,
-    content: float = DEFAULT_CONTENT,
+    content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> Generation:
     """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track.
 

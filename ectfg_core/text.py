@@ -1,4 +1,4 @@
-"""Splitting the text to speak into words, the unit every stage is indexed by."""
+"""Splitting the text to speak into words, the unit every stage is indexed by, and what a reader says for each."""
 
 from __future__ import annotations
 
@@ -11,6 +11,36 @@ from ectfg_core.errors import InputError
 MAX_TEXT_CHARS = 5000
 
 _WORD = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_DIGITS = re.compile(r"[0-9]+")
+_SCALES = ((1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"), (100, "hundred"))
+
+
+def number_words(n: int) -> str:
+    """English words for 0 <= n < 10**12, e.g. 42 -> 'forty two'."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    for value, name in _SCALES:
+        if n >= value:
+            head, rest = divmod(n, value)
+            return f"{number_words(head)} {name}" + ("" if rest == 0 else " " + number_words(rest))
+    raise AssertionError("unreachable")
+
+
+def spoken_form(word: str) -> str:
+    """What a reader says for a token: digit runs become number words (digit by digit beyond 12 digits)."""
+
+    def say(match: re.Match[str]) -> str:
+        digits = match.group(0)
+        spoken = number_words(int(digits)) if len(digits) <= 12 else " ".join(_ONES[int(d)] for d in digits)
+        return f" {spoken} "
+
+    return " ".join(_DIGITS.sub(say, word).split())
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ectfg_core.pipeline import DEFAULT_CONTENT, speak_external
+from ectfg_core.pipeline import speak_external
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
@@ -41,7 +42,7 @@ class ExternalSpeech:
             "optional": {
                 "aligner": (aligner_choices(), {"default": "auto", "tooltip": "auto: a wav2vec2 folder from "
                                                  "models/wav2vec2 if present, else espeak-ng + DTW (no download)."}),
-                "content": ("FLOAT", {"default": DEFAULT_CONTENT, "min": 0.0, "max": 1.0, "step": 0.05,
+                "content": ("FLOAT", {"default": DEFAULT_CONTENT_AMOUNT, "min": 0.0, "max": 1.0, "step": 0.05,
                                       "tooltip": "How far the words of the text may move the emotion the description "
                                                  "asks for: 0 = exactly the description, 1 = the most (words of loss "
                                                  "darken it, words of delight lift it; the described emotion stays on "
@@ -49,7 +50,7 @@ class ExternalSpeech:
             },
         }
 
-    def run(self, audio: dict, text: str, emotion: str, aligner: str = "auto", content: float = DEFAULT_CONTENT):
+    def run(self, audio: dict, text: str, emotion: str, aligner: str = "auto", content: float = DEFAULT_CONTENT_AMOUNT):
         samples, rate = comfy_to_audio(audio)
         with naming_inputs("External Speech", INPUT_NAMES):
             spoken = speak_external(samples, rate, text, emotion, aligner=aligner, progress=ComfyProgress(), content=content)

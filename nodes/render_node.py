@@ -5,11 +5,10 @@ from __future__ import annotations
 import torch
 
 from ectfg_core.audio.features import frame_features
-from ectfg_core.efp.embedded import Prediction
-from ectfg_core.emotion.model import MAX_STRENGTH
 from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 from ectfg_core.pipeline import SpokenText, render_frames
+from ectfg_core.types.emotion import MAX_STRENGTH, Prediction
 
 from .convert import audio_to_comfy
 from .progress import ComfyProgress

@@ -7,10 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from ectfg_core.efp.embedded import Prediction
 from ectfg_core.emotion.edits import EDITS_FORMAT, MAX_STRENGTH, EditedTrack, apply_override, parse_override
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError
+from ectfg_core.types.emotion import EMOTIONS, Prediction
 
 from .types import CATEGORY, TIMELINE_UI_KEY, TRACK
 

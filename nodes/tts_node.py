@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ectfg_core.pipeline import DEFAULT_CONTENT, EMBEDDED_BACKEND, speak, speech_backends
+from ectfg_core.pipeline import EMBEDDED_BACKEND, speak, speech_backends
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
@@ -62,7 +63,7 @@ class EmotionalTTS:
                                                  "uses a wav2vec2 folder from models/wav2vec2 if present, else espeak-ng + DTW."}),
                 "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1,
                                  "tooltip": "Neural backend: sampling seed (the same seed gives the same speech)."}),
-                "content": ("FLOAT", {"default": DEFAULT_CONTENT, "min": 0.0, "max": 1.0, "step": 0.05,
+                "content": ("FLOAT", {"default": DEFAULT_CONTENT_AMOUNT, "min": 0.0, "max": 1.0, "step": 0.05,
                                       "tooltip": "How far the words of the text may move the emotion the description "
                                                  "asks for: 0 = exactly the description, 1 = the most (words of loss "
                                                  "darken it, words of delight lift it; the described emotion stays on "
@@ -72,7 +73,7 @@ class EmotionalTTS:
 
     def run(self, text: str, emotion: str, voice: str, words_per_minute: int, voice_reference: dict | None = None,
             backend: str = EMBEDDED_BACKEND, speaker: str = "", aligner: str = "auto", seed: int = 0,
-            content: float = DEFAULT_CONTENT):
+            content: float = DEFAULT_CONTENT_AMOUNT):
         reference = comfy_to_audio(voice_reference) if voice_reference is not None else None
         with naming_inputs("Emotional TTS", INPUT_NAMES):
             spoken = speak(text, emotion, voice=voice, voice_reference=reference, words_per_minute=words_per_minute,

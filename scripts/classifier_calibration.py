@@ -26,10 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ectfg_core.emotion.model import EMOTIONS  # noqa: E402
 from ectfg_core.evaluate.blendshapes import paired  # noqa: E402
-from ectfg_core.face.landmarks import detect_landmarks  # noqa: E402
+from ectfg_core.face.detect import detect_landmarks  # noqa: E402
 from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
+from ectfg_core.types.emotion import EMOTIONS  # noqa: E402
 
 # The database's file names carry the posed class: <id>-<subject>-<class code><open/closed mouth>-<view>.jpg
 LABELLED = {"0-f1-su-ph.jpg": "surprised", "0-f15-hao-ph.jpg": "happy", "15-f13-anc-ph.jpg": "angry",

@@ -40,15 +40,16 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from ectfg_core.audio.features import frame_features  # noqa: E402
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, EmotionTrack  # noqa: E402
 from ectfg_core.errors import InputError  # noqa: E402
 from ectfg_core.evaluate.au_geometry import au_values, inner_lip_gap, median_au, prototype_check  # noqa: E402
 from ectfg_core.evaluate.blendshapes import read_blendshapes  # noqa: E402
+from ectfg_core.face.detect import detect_landmarks  # noqa: E402
 from ectfg_core.face.framing import frame_portrait  # noqa: E402
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks  # noqa: E402
 from ectfg_core.fer.classifier import SPECS, load_classifier  # noqa: E402
 from ectfg_core.render import CONTROL_INDEX, PortraitAnimator  # noqa: E402
 from ectfg_core.tts.espeak import synthesize  # noqa: E402
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, EmotionTrack  # noqa: E402
+from ectfg_core.types.face import FaceLandmarks  # noqa: E402
 
 # Rich in /p b m/, for the lip-closure check; --sentence measures another text (e.g. the issue's own).
 SENTENCE = "Maybe my brother will bring the map back by Monday."

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.efp.data import ClipExample
-from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS
 from ectfg_core.fer.labels import FrameLabels
+from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS
 
 SAMPLE_RATE = 16000
 FPS = 25.0

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from ectfg_core.align.ctc import forced_align, group_words, min_frames
-from ectfg_core.align.transcript import build_transcript, number_words, spoken_form
+from ectfg_core.align.transcript import build_transcript
 from ectfg_core.errors import InputError, ModelError
+from ectfg_core.text import number_words, spoken_form
 
 BLANK = 0
 

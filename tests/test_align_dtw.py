@@ -8,12 +8,12 @@ from scipy.signal import fftconvolve, resample_poly
 
 from ectfg_core.align.dtw import dtw_path, warp_times
 from ectfg_core.align.espeak_dtw import align_with_espeak
-from ectfg_core.emotion.model import one_hot
 from ectfg_core.errors import InputError
 from ectfg_core.text import tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.prosody import prosody_for_words
-from ectfg_core.tts.types import WordTiming
+from ectfg_core.types.emotion import one_hot
+from ectfg_core.types.speech import WordTiming
 
 TEXT = "I can't believe you did that. After all these years, you just walked away without a single word!"
 WORDS = [t.text for t in tokenize(TEXT)]

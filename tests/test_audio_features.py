@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from ectfg_core.audio import AudioFrames, frame_features, median_pitch, resample
+from ectfg_core.audio import frame_features, median_pitch, resample
+from ectfg_core.types.audio import AudioFrames
 
 SR = 22050
 

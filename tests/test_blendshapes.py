@@ -69,9 +69,9 @@ def biden_animator():
 
 
 def test_the_arc_breakdown_carries_the_reading_when_the_engine_gives_scores():
-    from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
     from ectfg_core.evaluate.breakdown import breakdown_lines, class_breakdown
     from ectfg_core.fer.labels import FrameLabels
+    from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
 
     frames, fps = 10, 25.0
     asked = np.zeros((frames, NUM_EMOTIONS), np.float32)

@@ -11,10 +11,11 @@ import pytest
 
 from ectfg_core.emotion import content, invitation
 from ectfg_core.emotion.description import parse_description
-from ectfg_core.emotion.model import EMOTION_INDEX, EmotionPlan
 from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
 from ectfg_core.text import tokenize
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
+from ectfg_core.types.emotion import EMOTION_INDEX, EmotionPlan
 from tests.test_content_colouring import CASES as DESCRIBED_CASES
 
 
@@ -47,7 +48,7 @@ def test_content_zero_is_exactly_the_description():
     assert described.content == 0 and described.stance is None
 
 
-@pytest.mark.parametrize("amount", [0.25, content.DEFAULT_AMOUNT, 1.0])
+@pytest.mark.parametrize("amount", [0.25, DEFAULT_CONTENT_AMOUNT, 1.0])
 def test_words_of_delight_lift_and_words_of_loss_darken_a_calm_reading(amount):
     described = parse_description("calm", STORY, content_amount=amount)
     targets = described.targets
@@ -159,8 +160,8 @@ def test_plans_record_the_content_and_are_deterministic():
 
 
 def test_the_predictor_keeps_the_content_it_was_planned_with():
-    from ectfg_core.audio.features import AudioFrames
     from ectfg_core.efp.embedded import predict_embedded
+    from ectfg_core.types.audio import AudioFrames
 
     timings = [(w, 0.3 * i, 0.3 * i + 0.25) for i, w in enumerate(STORY)]
     plan = build_plan("calm", parse_description("calm", STORY, content_amount=0.8), timings)

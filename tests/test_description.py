@@ -9,9 +9,9 @@ import pytest
 
 from ectfg_core.emotion import lexicon
 from ectfg_core.emotion.description import keyframes_to_targets, parse_description
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError
 from ectfg_core.text import tokenize
+from ectfg_core.types.emotion import EMOTIONS
 
 # 12 words: I(0) opened(1) the(2) door(3) and(4) found(5) the(6) money(7) was(8) gone(9) this(10) morning(11)
 TEXT = "I opened the door and found the money was gone this morning"

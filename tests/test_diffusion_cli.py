@@ -9,8 +9,7 @@ import pytest
 from diffusion_tiny import make_root, tiny_models
 
 from ectfg_core.cli import OneLineParser
-from ectfg_core.commands import sample, train_sampler
-from ectfg_core.diffusion.bench_options import add_sampler_bench_arguments, run_sampler_bench_from_args
+from ectfg_core.commands import bench, sample, train_sampler
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.media.video import probe_durations
 
@@ -21,6 +20,7 @@ def run(*argv: str) -> int:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sample.register(sub)
     train_sampler.register(sub)
+    bench.register(sub)
     args = parser.parse_args(list(argv))
     return args.handler(args)
 
@@ -58,13 +58,9 @@ def test_train_sampler_checks_its_data_folder_first(tmp_path):
         run("train-sampler", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "out"))
 
 
-def test_bench_prints_seconds_per_frame_and_peak_memory():
-    parser = OneLineParser(prog="ectfg bench")
-    parser.add_argument("--size", type=int, default=512)  # `ectfg bench` has its own --size already
-    parser.add_argument("--sampler", action="store_true")
-    add_sampler_bench_arguments(parser)
-    args = parser.parse_args(["--sampler", "--size", "16", "--steps", "1", "--frames", "4", "--arch", "tiny", "--device", "cpu"])
-    report = run_sampler_bench_from_args(args)
+def test_bench_prints_seconds_per_frame_and_peak_memory(capsys):
+    assert run("bench", "--sampler", "--size", "16", "--steps", "1", "--frames", "4", "--arch", "tiny", "--device", "cpu") == 0
+    report = capsys.readouterr().out
     row = next(line for line in report.splitlines() if line.startswith("ectfg EmotionGuidedSampler"))
     per_frame, total, peak = (float(x) for x in re.findall(r"\d+\.\d+", row))
     assert per_frame > 0 and total >= per_frame and peak > 0.05  # GiB of process RSS

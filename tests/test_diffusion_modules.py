@@ -20,7 +20,7 @@ from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.reference import ReferenceReadProcessor
 from ectfg_core.diffusion.regions import hallo_regions, mask_pyramid
 from ectfg_core.diffusion.unet import FrameGroupNorm
-from ectfg_core.emotion.model import EmotionTrack
+from ectfg_core.types.emotion import EmotionTrack
 
 DATA = Path(__file__).parent / "data"
 

@@ -11,9 +11,9 @@ from PIL import Image
 
 from ectfg_core.diffusion.train import TrainSettings, checkpoints, train_sampler
 from ectfg_core.diffusion.weights import load_emotion_weights
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.media.video import write_mp4
+from ectfg_core.types.emotion import EmotionTrack
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from ectfg_core.audio.features import AudioFrames
-from ectfg_core.efp.embedded import plan_to_frames, predict_embedded
-from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, WordEmotion
+from ectfg_core.efp.embedded import predict_embedded
+from ectfg_core.emotion.frames import plan_to_frames
+from ectfg_core.types.audio import AudioFrames
+from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, WordEmotion
 
 FPS = 25.0
 

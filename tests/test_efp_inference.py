@@ -12,10 +12,10 @@ from efp_fixtures import build_tiny_encoders
 
 from ectfg_core.efp import learned
 from ectfg_core.efp.model import EmotionFluctuationModel
-from ectfg_core.emotion.model import EMOTION_INDEX, EmotionPlan, WordEmotion
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.pipeline import SpokenText, predict_track
-from ectfg_core.tts.types import Speech
+from ectfg_core.types.emotion import EMOTION_INDEX, EmotionPlan, WordEmotion
+from ectfg_core.types.speech import Speech
 
 FPS = 25.0
 

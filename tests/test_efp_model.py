@@ -12,8 +12,8 @@ from efp_fixtures import SAMPLE_RATE, build_tiny_encoders, synthetic_dataset
 
 from ectfg_core.efp.config import EFPConfig
 from ectfg_core.efp.model import EmotionFluctuationModel
-from ectfg_core.emotion.model import NUM_EMOTIONS
 from ectfg_core.errors import ModelError
+from ectfg_core.types.emotion import NUM_EMOTIONS
 
 SMALL = {"hidden_size": 32, "num_layers": 1, "num_heads": 2}
 

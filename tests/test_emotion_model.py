@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
 from ectfg_core.errors import InputError
+from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
 
 
 def _plan() -> EmotionPlan:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from ectfg_core.audio import median_pitch
-from ectfg_core.emotion.model import one_hot
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.text import tokenize
 from ectfg_core.tts.espeak import list_voices, synthesize
 from ectfg_core.tts.prosody import prosody_for_words
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.emotion import one_hot
+from ectfg_core.types.speech import WordProsody
 
 TEXT = "Hello there, my friend! I found 42 old letters & a map. Don't worry: we'll read them together."
 LONG = (

@@ -10,10 +10,10 @@ import pytest
 from efp_fixtures import cli_main
 from PIL import Image
 
-from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
 from ectfg_core.evaluate import evaluate, format_report
 from ectfg_core.evaluate.metrics import label_agreement, lip_sync, matched_indices, track_agreement
 from ectfg_core.fer.labels import FrameLabels
+from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
 
 FPS = 25.0
 FRAMES = 40
@@ -52,7 +52,7 @@ def test_lip_sync_finds_correlation_and_lag():
 @pytest.fixture(scope="module")
 def videos(portrait, tmp_path_factory):
     """A happy face whose jaw follows the loudness of its audio, a copy whose jaw ignores it, and the track asked for."""
-    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.media.video import write_mp4
     from ectfg_core.render.controls import CONTROL_INDEX
     from ectfg_core.render.expressions import expression_row
@@ -131,7 +131,7 @@ def test_evaluate_measures_action_units_against_the_still_portrait(videos, portr
     # And the jaw opens with the speech: on the frames themselves (the clip's jaw is shut half the time, so the
     # report's median sits at a shut jaw, within the detector's noise of zero).
     from ectfg_core.evaluate.au_geometry import au_values
-    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.fer.video import open_video
 
     still_points = detect_landmarks(np.asarray(Image.open(still).convert("RGB"))).points
@@ -173,7 +173,7 @@ ARC = 12  # frames per half of the arc clip
 def arc(portrait, tmp_path_factory):
     """A held happy face for the first half and a held angry face for the second, its two-part track as the sidecar,
     a track that asks for the classes in another order (with a 3-frame neutral blip), and the still it was made from."""
-    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.media.video import write_mp4
     from ectfg_core.render.expressions import expression_row
     from ectfg_core.render.renderer import PortraitAnimator

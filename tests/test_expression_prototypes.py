@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, EmotionTrack
 from ectfg_core.evaluate.au_geometry import PROTOTYPES, au_values, inner_lip_gap, prototype_check
 from ectfg_core.face.framing import frame_portrait
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, EmotionTrack
 
 PORTRAITS = Path(__file__).parent / "data" / "portraits"
 HEAD = ("head_yaw", "head_pitch", "head_roll", "head_x", "head_y")

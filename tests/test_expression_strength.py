@@ -11,14 +11,14 @@ import json
 import numpy as np
 import pytest
 
-from ectfg_core.efp.embedded import plan_to_frames
 from ectfg_core.emotion.edits import WordEdit, apply_override, edits_to_json, parse_override
-from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion, one_hot
+from ectfg_core.emotion.frames import plan_to_frames
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RANGES, HEAD_CONTROLS
 from ectfg_core.render.expressions import UNIT_MATRIX, expression_controls, expression_row, shown_weights, soften
 from ectfg_core.render.timeline import clip_controls
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion, one_hot
+from ectfg_core.types.speech import PhonemeTiming
 
 FPS = 25.0
 EXPRESSION_AUS = ("brow_lower", "lid_tighten", "lip_tighten", "nose_wrinkle", "chin_raise", "brow_raise", "brow_inner_raise",

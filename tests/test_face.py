@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from ectfg_core.errors import InputError
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.face.framing import check_size, frame_portrait
-from ectfg_core.face.landmarks import LIPS_INNER, LIPS_OUTER, NUM_LANDMARKS, detect_landmarks
 from ectfg_core.face.masks import extract_masks
+from ectfg_core.types.face import LIPS_INNER, LIPS_OUTER, NUM_LANDMARKS
 
 
 def test_landmarks_on_the_bundled_portrait_are_anatomically_ordered(astronaut):

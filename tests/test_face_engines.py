@@ -20,12 +20,13 @@ from PIL import Image
 
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.face import engines
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.face.engines.comfy_native import ComfyFaceLandmarkerEngine, faces_from_comfy_landmarks
 from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine, legacy_available
 from ectfg_core.face.engines.tasks import TasksFaceLandmarkerEngine, tasks_available
-from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks, detect_landmarks
 from ectfg_core.face.masks import extract_masks
 from ectfg_core.media.images import load_image
+from ectfg_core.types.face import NUM_LANDMARKS, FaceLandmarks
 
 DATA = Path(__file__).parent / "data" / "portraits"
 PORTRAITS = ["astronaut", "biden", "hopper", "obama_smile"]

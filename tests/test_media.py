@@ -69,7 +69,7 @@ def test_a_sideways_phone_photo_and_a_16_bit_scan_load_upright_and_toned(tmp_pat
     in PIL's own conversion. Both must give the portrait a viewer sees, so its face is found."""
     from PIL import Image
 
-    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.detect import detect_landmarks
 
     upright = load_image(None)
     sideways = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # turned left, as the sensor saw it

@@ -10,9 +10,9 @@ import pytest
 
 from ectfg_core.cli import main
 from ectfg_core.commands.content_option import DEFAULT_CONTENT
-from ectfg_core.emotion import content
 from ectfg_core.errors import InputError
 from ectfg_core.pipeline import check_fps, check_strength
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_cli_names_its_flags(capsys):
 
 
 def test_the_cli_default_is_the_core_default():
-    assert DEFAULT_CONTENT == content.DEFAULT_AMOUNT
+    assert DEFAULT_CONTENT == DEFAULT_CONTENT_AMOUNT
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_external_speech_node_names_its_content_input():
 def test_node_input_declares_the_range(tts_node):
     spec = tts_node.INPUT_TYPES()["optional"]["content"]
     assert spec[0] == "FLOAT" and spec[1]["min"] == 0.0 and spec[1]["max"] == 1.0
-    assert spec[1]["default"] == content.DEFAULT_AMOUNT
+    assert spec[1]["default"] == DEFAULT_CONTENT_AMOUNT
 
 
 def test_checks_shared_with_nodes_name_no_flag():

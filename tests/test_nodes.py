@@ -76,8 +76,8 @@ def test_connected_comfy_face_model_finds_the_landmarks_and_stays_for_the_render
     from test_face_engines import StandInComfyModel
 
     from ectfg_core.face import engines
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine, legacy_available
-    from ectfg_core.face.landmarks import detect_landmarks
 
     if legacy_available() is not None:
         pytest.skip(f"the stand-in model answers with the legacy face mesh, which is unavailable: {legacy_available()}")
@@ -105,8 +105,8 @@ def test_connected_comfy_face_model_finds_the_landmarks_and_stays_for_the_render
 
 
 def extract_masks_of(image):
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.face.engines.legacy import LegacyFaceMeshEngine
-    from ectfg_core.face.landmarks import detect_landmarks
     from ectfg_core.face.masks import extract_masks
 
     return extract_masks(detect_landmarks(image, engine=LegacyFaceMeshEngine())).lip

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ectfg_core.audio.features import frame_features, median_pitch
-from ectfg_core.face.landmarks import detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.pipeline import predict_track, speak
 from ectfg_core.render.renderer import PortraitAnimator
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ectfg_core.emotion.description import parse_description
-from ectfg_core.emotion.model import EmotionPlan
 from ectfg_core.emotion.planning import build_plan, plan_description
 from ectfg_core.errors import InputError
-from ectfg_core.tts.types import WordTiming
+from ectfg_core.types.emotion import EmotionPlan
+from ectfg_core.types.speech import WordTiming
 
 WORDS = ["I", "opened", "the", "door", "and", "found", "the", "money", "was", "gone"]
 TIMINGS = [(w, round(0.3 * i, 2), round(0.3 * i + 0.25, 2)) for i, w in enumerate(WORDS)]

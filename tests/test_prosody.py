@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ectfg_core.emotion.model import NUM_EMOTIONS, one_hot
 from ectfg_core.errors import InputError
 from ectfg_core.tts.prosody import LIMITS, prosody_for_words
+from ectfg_core.types.emotion import NUM_EMOTIONS, one_hot
 
 
 def words(emotion: str, intensity: float, n: int = 5):

@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
 from ectfg_core.render.expressions import expression_controls, expression_row
 from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
+from ectfg_core.types.face import FaceLandmarks
+from ectfg_core.types.speech import PhonemeTiming
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.render.controls import controls_row
 from ectfg_core.render.geometry import FaceFrame
 from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh, face_triangles
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.unfold import FoldGuard
+from ectfg_core.types.face import FaceLandmarks
 
 
 def _turned(landmarks: FaceLandmarks, degrees: float) -> tuple[np.ndarray, np.ndarray]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.render.controls import CONTROL_NAMES, controls_row
 from ectfg_core.render.expressions import expression_row
 from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, FaceFrame
 from ectfg_core.render.renderer import PortraitAnimator
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
+from ectfg_core.types.face import FaceLandmarks
+from ectfg_core.types.speech import PhonemeTiming
 
 FPS = 25.0
 
@@ -350,8 +351,8 @@ def test_a_grin_turned_calm_loses_the_dark_pockets_beside_its_corners(broad_grin
     """A grin presses its corners into the cheeks; the shadow there rode along with the corners, so a calm or angry
     mouth still ended in dark hooks and read as a smirk. The darkest tenth of the skin beside the corners was 0.46 of
     the cheek's brightness on this portrait; lifted, it is about 0.6."""
-    from ectfg_core.face.landmarks import LIPS_OUTER
     from ectfg_core.render.raster import polygon_coverage
+    from ectfg_core.types.face import LIPS_OUTER
 
     fw = broad_grin.frame.width
     for emotion in ("neutral", "angry"):

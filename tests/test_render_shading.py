@@ -7,10 +7,10 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter, grey_closing
 
-from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.render.controls import CONTROL_INDEX, controls_row, zero_controls
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.sampling import pixel_grid
+from ectfg_core.types.face import FaceLandmarks
 
 AU_SHADING = ("brow_lower", "brow_raise", "brow_inner_raise", "nose_wrinkle", "cheek_raise", "chin_raise", "smile_release")
 FOLDS = ([129, 203, 206, 216], [358, 423, 426, 436])  # nose wing to beside the mouth corner, each side

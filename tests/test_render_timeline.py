@@ -6,7 +6,7 @@ import numpy as np
 
 from ectfg_core.render.motion import blink_curve, head_curves
 from ectfg_core.render.visemes import GENERIC_CONSONANT, GENERIC_VOWEL, IPA, MOUTH_CONTROLS, REST, mouth_curves, parse_symbol
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.speech import PhonemeTiming
 
 JAW = MOUTH_CONTROLS.index("jaw_open")
 PUCKER = MOUTH_CONTROLS.index("lip_pucker")

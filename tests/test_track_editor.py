@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from ectfg_core.emotion.edits import EDITS_FORMAT, apply_override, parse_override, reread_plan
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError
 from ectfg_core.pipeline import predict_track, speak
+from ectfg_core.types.emotion import EMOTIONS
 
 TEXT = "Hello! I am so glad you came. But where were you yesterday?"
 GLAD = 4  # index of "glad"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ectfg_core.emotion.model import EMOTION_INDEX
 from ectfg_core.pipeline import speak
 from ectfg_core.tts.measure import word_curves
+from ectfg_core.types.emotion import EMOTION_INDEX
 
 TEXT = ("I heard a noise outside the window and went to see what it was, "
         "but there was nobody there in the dark garden at all")

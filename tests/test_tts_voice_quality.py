@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ectfg_core.emotion.model import one_hot
 from ectfg_core.pipeline import speak
 from ectfg_core.text import tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.measure import voice_quality
 from ectfg_core.tts.pauses import add_punctuation_pauses
-from ectfg_core.tts.types import WordProsody
 from ectfg_core.tts.voice_quality import Quality, quality_for, quality_runs, quantize
+from ectfg_core.types.emotion import one_hot
+from ectfg_core.types.speech import WordProsody
 
 TEXT = ("The weather was lovely this morning, so we walked along the river and talked about the old days. "
         "Later we sat by the water and watched the boats go slowly by until the evening came.")

@@ -8,8 +8,8 @@ import pytest
 
 from ectfg_core.pipeline import speak, speak_external
 from ectfg_core.tts.espeak import synthesize
-from ectfg_core.tts.types import WordTiming
 from ectfg_core.tts.word_durations import MIN_PHONEME_SECONDS, estimated_phonemes, min_word_seconds, settle_words
+from ectfg_core.types.speech import WordTiming
 
 # Short function words, including the pairs espeak-ng speaks as one word ("I am", "at a", "of the").
 TEXTS = (

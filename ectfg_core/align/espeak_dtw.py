@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ectfg_core.align.dtw import dtw_path, features, frames_db, warp_times
-from ectfg_core.align.types import Alignment
 from ectfg_core.errors import InputError
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.espeak_engine import RATE_MAX, RATE_MIN
-from ectfg_core.tts.types import PhonemeTiming, Speech, WordTiming
+from ectfg_core.types.speech import Alignment, PhonemeTiming, Speech, WordTiming
 
 _HOP_SHORT, _HOP_LONG = 0.01, 0.02  # seconds; the coarser hop keeps minutes-long clips affordable
 _LONG_S = 90.0

@@ -1,46 +1,17 @@
 """Words of the text -> label sequences of a character CTC vocabulary (letters, apostrophe, word delimiter).
 
-Character CTC models (wav2vec2-base-960h and kin) only know letters: numbers are spelled out in English, accents are
+Character CTC models (wav2vec2-base-960h and kin) only know letters: numbers are spelled out in English (text.py), accents are
 stripped, anything else the vocabulary lacks is dropped. A word left with no letters ("&", "%") gets the wildcard
 label, which matches whatever the model hears there.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-         "seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_DIGITS = re.compile(r"[0-9]+")
-_SCALES = ((1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"), (100, "hundred"))
-
-
-def number_words(n: int) -> str:
-    """English words for 0 <= n < 10**12, e.g. 42 -> 'forty two'."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    for value, name in _SCALES:
-        if n >= value:
-            head, rest = divmod(n, value)
-            return f"{number_words(head)} {name}" + ("" if rest == 0 else " " + number_words(rest))
-    raise AssertionError("unreachable")
-
-
-def spoken_form(word: str) -> str:
-    """What a reader says for a token: digit runs become number words (digit by digit beyond 12 digits)."""
-
-    def say(match: re.Match[str]) -> str:
-        digits = match.group(0)
-        spoken = number_words(int(digits)) if len(digits) <= 12 else " ".join(_ONES[int(d)] for d in digits)
-        return f" {spoken} "
-
-    return " ".join(_DIGITS.sub(say, word).split())
+from ectfg_core.text import spoken_form
 
 
 def _strip_accents(text: str) -> str:

@@ -15,12 +15,11 @@ import numpy as np
 
 from ectfg_core.align.ctc import forced_align, group_words
 from ectfg_core.align.transcript import build_transcript
-from ectfg_core.align.types import Alignment
 from ectfg_core.audio.features import resample
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.tts.model_dirs import quiet_loading, require_files, resolve_model_dir
-from ectfg_core.tts.types import PhonemeTiming, WordTiming
+from ectfg_core.types.speech import Alignment, PhonemeTiming, WordTiming
 
 REQUIRED_FILES: list[tuple[str, ...]] = [
     ("config.json",),

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ectfg_core.align.types import Alignment
 from ectfg_core.errors import InputError
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.model_dirs import list_model_dirs
 from ectfg_core.tts.word_durations import settle_words
+from ectfg_core.types.speech import Alignment
 
 AUTO = "auto"  # a wav2vec2 folder if one is installed, else espeak-ng + DTW
 ESPEAK = "espeak-dtw"

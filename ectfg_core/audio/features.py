@@ -7,9 +7,10 @@ take the median pitch of the analysis frames around their centre.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
+
+from ectfg_core.types.audio import AudioFrames
 
 F0_MIN = 60.0
 F0_MAX = 500.0
@@ -18,19 +19,6 @@ _YIN_THRESHOLD = 0.15  # CMNDF dip below this means periodic (voiced)
 _YIN_WINDOW = 0.025  # integration window, seconds
 _MIN_VOICED_RUN = 3  # analysis frames; shorter voiced blips are noise
 _EPS = 1e-10
-
-
-@dataclass
-class AudioFrames:
-    """Features sampled at video frame rate; frame i is centred on i / fps."""
-
-    fps: float
-    energy: np.ndarray  # (T,) float32 0..1, log loudness normalised per clip, 0 = silence
-    f0: np.ndarray  # (T,) float32 Hz, 0 where unvoiced or silent
-    voiced: np.ndarray  # (T,) bool
-
-    def __len__(self) -> int:
-        return len(self.energy)
 
 
 def _mono_float(samples: np.ndarray) -> np.ndarray:

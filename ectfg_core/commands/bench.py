@@ -1,10 +1,8 @@
-"""`ectfg bench`: per-stage timings."""
+"""`ectfg bench`: per-stage timings; `ectfg bench --sampler`: the diffusion sampler's seconds per frame and memory."""
 
 from __future__ import annotations
 
 import argparse
-
-from ectfg_core.diffusion.bench_options import add_sampler_bench_arguments, run_sampler_bench_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,15 +11,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--fps", type=float, default=25.0, help="frame rate (default 25)")
     bench.add_argument("--seconds", type=float, default=10.0, help="target utterance length (default 10)")
     bench.add_argument("--sampler", action="store_true", help="bench the diffusion sampler: seconds per frame and peak memory")
-    add_sampler_bench_arguments(bench)
+    bench.add_argument("--steps", type=int, default=40, help="sampler: DDIM steps (default 40, Hallo's)")
+    bench.add_argument("--frames", type=int, default=16, help="sampler: frames to sample (default 16, one clip)")
+    bench.add_argument("--precision", choices=("auto", "fp16", "bf16", "fp32"), default="auto",
+                       help="sampler: weights precision (auto: fp16 on a GPU, fp32 on the CPU)")
+    bench.add_argument("--device", help="sampler: cuda, cuda:1 or cpu (default: the GPU if there is one)")
+    bench.add_argument("--arch", choices=("full", "small", "tiny"), default="full",
+                       help="sampler: architecture with random weights; full = Hallo's (default), small/tiny for CPUs")
+    bench.add_argument("--hallo-src",
+                       help="sampler: a checkout of Hallo's code (and its requirements) to time its pipeline on the same clip")
     bench.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.sampler:
-        print(run_sampler_bench_from_args(args))
+        from ectfg_core.diffusion.bench import run_sampler_bench  # torch loads only when the sampler is timed
+
+        print(run_sampler_bench(size=args.size, steps=args.steps, frames=args.frames, precision=args.precision,
+                                device=args.device, arch=args.arch, hallo_src=args.hallo_src))
         return 0
-    from ectfg_core.bench import run_bench
+    from ectfg_core.bench.stages import run_bench
 
     print(run_bench(size=args.size, fps=args.fps, seconds=args.seconds))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-# The core's default (ectfg_core.emotion.content.DEFAULT_AMOUNT), repeated so that building the parser stays light;
+# The core's default (ectfg_core.types.description.DEFAULT_CONTENT_AMOUNT), repeated so that building the parser stays light;
 # tests/test_messages.py checks the two agree.
 DEFAULT_CONTENT = 0.5
 

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def expression_strength(text: str) -> float:
     """argparse type: a number from 0 to 2 (argparse names the flag in its one-line error)."""
-    from ectfg_core.emotion.model import MAX_STRENGTH
+    from ectfg_core.types.emotion import MAX_STRENGTH
 
     try:
         value = float(text)

@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ectfg_core.tts.bench import run_speech_bench
+    from ectfg_core.bench.speech import run_speech_bench
 
     print(run_speech_bench(model=args.model, device=args.device))
     return 0

@@ -5,12 +5,11 @@ github.com/fudan-generative-vision/hallo and its requirements), Hallo's FaceAnim
 the same weights (mapped to its names), the same noise and the same conditioning, in the same process; the report
 gives both figures, the ratio, and how far the two videos are apart (they should agree to fp16 rounding).
 
-    python -m ectfg_core.diffusion.bench --size 512 --steps 40 --precision fp16 --hallo-src /path/to/hallo
+    ectfg bench --sampler --size 512 --steps 40 --precision fp16 --hallo-src /path/to/hallo
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import os
@@ -272,10 +271,3 @@ def run_sampler_bench(size: int = 512, steps: int = 40, frames: int = 16, precis
     table += [f"{r.label:<28}{r.per_frame:>10.3f}{r.seconds:>10.3f}{r.peak_bytes / 2**30:>24.2f} GiB" for r in rows]
     return "\n".join([header, *table, *lines])
 
-
-if __name__ == "__main__":
-    from ectfg_core.diffusion.bench_options import add_sampler_bench_arguments, run_sampler_bench_from_args
-
-    cli = argparse.ArgumentParser(prog="python -m ectfg_core.diffusion.bench", description=__doc__.splitlines()[0])
-    add_sampler_bench_arguments(cli)
-    print(run_sampler_bench_from_args(cli.parse_args()))

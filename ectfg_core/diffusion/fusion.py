@@ -13,7 +13,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ectfg_core.emotion.model import NUM_EMOTIONS, EmotionTrack
+from ectfg_core.types.emotion import NUM_EMOTIONS, EmotionTrack
 
 EMOTION_FEATURES = NUM_EMOTIONS + 1  # class probabilities + intensity
 

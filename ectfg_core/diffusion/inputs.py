@@ -15,10 +15,10 @@ from ectfg_core.diffusion.fusion import emotion_features
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.regions import Regions, hallo_regions
 from ectfg_core.diffusion.sampler import EmotionGuidedSampler, encode_conditioning
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.face.framing import Portrait
 from ectfg_core.progress import Progress
+from ectfg_core.types.emotion import EmotionTrack
 
 
 @dataclass

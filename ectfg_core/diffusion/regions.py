@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ectfg_core.face.landmarks import FACE_OVAL, LIPS_OUTER, FaceLandmarks
+from ectfg_core.types.face import FACE_OVAL, LIPS_OUTER, FaceLandmarks
 
 
 @dataclass

@@ -21,12 +21,13 @@ from ectfg_core.diffusion.config import WAV2VEC_SAMPLE_RATE
 from ectfg_core.diffusion.fusion import emotion_features
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.regions import hallo_regions
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.face.framing import face_crop_box
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
 from ectfg_core.media.video import ffmpeg_exe
 from ectfg_core.progress import Progress
+from ectfg_core.types.emotion import EmotionTrack
+from ectfg_core.types.face import FaceLandmarks
 
 CACHE_VERSION = 1
 

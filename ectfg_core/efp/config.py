@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import ModelError
+from ectfg_core.types.emotion import EMOTIONS
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"

@@ -7,54 +7,16 @@ intensity follows the speech frame by frame (louder and higher-pitched syllables
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
-from ectfg_core.audio.features import AudioFrames
-from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
+from ectfg_core.emotion.frames import ONSET_SECONDS, plan_to_frames, smooth_frames
+from ectfg_core.types.audio import AudioFrames
+from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, EmotionTrack, Prediction, WordEmotion
 
 ENERGY_GAIN = 0.45  # intensity change per unit of energy above/below the clip's speech average
 PITCH_GAIN = 0.10  # intensity change per standard deviation of (log) pitch
 PAUSE_RELAX = 0.85  # intensity factor where nobody speaks
-ONSET_SECONDS = 0.07  # Gaussian smoothing of the emotion itself: expressions take ~0.2 s to change
 FLUCTUATION_SECONDS = 0.05  # smoothing of the audio-driven modulation
-
-
-@dataclass
-class Prediction:
-    """What the predictor gives: the per-word plan (intensity re-estimated) and the per-frame track."""
-
-    plan: EmotionPlan
-    track: EmotionTrack
-    mode: str  # "embedded" or "learned"
-
-
-def smooth_frames(values: np.ndarray, sigma_frames: float) -> np.ndarray:
-    """Gaussian smoothing along frames (axis 0), edges held; sigma in frames."""
-    if sigma_frames < 0.3 or len(values) < 2:
-        return values
-    return gaussian_filter1d(np.asarray(values, dtype=np.float32), sigma_frames, axis=0, mode="nearest", truncate=3.0)
-
-
-def plan_to_frames(words: list[WordEmotion], num_frames: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame distribution and intensity straight from the plan: held inside words, linear across gaps."""
-    probs = np.zeros((num_frames, NUM_EMOTIONS), dtype=np.float32)
-    intensity = np.zeros(num_frames, dtype=np.float32)
-    if not words:
-        probs[:, 0] = 1.0
-        return probs, intensity
-    times = (np.arange(num_frames) + 0.5) / fps
-    # Knots at every word's start and end: constant within words, linear in the pauses between them.
-    knot_t = np.array([t for w in words for t in (w.start, max(w.end, w.start + 1e-3))], dtype=np.float64)
-    knot_t = np.maximum.accumulate(knot_t)
-    dists = np.repeat(np.stack([w.distribution() for w in words]), 2, axis=0)
-    levels = np.repeat(np.array([w.intensity for w in words], dtype=np.float32), 2)
-    for j in range(NUM_EMOTIONS):
-        probs[:, j] = np.interp(times, knot_t, dists[:, j])
-    intensity[:] = np.interp(times, knot_t, levels)
-    return probs, intensity
 
 
 def audio_modulation(audio: AudioFrames, num_frames: int) -> np.ndarray:

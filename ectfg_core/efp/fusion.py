@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ectfg_core.efp.config import EFPConfig
-from ectfg_core.emotion.model import NUM_EMOTIONS
+from ectfg_core.types.emotion import NUM_EMOTIONS
 
 TIME_UNIT = 0.02  # seconds per position of the sinusoidal time code (one wav2vec2 frame)
 

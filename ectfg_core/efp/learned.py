@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ectfg_core.audio.features import AudioFrames
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.efp.config import CONFIG_NAME, DEFAULT_BLEND, EFP_FORMAT
-from ectfg_core.efp.embedded import Prediction, predict_embedded
+from ectfg_core.efp.embedded import predict_embedded
 from ectfg_core.efp.model import EmotionFluctuationModel
-from ectfg_core.emotion.model import EMOTIONS, EmotionPlan, EmotionTrack, WordEmotion
 from ectfg_core.errors import InputError, ModelError
-from ectfg_core.tts.types import Speech
+from ectfg_core.types.audio import AudioFrames
+from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, EmotionTrack, Prediction, WordEmotion
+from ectfg_core.types.speech import Speech
 
 ENV_MODEL = "ECTFG_EFP_MODEL"  # folder of a trained model, used when none is passed explicitly
 COMFY_FOLDER = "ectfg_efp"

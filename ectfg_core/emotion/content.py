@@ -2,7 +2,7 @@
 
 TIE-TFG's premise (its Fig. 3b) is that emotion fluctuates with what is being said even under one fixed emotion and
 intensity. The description stays in charge; the text modulates it, by these rules. The constants are the moves at
-the default content amount (DEFAULT_AMOUNT, 0.5); the amount scales them linearly (0: exactly the description,
+the default content amount (DEFAULT_CONTENT_AMOUNT, 0.5); the amount scales them linearly (0: exactly the description,
 1: twice the default moves, still bounded as below).
 
 - Silent words (before the first described place, after "until 'x'" or "it fades", or everywhere when the
@@ -41,15 +41,14 @@ import numpy as np
 
 from ectfg_core.emotion import conflicts
 from ectfg_core.emotion.content_lexicon import ContentLexicon
-from ectfg_core.emotion.keyframes import Keyframe, WordTarget, mixture_of
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS
 from ectfg_core.errors import InputError
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT, Keyframe, WordTarget, mixture_of
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS
 
 # How far the words may move the plan, 0..1. 0.5 is the default: a loaded word under "calm" is visibly coloured
 # ("died": +0.14 intensity, a quarter sad) yet stays calm, which is what the artist asked; 1 doubles the moves
 # (the bounds below still hold) for those who want the text to speak louder; 0 is the description alone. At the
 # default, silent words are coloured exactly as before the amount existed.
-DEFAULT_AMOUNT = 0.5
 
 TEXT_SHARE = 0.8  # share of the word's class on a silent word, per unit of strength (capped at MAX_SHARE)
 MAX_SHARE = 0.75
@@ -73,10 +72,10 @@ def check_amount(value: float) -> float:
         amount = float(value)
     except (TypeError, ValueError):
         raise InputError(f"content {value!r} is not a number; use 0 (exactly the description) to 1 (the words move "
-                         f"it most), {DEFAULT_AMOUNT:g} is the default", field="content") from None
+                         f"it most), {DEFAULT_CONTENT_AMOUNT:g} is the default", field="content") from None
     if not (math.isfinite(amount) and 0.0 <= amount <= 1.0):
         raise InputError(f"content {value} is out of range; use 0 (exactly the description) to 1 (the words move it "
-                         f"most), {DEFAULT_AMOUNT:g} is the default", field="content")
+                         f"most), {DEFAULT_CONTENT_AMOUNT:g} is the default", field="content")
     return amount
 
 
@@ -87,14 +86,14 @@ def colour(
     words: Sequence[str],
     lexicon: ContentLexicon | None,
     warnings: list[str],
-    amount: float = DEFAULT_AMOUNT,
+    amount: float = DEFAULT_CONTENT_AMOUNT,
     stance: str | None = None,
 ) -> tuple[list[WordTarget], list[str]]:
     """Targets with the text's colour applied, and per word its origin: "description", "text" or "default".
 
-    amount: how far the words may move the plan (0..1, DEFAULT_AMOUNT); stance: "invite", "refuse" or None, what
+    amount: how far the words may move the plan (0..1, DEFAULT_CONTENT_AMOUNT); stance: "invite", "refuse" or None, what
     the description says about its text (invitation.py)."""
-    scale = check_amount(amount) / DEFAULT_AMOUNT
+    scale = check_amount(amount) / DEFAULT_CONTENT_AMOUNT
     stated = [0 <= o < len(keyframes) and not keyframes[o].implied for o in owners]
     if lexicon is None or not words:
         return targets, ["description" if s else "default" for s in stated]

@@ -23,8 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ectfg_core.emotion import content_words, lexicon
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError
+from ectfg_core.types.emotion import EMOTIONS
 
 ENV = "ECTFG_CONTENT_LEXICON"
 ASSOCIATION_STRENGTH = 0.6

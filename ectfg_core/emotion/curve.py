@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ectfg_core.emotion.keyframes import Keyframe, WordTarget, mixture_of
 from ectfg_core.emotion.terms import NEUTRAL_BASELINE
+from ectfg_core.types.description import Keyframe, WordTarget, mixture_of
 
 
 def keyframes_to_targets(keyframes: Sequence[Keyframe], num_words: int) -> list[WordTarget]:

@@ -11,16 +11,15 @@ text colour what the description leaves unsaid, and are checked against what it 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ectfg_core.emotion import content as text_content
 from ectfg_core.emotion import grouping, invitation, lexicon, reading
 from ectfg_core.emotion.content_lexicon import ContentLexicon, default_lexicon
 from ectfg_core.emotion.curve import interpolate, keyframes_to_targets, warn_unreached
 from ectfg_core.emotion.drafting import Draft, drafts_from
-from ectfg_core.emotion.keyframes import Keyframe, WordTarget
 from ectfg_core.emotion.placement import place_keyframes
 from ectfg_core.errors import InputError
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT, DescribedEmotion, Keyframe, WordTarget
 
 __all__ = ["DescribedEmotion", "Keyframe", "WordTarget", "keyframes_to_targets", "parse_description"]
 
@@ -30,22 +29,9 @@ _EXAMPLES = "happy, sad, angry, scared, surprised, disgusted, calm"
 _DEFAULT = "default"
 
 
-@dataclass
-class DescribedEmotion:
-    keyframes: list[Keyframe]
-    targets: list[WordTarget]  # one per word
-    warnings: list[str]
-    hints: list[str]  # voice hints such as "whisper", in order of appearance
-    # Per word, where its emotion comes from: "description", "text" (the description is silent there and the word's
-    # own meaning coloured it) or "default" (silent description, emotionally plain word: relaxed neutral).
-    origins: list[str] = field(default_factory=list)
-    content: float = text_content.DEFAULT_AMOUNT  # how far the words were let move the plan (0..1)
-    stance: str | None = None  # what the description says about its text: "invite", "refuse" or None (invitation.py)
-
-
 def parse_description(
     description: str, words: Sequence[str], content: ContentLexicon | str | None = _DEFAULT,
-    content_amount: float = text_content.DEFAULT_AMOUNT,
+    content_amount: float = DEFAULT_CONTENT_AMOUNT,
 ) -> DescribedEmotion:
     """Read the description against the words to speak; raise InputError if it names no emotion at all.
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ectfg_core.emotion import conflicts, lexicon, masking, negation
-from ectfg_core.emotion.keyframes import emotion_distribution, mixture_of
-from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS
-from ectfg_core.emotion.reading import Mention, Reading
+from ectfg_core.emotion.phrases import Mention, Reading
 from ectfg_core.emotion.spans import Span
+from ectfg_core.types.description import emotion_distribution, mixture_of
+from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS
 
 # How far "more"/"less" move the intensity relative to the same emotion in the previous phrase.
 COMPARATIVE_STEP = 0.2

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ectfg_core.efp.embedded import ONSET_SECONDS, plan_to_frames, smooth_frames  # edits change as the predictor does
-from ectfg_core.emotion.model import (
+from ectfg_core.emotion.frames import ONSET_SECONDS, plan_to_frames, smooth_frames  # edits change as the predictor does
+from ectfg_core.errors import InputError
+from ectfg_core.types.emotion import (
     DEFAULT_STRENGTH,
     EMOTIONS,
     MAX_STRENGTH,
@@ -34,7 +35,6 @@ from ectfg_core.emotion.model import (
     WordEmotion,
     check_emotion,
 )
-from ectfg_core.errors import InputError
 
 EDITS_FORMAT = "ectfg.edits/1"
 MAX_WORD_MISMATCH_SHOWN = 3

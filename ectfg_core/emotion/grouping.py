@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from ectfg_core.emotion import lexicon, masking
 from ectfg_core.emotion.content_lexicon import builtin
-from ectfg_core.emotion.reading import Item, Mention, Reading, read
+from ectfg_core.emotion.phrases import Item, Mention, Reading
+from ectfg_core.emotion.reading import read
 from ectfg_core.emotion.terms import Cue, EmotionWord, VoiceHint
 
 # "fades" after an emotion ("anger fades") and "peaks" are about the emotion before them.

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 
 from ectfg_core.emotion.masking import MASKS
-from ectfg_core.emotion.model import EMOTION_INDEX
 from ectfg_core.emotion.terms import (
     NEUTRAL_BASELINE,
     Comparative,
@@ -29,6 +28,7 @@ from ectfg_core.emotion.terms import (
 )
 from ectfg_core.emotion.timewords import COMPARATIVE_WORDS, CUES, FILLERS, NEGATIONS
 from ectfg_core.emotion.vocabulary import BLENDS, COMPARATIVES, EMOTION_WORDS, HINTS, MODIFIERS, VOICED_EMOTIONS
+from ectfg_core.types.emotion import EMOTION_INDEX
 
 __all__ = [
     "KNOWN_WORDS", "MODIFIERS", "NEUTRAL_BASELINE", "Comparative", "Cue", "EmotionWord", "Filler", "Mask", "Modifier",

@@ -18,13 +18,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ectfg_core.emotion.keyframes import emotion_distribution, mixture_of
+from ectfg_core.emotion.phrases import Mention, Reading
 from ectfg_core.emotion.terms import EmotionWord, Mask
-
-if TYPE_CHECKING:  # reading.py imports this module
-    from ectfg_core.emotion.reading import Mention, Reading
+from ectfg_core.types.description import emotion_distribution, mixture_of
 
 MASKED = 0.5
 DISPLAY_SHARE = 0.35
@@ -99,8 +95,6 @@ def merge(masks: list[Mask], display: str | None) -> Mask | None:
 
 def mention_alone(reading: Reading) -> Mention:
     """The emotion of a phrase whose only emotion words are a mask: what it holds in, else the face put on."""
-    from ectfg_core.emotion.reading import Mention
-
     mask = reading.mask
     assert mask is not None and (mask.felt or mask.shows)
     word = EmotionWord(*mask.felt) if mask.felt else EmotionWord(str(mask.shows), DISPLAY_ALONE)
@@ -109,8 +103,6 @@ def mention_alone(reading: Reading) -> Mention:
 
 def with_felt(mentions: list[Mention], reading: Reading) -> list[Mention]:
     """ "calm but holding back tears": the sadness held in is felt too, and named by nothing else."""
-    from ectfg_core.emotion.reading import Mention
-
     felt = reading.mask.felt if reading.mask else None
     if felt is None or not mentions or any(m.word.emotion == felt[0] for m in mentions):
         return mentions

@@ -22,9 +22,9 @@ import numpy as np
 
 from ectfg_core.emotion import conflicts
 from ectfg_core.emotion.drafting import UNDERTONE, Draft, baseline
-from ectfg_core.emotion.keyframes import Keyframe, emotion_distribution, mixture_of
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.text import tokenize
+from ectfg_core.types.description import Keyframe, emotion_distribution, mixture_of
+from ectfg_core.types.emotion import EMOTIONS
 
 # Words over which an unqualified change ("happy, then sad") cross-fades, centred on the boundary.
 DEFAULT_SPAN = 2.0

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ectfg_core.emotion.content import DEFAULT_AMOUNT
-from ectfg_core.emotion.description import DescribedEmotion, parse_description
-from ectfg_core.emotion.model import EmotionPlan, WordEmotion
+from ectfg_core.emotion.description import parse_description
 from ectfg_core.errors import InputError
+from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT, DescribedEmotion
+from ectfg_core.types.emotion import EmotionPlan, WordEmotion
 
 
 def build_plan(description: str, described: DescribedEmotion, timings: Sequence[Any]) -> EmotionPlan:
     """One WordEmotion per timed word. `timings` holds (word, start, end) tuples, or objects with those attributes
-    (such as tts.types.WordTiming), in the same order as the words the description was parsed against."""
+    (such as types.speech.WordTiming), in the same order as the words the description was parsed against."""
     if len(timings) != len(described.targets):
         raise InputError(
             f"got timings for {len(timings)} words but the emotion plan has {len(described.targets)}; "
@@ -37,7 +37,7 @@ def build_plan(description: str, described: DescribedEmotion, timings: Sequence[
 
 
 def plan_description(description: str, timings: Sequence[Any],
-                     content_amount: float = DEFAULT_AMOUNT) -> tuple[EmotionPlan, DescribedEmotion]:
+                     content_amount: float = DEFAULT_CONTENT_AMOUNT) -> tuple[EmotionPlan, DescribedEmotion]:
     """Parse the description against the timed words and build the plan in one step."""
     described = parse_description(description, [_unpack(t)[0] for t in timings], content_amount=content_amount)
     return build_plan(description, described, timings), described

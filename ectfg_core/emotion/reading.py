@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ectfg_core.emotion import lexicon, masking, spans
+from ectfg_core.emotion.phrases import Item, Mention, Reading
 from ectfg_core.emotion.spans import Span
-from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Mask, Modifier, Negation, Term, VoiceHint
+from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Mask, Modifier, Negation, VoiceHint
 
 _QUOTE = r"(?<!\w)['\"‘“](?P<quote>(?:[^'\"‘’“”]|(?<=\w)['’](?=\w))+?)['\"’”](?!\w)"
 _TOKEN = re.compile(
@@ -21,64 +21,6 @@ _TOKEN = re.compile(
     + r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     + r"|(?P<punct>->|=>|→|⇒|[,;:.!?()\[\]—–…]|(?<!\w)-+(?!\w))"
 )
-
-
-@dataclass
-class Item:
-    """A span of the description: a lexicon term, an unknown word, a quote, a place or a punctuation mark."""
-
-    kind: str  # "term" | "unknown" | "quote" | "span" | "punct"
-    text: str  # original spelling; the inner text for quotes
-    start: int  # character offsets in the description
-    end: int
-    term: Term | None = None
-    shouted: bool = False  # ALL CAPS
-    stretched: bool = False  # "sooo", "happyyy"
-    span: Span | None = None
-
-
-@dataclass
-class Mention:
-    """One emotion word in a phrase, with what qualifies it."""
-
-    word: EmotionWord
-    text: str
-    modifiers: list[float]
-    emphasis: int
-    comparative: int
-    negated: bool
-    peak: bool = False
-    at: int = 0  # index of its item in the phrase
-
-
-@dataclass
-class Reading:
-    """What one phrase says."""
-
-    items: list[Item]
-    source: str
-    mentions: list[Mention] = field(default_factory=list)
-    position: str | None = None
-    transition: str | None = None
-    strong_transition: bool = False
-    anchors: list[str] = field(default_factory=list)
-    places: list[Span] = field(default_factory=list)
-    anchor_after: bool = False
-    until: bool = False
-    cessation: bool = False
-    everywhere: bool = False
-    brief: bool = False
-    bounded: bool = False
-    between: bool = False
-    unknown: list[str] = field(default_factory=list)
-    bangs: int = 0
-    rising: bool = False  # "angrier and angrier"
-    implied: bool = False  # the calm after "until 'x'" or "it fades": not an emotion the description names
-    undertone: bool = False  # "underneath", "an undercurrent of"
-    undertone_at: int = -1  # index of that word in the phrase
-    names: tuple[str, float] | None = None  # "snaps": angry when the phrase names no emotion
-    timed: bool = False  # has a time word, place or transition: a step of the arc, not a clarification
-    mask: Mask | None = None  # "trying to hide it", "forcing a smile": the rule in masking.py
 
 
 # --- items ---------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ectfg_core.face.landmarks import FACE_OVAL
+from ectfg_core.types.face import FACE_OVAL
 
 # ---- landmark groups (canonical MediaPipe face mesh; "R" = the subject's right side, on the image's left) -----
 ALIGN = [33, 133, 362, 263, 168, 6, 197, 1, 10, 109, 338, 67, 297, 127, 356, 234, 454, 162, 389]

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.evaluate.au_geometry import AU_NAMES, PROTOTYPES, THRESHOLDS, PrototypeResult, median_au, prototype_check
 from ectfg_core.evaluate.blendshapes import BlendshapeReading, read_blendshapes
 from ectfg_core.evaluate.metrics import matched_indices
 from ectfg_core.fer.labels import FrameLabels
+from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
 
 # Fewer face frames than this give a median and a label share that a blink or one mislabelled frame can swing
 # (e.g. the one or two frames a track passes through a class between two others); such classes get no row.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS, EmotionTrack
 from ectfg_core.fer.labels import FrameLabels
+from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
 
 
 @dataclass

@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.evaluate.analysis import VideoAnalysis, analyse_video
 from ectfg_core.evaluate.au_geometry import AU_NAMES, PrototypeResult, median_au, prototype_check
 from ectfg_core.evaluate.breakdown import MIN_CLASS_FRAMES, ClassBreakdown, breakdown_lines, class_breakdown
 from ectfg_core.evaluate.metrics import Agreement, LipSync, dominant_of_track, ef_score, lip_sync, track_agreement
-from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.fer.classifier import EVALUATION_CLASSIFIER, load_classifier
 from ectfg_core.progress import Progress
+from ectfg_core.types.emotion import EmotionTrack
+from ectfg_core.types.face import FaceLandmarks
 
 
 @dataclass
@@ -104,7 +104,7 @@ def sidecar_track(generated: Path) -> Path | None:
 def portrait_landmarks(path: str | Path) -> FaceLandmarks:
     """Landmarks (and blendshapes, if the engine gives them) of the still portrait a clip was made from (any crop or
     scale: the AU geometry aligns to it)."""
-    from ectfg_core.face.landmarks import detect_landmarks
+    from ectfg_core.face.detect import detect_landmarks
     from ectfg_core.media.images import load_image
 
     if not Path(path).is_file():

@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image
 
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
+from ectfg_core.types.face import FaceLandmarks
 
 MIN_SIZE, MAX_SIZE = 128, 2048
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from ectfg_core.face.landmarks import FACE_OVAL, LIPS_OUTER, FaceLandmarks
+from ectfg_core.types.face import FACE_OVAL, LIPS_OUTER, FaceLandmarks
 
 
 @dataclass

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import FaceLandmarks
 from ectfg_core.fer.crop import face_crop
 from ectfg_core.fer.weights import WeightSource, find_weights
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS
+from ectfg_core.types.face import FaceLandmarks
 
 # FER-2013 names -> ours.
 _FER_TO_OURS = {"angry": "angry", "disgust": "disgusted", "fear": "fearful", "happy": "happy", "sad": "sad",

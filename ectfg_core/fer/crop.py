@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import FACE_OVAL, LEFT_EYE, RIGHT_EYE, FaceLandmarks
+from ectfg_core.types.face import FACE_OVAL, LEFT_EYE, RIGHT_EYE, FaceLandmarks
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, TRACK_FORMAT, EmotionTrack
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import FaceLandmarks, detect_landmarks
+from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.fer.classifier import ExpressionClassifier, intensity_from_probs
 from ectfg_core.progress import Progress
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, TRACK_FORMAT, EmotionTrack
+from ectfg_core.types.face import FaceLandmarks
 
 LABELS_FORMAT = "ectfg.pseudolabels/1"
 BATCH = 32  # crops classified together

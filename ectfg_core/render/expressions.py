@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, CONTROL_RANGES, NUM_CONTROLS
+from ectfg_core.types.emotion import EMOTIONS, NUM_EMOTIONS
 
 if TYPE_CHECKING:
     from ectfg_core.render.rig import Rig

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ectfg_core.face.landmarks import (
+from ectfg_core.types.face import (
     FACE_OVAL,
     LEFT_BROW,
     LEFT_EYE_LOWER,

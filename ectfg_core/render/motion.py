@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS
+from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS
 
 HEAD_CHANNELS = ("head_yaw", "head_pitch", "head_roll", "head_x", "head_y")
 _HEAD_AMPLITUDE = np.array([1.6, 1.1, 0.9, 0.9, 0.5])  # degrees, degrees, degrees, % face width, % face width

@@ -9,9 +9,7 @@ import numpy as np
 import torch
 
 from ectfg_core.audio.torch_threads import fixed_threads
-from ectfg_core.emotion.model import EmotionTrack
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
 from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import portrait_units
@@ -39,7 +37,9 @@ from ectfg_core.render.stray_teeth import StrayTeeth
 from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_lip_gap, resting_smile
 from ectfg_core.render.unfold import FoldGuard
 from ectfg_core.render.warp import SkinWarp
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.emotion import EmotionTrack
+from ectfg_core.types.face import NUM_LANDMARKS, FaceLandmarks
+from ectfg_core.types.speech import PhonemeTiming
 
 _RIGID = [CONTROL_INDEX[n] for n in ("head_roll", "head_x", "head_y")]
 MOUTH_DETAIL = UPPER_OUTER + LOWER_OUTER

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from ectfg_core.face.landmarks import _quiet_native_stderr
+from ectfg_core.face.engines.native_log import quiet_native_stderr
 from ectfg_core.render.geometry import OVAL, FaceFrame, smoothstep
 
 _log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def person_mask(image: np.ndarray) -> np.ndarray | None:
                                  "the head may bend", err)
                     _warned = True
                 return None
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 # Model 0 (the general one) follows hair and shoulders more tightly than the landscape model.
                 _segmenter = selfie_segmentation.SelfieSegmentation(model_selection=0)
                 result = _segmenter.process(np.ascontiguousarray(image))

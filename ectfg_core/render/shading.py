@@ -17,11 +17,11 @@ from scipy.interpolate import splev, splprep
 from scipy.ndimage import gaussian_filter, gaussian_filter1d, grey_closing, map_coordinates
 from scipy.spatial import cKDTree
 
-from ectfg_core.face.landmarks import LIPS_OUTER
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import FaceFrame, smoothstep
 from ectfg_core.render.raster import polygon_coverage
 from ectfg_core.render.sampling import sample
+from ectfg_core.types.face import LIPS_OUTER
 
 _LUMA = np.array([0.299, 0.587, 0.114])
 _MIN_CONTROL = 1e-3  # below this a layer is not drawn at all

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import expression_controls, grin_share
 from ectfg_core.render.motion import HEAD_CHANNELS, blink_curve, head_curves
 from ectfg_core.render.rig import JAW_DROP
 from ectfg_core.render.visemes import MOUTH_CONTROLS, mouth_curves
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.emotion import EMOTION_INDEX, NUM_EMOTIONS, EmotionTrack
+from ectfg_core.types.speech import PhonemeTiming
 
 _C = CONTROL_INDEX
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from ectfg_core.tts.types import PhonemeTiming
+from ectfg_core.types.speech import PhonemeTiming
 
 MOUTH_CONTROLS: tuple[str, ...] = ("jaw_open", "lip_stretch", "lip_pucker", "lip_press", "lip_tuck", "upper_lip_raise", "tongue_tip")
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.tts.prosody import PROFILES
+from ectfg_core.types.emotion import EMOTIONS
 
 # (slight, clear, strong) wording per class.
 EMOTION_WORDS: dict[str, tuple[str, str, str]] = {

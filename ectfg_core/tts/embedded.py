@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ectfg_core.emotion.description import DescribedEmotion
 from ectfg_core.errors import InputError
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.pauses import add_punctuation_pauses
 from ectfg_core.tts.prosody import prosody_for_words
-from ectfg_core.tts.types import Speech
 from ectfg_core.tts.voice_hints import apply_voice_hints, word_hints
 from ectfg_core.tts.voice_quality import quality_for
+from ectfg_core.types.description import DescribedEmotion
+from ectfg_core.types.speech import Speech
 
 
 def speak_embedded(

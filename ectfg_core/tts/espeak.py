@@ -38,9 +38,9 @@ from ectfg_core.tts.espeak_engine import (
     espeakVOLUME,
 )
 from ectfg_core.tts.ssml import FULL, Ssml, build_ssml, chunk_starts
-from ectfg_core.tts.types import PhonemeTiming, Speech, WordProsody, WordTiming
 from ectfg_core.tts.voice_quality import Quality, quality_runs, variant_body, variant_name
 from ectfg_core.tts.word_durations import estimated_phonemes, settle_words
+from ectfg_core.types.speech import PhonemeTiming, Speech, WordProsody, WordTiming
 
 ENGINE_VOLUME = 100  # the engine's own level; loudness prosody is applied afterwards as a gain
 # Output gain at volume 1.0: the default voice peaks near 0.8, so louder words keep headroom.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ectfg_core.audio.features import frame_features
-from ectfg_core.tts.types import Speech
+from ectfg_core.types.speech import Speech
 
 _FPS = 100.0  # analysis frames per second
 

@@ -14,9 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ectfg_core.align.words import AUTO, align_words
-from ectfg_core.emotion.description import DescribedEmotion
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
@@ -25,9 +22,11 @@ from ectfg_core.tts.join import join, trim
 from ectfg_core.tts.model_dirs import resolve_model_dir
 from ectfg_core.tts.prosody import PROFILES
 from ectfg_core.tts.segments import Segment, plan_segments
-from ectfg_core.tts.types import PhonemeTiming, Speech, WordTiming
 from ectfg_core.tts.voice_hints import word_hints
 from ectfg_core.tts.word_durations import settle_words
+from ectfg_core.types.description import DescribedEmotion
+from ectfg_core.types.emotion import EMOTIONS
+from ectfg_core.types.speech import PhonemeTiming, Speech, WordAligner, WordTiming
 
 _log = logging.getLogger(__name__)
 _SECONDS_PER_WORD = 0.75  # generation budget per word (slow, sad speech included) ...
@@ -70,13 +69,13 @@ def speak_neural(
     text: str,
     described: DescribedEmotion,
     model,
+    align: WordAligner,
     speaker: str | None = "Jon",
     pitch_offset: float = 1.0,
-    aligner: str = AUTO,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> NeuralResult:
-    """Synthesize the plan with `model` (a loaded ParlerTTS); one call per style segment."""
+    """Synthesize the plan with `model` (a loaded ParlerTTS), one call per style segment; `align` times each segment's words."""
     progress = progress or Progress()
     text = check_text(text)
     tokens = tokenize(text)
@@ -104,7 +103,7 @@ def speak_neural(
     methods: list[str] = []
     for seg, part, start in zip(segments, parts, starts, strict=True):
         offset = start / sr
-        seg_words, seg_phonemes, method = _align_segment(part, sr, seg, aligner, progress.check)
+        seg_words, seg_phonemes, method = _align_segment(part, sr, seg, align, progress.check)
         methods.append(method)
         words += [WordTiming(seg.first + w.index, w.word, w.start + offset, w.end + offset) for w in seg_words]
         phonemes += [PhonemeTiming(p.symbol, p.start + offset, p.end + offset, seg.first + p.word_index if p.word_index >= 0 else -1)
@@ -116,11 +115,11 @@ def speak_neural(
     return NeuralResult(Speech(samples, sr, words, phonemes), segments, descriptions, methods)
 
 
-def _align_segment(audio: np.ndarray, sr: int, seg: Segment, aligner: str, check: Callable[[], None]
+def _align_segment(audio: np.ndarray, sr: int, seg: Segment, align: WordAligner, check: Callable[[], None]
                    ) -> tuple[list[WordTiming], list[PhonemeTiming], str]:
     """Align one segment; when the aligner cannot (audio too short or garbled), spread words by their letters."""
     try:
-        result = align_words(audio, sr, seg.text, aligner, check=check)
+        result = align(audio, sr, seg.text, check=check)
         return result.words, result.phonemes, result.method
     except InputError as exc:
         _log.warning("alignment of %r failed (%s); timing its words by their length", seg.text, exc)

@@ -15,9 +15,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.text import Token
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.emotion import EMOTIONS
+from ectfg_core.types.speech import WordProsody
 
 # (pattern on the text between two words, pause in s at 165 wpm for a neutral voice), strongest first.
 _KINDS: tuple[tuple[re.Pattern[str], float], ...] = (

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS, NUM_EMOTIONS
 from ectfg_core.errors import InputError
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.emotion import EMOTIONS, NUM_EMOTIONS
+from ectfg_core.types.speech import WordProsody
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.text import Token
 from ectfg_core.tts.pauses import emotion_scale, punctuation_pause
 from ectfg_core.tts.ssml import clause_boundary
+from ectfg_core.types.emotion import EMOTIONS
 
 MIN_WORDS = 3  # neural TTS renders one- or two-word calls poorly (clipped, odd prosody): merge them
 MAX_WORDS = 40  # long calls drift and risk hitting the model's length limit: split at a clause end

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from ectfg_core.text import Token
 from ectfg_core.tts.espeak_engine import DEFAULT_PITCH, DEFAULT_RANGE, MAX_PITCH_PARAM, MAX_RANGE_PARAM
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.speech import WordProsody
 
 # The pitch parameter scales only the base of the voice's pitch span: measured on en-us, median F0
 # follows 1 + (m - 1) / 1.5 for a base factor m, so we invert that to hit a requested F0 ratio.

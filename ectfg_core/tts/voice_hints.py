@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ectfg_core.emotion.description import DescribedEmotion
 from ectfg_core.emotion.lexicon import EmotionWord, VoiceHint, lookup
 from ectfg_core.tts.prosody import LIMITS
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.description import DescribedEmotion
+from ectfg_core.types.speech import WordProsody
 
 # Multipliers on top of the emotion's prosody; a formant synthesiser cannot breathe, so a whisper is quiet and flat.
 HINT_PROSODY: dict[str, dict[str, float]] = {

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS
 from ectfg_core.text import Token
 from ectfg_core.tts.ssml import clause_boundary
-from ectfg_core.tts.types import WordProsody
+from ectfg_core.types.emotion import EMOTIONS
+from ectfg_core.types.speech import WordProsody
 
 # The engine's defaults (VoiceReset in voices.c), in variant-file units.
 DEFAULT_TONE = (600, 170, 1200, 135, 2000, 110)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ectfg_core.tts.types import WordTiming
+from ectfg_core.text import spoken_form
+from ectfg_core.types.speech import WordTiming
 
 MIN_PHONEME_SECONDS = 0.03  # the shortest phoneme espeak-ng makes at its fastest rates is about this long
 PHONEMES_PER_LETTER = 0.8  # English spelling: about four phonemes for five letters
@@ -20,8 +21,6 @@ PHONEMES_PER_LETTER = 0.8  # English spelling: about four phonemes for five lett
 
 def estimated_phonemes(word: str) -> int:
     """Rough phoneme count from the spelling (digits read as number words); at least 1."""
-    from ectfg_core.align.transcript import spoken_form
-
     letters = sum(1 for c in spoken_form(word) if c.isalnum())
     return max(1, int(round(letters * PHONEMES_PER_LETTER)))
 

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from ectfg_core.errors import ModelError
-from ectfg_core.face.landmarks import FaceLandmarks
+from ectfg_core.types.face import FaceLandmarks
 
 MODEL_FILE = "face_landmarker.task"
 MODEL_KIND = "detection"  # ComfyUI's models/detection/, where its own MediaPipe nodes look too

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ectfg_core.errors import InputError
-from ectfg_core.face.landmarks import NUM_LANDMARKS, FaceLandmarks
+from ectfg_core.types.face import NUM_LANDMARKS, FaceLandmarks
 
 MAX_FACES = 8
 SCORE_THRESHOLD = 0.5

@@ -7,7 +7,8 @@ import threading
 
 import numpy as np
 
-from ectfg_core.face.landmarks import FaceLandmarks, _quiet_native_stderr
+from ectfg_core.face.engines.native_log import quiet_native_stderr
+from ectfg_core.types.face import FaceLandmarks
 
 _lock = threading.Lock()
 _mesh = None  # one FaceMesh per process: its graph is costly to build and not thread safe
@@ -45,7 +46,7 @@ class LegacyFaceMeshEngine:
             if _warmed_up:
                 result = _mesh.process(np.ascontiguousarray(image))
             else:
-                with _quiet_native_stderr():
+                with quiet_native_stderr():
                     result = _mesh.process(np.ascontiguousarray(image))
                 _warmed_up = True
         faces = []

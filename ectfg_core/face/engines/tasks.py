@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.errors import ModelError
-from ectfg_core.face.landmarks import FaceLandmarks, _quiet_native_stderr
+from ectfg_core.face.engines.native_log import quiet_native_stderr
+from ectfg_core.types.face import FaceLandmarks
 
 MAX_FACES = 8
 
@@ -43,7 +44,7 @@ class TasksFaceLandmarkerEngine:
             num_faces=MAX_FACES, output_face_blendshapes=True,
         )
         try:
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 self._landmarker = vision.FaceLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"{self.path} is not a usable face_landmarker.task ({err}); download it again from Google's "

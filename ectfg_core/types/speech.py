@@ -1,8 +1,10 @@
-"""What any speech backend returns: audio plus the engine's own word and phoneme timings."""
+"""Speech as every stage sees it: audio with word and phoneme timings, per-word prosody, and what an aligner returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -50,3 +52,20 @@ class Speech:
     @property
     def duration(self) -> float:
         return len(self.samples) / float(self.sample_rate)
+
+
+@dataclass
+class Alignment:
+    """Timed words (one per word asked for, indices 0..n-1) and sub-word units; `method` names the aligner."""
+
+    words: list[WordTiming]
+    phonemes: list[PhonemeTiming]  # letters from a CTC model, IPA phonemes from the espeak-ng aligner
+    method: str
+    confidence: float  # CTC: mean probability of the aligned letters; DTW: feature similarity; both 0..1
+
+
+class WordAligner(Protocol):
+    """Times every word of `text` in a recording (ectfg_core.align.words.align_words with a chosen aligner)."""
+
+    def __call__(self, samples: np.ndarray, sample_rate: int, text: str, check: Callable[[], None] | None = None
+                 ) -> Alignment: ...

@@ -1,4 +1,4 @@
-"""The emotion data model shared by every stage: classes, per-word plan, per-frame track."""
+"""The emotion data model shared by every stage: classes, per-word plan, per-frame track, the predictor's output."""
 
 from __future__ import annotations
 
@@ -271,6 +271,15 @@ class EmotionTrack:
     @classmethod
     def load(cls, path: str | Path) -> EmotionTrack:
         return cls.from_json(_read_text(path, "track"))
+
+
+@dataclass
+class Prediction:
+    """What the predictor gives: the per-word plan (intensity re-estimated) and the per-frame track."""
+
+    plan: EmotionPlan
+    track: EmotionTrack
+    mode: str  # "embedded" or "learned"
 
 
 def _optional_number(value: Any, name: str) -> float | None:

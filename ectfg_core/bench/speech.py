@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTIONS, one_hot
 from ectfg_core.text import tokenize
+from ectfg_core.types.emotion import EMOTIONS, one_hot
 
 TEXT = ("The weather was lovely this morning, so we walked along the river and talked about the old days. "
         "Then the rain came, and we ran home laughing.")
@@ -34,7 +34,7 @@ def _voice_table(lines: list[str]) -> None:
 def _pause_table(lines: list[str]) -> None:
     from ectfg_core.tts.espeak import synthesize
     from ectfg_core.tts.pauses import add_punctuation_pauses
-    from ectfg_core.tts.types import WordProsody
+    from ectfg_core.types.speech import WordProsody
 
     text = "Well, I waited for you all day. Then you came"
     tokens = tokenize(text)
@@ -102,6 +102,7 @@ def _alignment(lines: list[str]) -> None:
 
 
 def _neural(lines: list[str], model_name: str, device: str | None) -> None:
+    from ectfg_core.align.words import align_words
     from ectfg_core.emotion.description import parse_description
     from ectfg_core.tts.neural import load_model, speak_neural
 
@@ -110,7 +111,7 @@ def _neural(lines: list[str], model_name: str, device: str | None) -> None:
     lines.append(f"neural model {model_name}: loaded in {time.perf_counter() - clock:.1f} s")
     described = parse_description("calm, then suddenly terrified", [t.text for t in tokenize(TEXT)])
     clock = time.perf_counter()
-    result = speak_neural(TEXT, described, model)
+    result = speak_neural(TEXT, described, model, align_words)
     spent = time.perf_counter() - clock
     lines.append(f"  {len(result.segments)} segments, {result.speech.duration:.1f} s of speech in {spent:.1f} s "
                  f"(real-time factor {spent / max(1e-6, result.speech.duration):.2f}); words timed by {', '.join(set(result.alignment))}")

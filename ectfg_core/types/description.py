@@ -1,12 +1,15 @@
-"""The keyframe and per-word target records, and the emotion distributions and mixtures they carry."""
+"""What an emotion description asks of the words: keyframes, one target per word, and the distributions they carry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ectfg_core.emotion.model import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, normalize_mixture, one_hot
+from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS, normalize_mixture, one_hot
+
+# How far the words of the text may colour the plan where the description is silent (0..1; emotion/content.py).
+DEFAULT_CONTENT_AMOUNT = 0.5
 
 
 @dataclass
@@ -60,3 +63,18 @@ def mixture_of(dist: np.ndarray) -> dict[str, float] | None:
         return None
     dist = dist / dist.sum()
     return {EMOTIONS[i]: round(float(dist[i]), 6) for i in np.flatnonzero(dist)}
+
+
+@dataclass
+class DescribedEmotion:
+    """What the description asks of the words: its keyframes, one target per word, and what it could not use."""
+
+    keyframes: list[Keyframe]
+    targets: list[WordTarget]  # one per word
+    warnings: list[str]
+    hints: list[str]  # voice hints such as "whisper", in order of appearance
+    # Per word, where its emotion comes from: "description", "text" (the description is silent there and the word's
+    # own meaning coloured it) or "default" (silent description, emotionally plain word: relaxed neutral).
+    origins: list[str] = field(default_factory=list)
+    content: float = DEFAULT_CONTENT_AMOUNT  # how far the words were let move the plan (0..1)
+    stance: str | None = None  # what the description says about its text: "invite", "refuse" or None (invitation.py)
