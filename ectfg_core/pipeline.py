@@ -103,9 +103,9 @@ EMBEDDED_BACKEND = "embedded (espeak-ng)"
 
 def speech_backends() -> list[str]:
     """EmotionalTTS backend choices: the embedded espeak-ng voice, then each neural model folder under models/tts."""
-    from ectfg_core.tts.model_dirs import list_model_dirs
+    from ectfg_core.model_folders import list_model_dirs
 
-    return [EMBEDDED_BACKEND] + list_model_dirs("tts")
+    return [EMBEDDED_BACKEND] + list_model_dirs("tts", marker="config.json")
 
 
 def _is_embedded(backend: str | None) -> bool:

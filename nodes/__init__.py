@@ -1,12 +1,13 @@
 """Thin ComfyUI adapters over ectfg_core (classic node API)."""
 
+from ectfg_core.model_folders import register
+
 from .diffusion_loader_node import DiffusionModelLoader
 from .efp_loader_node import EFPModelLoader
 from .efp_node import EmotionFluctuationPredictor
 from .external_speech_node import ExternalSpeech
 from .face_node import FaceMaskExtractor
 from .fusion_node import GatedEmotionFusion
-from .model_paths import register_model_folders
 from .render_node import EmbeddedRenderer
 from .sampler_node import EmotionGuidedSampler
 from .track_node import EmotionTrackEditor
@@ -39,4 +40,4 @@ NODE_DISPLAY_NAME_MAPPINGS = {
 }
 
 # ComfyUI's model library lists our folders from startup (harmless without ComfyUI).
-register_model_folders()
+register()

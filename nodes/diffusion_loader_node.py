@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ectfg_core.diffusion.device import offload_device, pick_dtype
+from ectfg_core.model_folders import list_model_files, resolve
 
-from .model_paths import list_model_files, register_model_folders, resolve_model
 from .progress import ComfyProgress
 from .types import CATEGORY
 
@@ -30,7 +30,6 @@ class DiffusionModelLoader:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
-        register_model_folders()
         return {
             "required": {
                 "emotion_weights": ([NO_EMOTION] + list_model_files("ectfg", (".safetensors",)), {
@@ -52,7 +51,7 @@ class DiffusionModelLoader:
         from ectfg_core.diffusion.files import locate
         from ectfg_core.diffusion.weights import load_models
 
-        emotion = None if emotion_weights == NO_EMOTION else resolve_model("ectfg", emotion_weights)
+        emotion = None if emotion_weights == NO_EMOTION else resolve("ectfg", emotion_weights)
         files = locate(models_dir.strip() or None)
         files.emotion = emotion  # the dropdown decides, not whatever happens to sit in models/ectfg
         # Loaded on the offload device; the sampler asks ComfyUI's model management to move it to the GPU.

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-from ectfg_core.efp.learned import COMFY_FOLDER, list_models, load_model
-from ectfg_core.fer.weights import COMFY_FOLDER as FER_FOLDER
+from ectfg_core.efp.learned import MODEL_KIND, list_models, load_model
 
 from .types import CATEGORY
 
 EFP_MODEL = "ECTFG_EFP_MODEL"  # a loaded learned EFP (ectfg_core.efp.model.EmotionFluctuationModel)
 NONE = "(none: embedded mode)"
-
-
-def register_model_folders() -> None:
-    """Make models/ectfg_efp (trained EFP folders) and models/ectfg_fer (classifier weights) known to ComfyUI."""
-    try:
-        import folder_paths  # type: ignore[import-not-found]
-    except ImportError:  # outside ComfyUI
-        return
-    for name in (COMFY_FOLDER, FER_FOLDER):
-        if name not in folder_paths.folder_names_and_paths:
-            folder_paths.folder_names_and_paths[name] = ([os.path.join(folder_paths.models_dir, name)], set())
-
-
-register_model_folders()
 
 
 class EFPModelLoader:
@@ -56,6 +39,6 @@ class EFPModelLoader:
         from ectfg_core.errors import ModelError
 
         if model not in folders:
-            raise ModelError(f"EFP model {model!r} is not in models/{COMFY_FOLDER}; put its folder there (config.json + "
+            raise ModelError(f"EFP model {model!r} is not in models/{MODEL_KIND}; put its folder there (config.json + "
                              "model.safetensors) and refresh")
         return (load_model(folders[model]),)

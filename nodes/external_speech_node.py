@@ -7,7 +7,6 @@ from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
-from .model_paths import register_model_folders
 from .progress import ComfyProgress
 from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
 
@@ -30,7 +29,6 @@ class ExternalSpeech:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
-        register_model_folders()
         return {
             "required": {
                 "audio": ("AUDIO", {"tooltip": "The spoken text, from any node (first item of a batch)."}),

@@ -7,7 +7,6 @@ from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
-from .model_paths import register_model_folders
 from .progress import ComfyProgress
 from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
 
@@ -31,7 +30,6 @@ class EmotionalTTS:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict:
-        register_model_folders()
         return {
             "required": {
                 "text": ("STRING", {"multiline": True, "default": "Hello! I am so glad you came. But where were you yesterday?",

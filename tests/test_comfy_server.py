@@ -135,9 +135,10 @@ def test_core_node_fixture_matches_this_comfyui(object_info):
 
 def test_model_folders_and_example_inputs_are_registered(server, object_info):
     from ectfg_plugin.nodes.examples import EXAMPLE_PORTRAIT, EXAMPLE_SPEECH
-    from ectfg_plugin.nodes.model_paths import MODEL_FOLDERS
 
-    assert set(MODEL_FOLDERS) <= set(server.get("/models"))
+    from ectfg_core.model_folders import FOLDERS
+
+    assert set(FOLDERS) <= set(server.get("/models"))
     assert EXAMPLE_PORTRAIT in object_info["LoadImage"]["input"]["required"]["image"][0]
     assert EXAMPLE_SPEECH in object_info["LoadAudio"]["input"]["required"]["audio"][1]["options"]
 

@@ -4,6 +4,7 @@ otherwise (said visibly), and blend weighing the description plan against the mo
 from __future__ import annotations
 
 import logging
+import sys
 
 import numpy as np
 import pytest
@@ -79,11 +80,14 @@ def test_environment_variable_and_errors(monkeypatch, model_dir, utterance, tmp_
         predict_track(*utterance, FPS, blend=1.5)
 
 
-def test_nodes_load_and_use_the_model(monkeypatch, model_dir, utterance):
+def test_nodes_load_and_use_the_model(monkeypatch, model_dir, utterance, tmp_path):
     from nodes.efp_loader_node import NONE, EFPModelLoader
     from nodes.efp_node import EmotionFluctuationPredictor
 
-    monkeypatch.setattr(learned, "comfy_model_dirs", lambda: [model_dir.parent])
+    (tmp_path / "models" / "ectfg_efp").mkdir(parents=True)
+    (tmp_path / "models" / "ectfg_efp" / model_dir.name).symlink_to(model_dir, target_is_directory=True)
+    monkeypatch.setitem(sys.modules, "folder_paths", None)  # outside ComfyUI: models/ comes from the environment
+    monkeypatch.setenv("ECTFG_MODELS_DIR", str(tmp_path / "models"))
     choices = EFPModelLoader.INPUT_TYPES()["required"]["model"][0]
     assert choices == [NONE, model_dir.name]
     (model,) = EFPModelLoader().run(model_dir.name)

@@ -140,7 +140,13 @@ def test_inside_comfyui_the_detection_folder_is_searched(no_models, monkeypatch,
     folder_paths.models_dir = str(tmp_path / "comfy_models")
     folder_paths.folder_names_and_paths = {"detection": ([str(detection)], {".task"})}
     folder_paths.get_folder_paths = lambda kind: list(folder_paths.folder_names_and_paths[kind][0])
-    folder_paths.get_full_path = lambda kind, name: str(detection / name) if (detection / name).is_file() else None
+
+    def add_model_folder_path(kind: str, path: str, is_default: bool = False) -> None:  # as ComfyUI's
+        paths = folder_paths.folder_names_and_paths.setdefault(kind, ([], set()))[0]
+        if path not in paths:
+            paths.append(path)
+
+    folder_paths.add_model_folder_path = add_model_folder_path
     monkeypatch.setitem(sys.modules, "folder_paths", folder_paths)
     engine = engines.choose_engine()
     assert isinstance(engine, TasksFaceLandmarkerEngine) and engine.source == str(detection / engines.MODEL_FILE)

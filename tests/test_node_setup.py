@@ -23,20 +23,27 @@ def fake_comfy(tmp_path, monkeypatch):
         "wav2vec2": ([str(tmp_path / "elsewhere" / "wav2vec2")], {".bin"}),
     }
     module.get_folder_paths = lambda key: list(module.folder_names_and_paths[key][0])
+
+    def add_model_folder_path(key: str, path: str, is_default: bool = False) -> None:  # as ComfyUI's, without is_default
+        if key in module.folder_names_and_paths:
+            paths = module.folder_names_and_paths[key][0]
+            if path not in paths:
+                paths.append(path)
+        else:
+            module.folder_names_and_paths[key] = ([path], set())
+
+    module.add_model_folder_path = add_model_folder_path
     module.get_input_directory = lambda: str(tmp_path / "input")
     monkeypatch.setitem(sys.modules, "folder_paths", module)
-    from nodes import model_paths
-
-    monkeypatch.setattr(model_paths, "_registered", False)
     return module
 
 
 def test_model_folders_register_once_beside_other_packs(fake_comfy, tmp_path):
-    from nodes.model_paths import MODEL_FOLDERS, model_roots, register_model_folders
+    from ectfg_core.model_folders import FOLDERS, model_roots, register
 
-    assert register_model_folders() and register_model_folders()
+    assert register() and register()
     registry = fake_comfy.folder_names_and_paths
-    assert set(MODEL_FOLDERS) <= set(registry)
+    assert set(FOLDERS) <= set(registry)
     assert registry["ectfg_efp"][0] == [os.path.join(fake_comfy.models_dir, "ectfg_efp")]
     # Another pack's folder stays first; ours is added once, and its file types widened for config files.
     assert registry["wav2vec2"][0] == [str(tmp_path / "elsewhere" / "wav2vec2"), os.path.join(fake_comfy.models_dir, "wav2vec2")]
@@ -46,7 +53,7 @@ def test_model_folders_register_once_beside_other_packs(fake_comfy, tmp_path):
 
 
 def test_model_dropdowns_list_what_is_there(fake_comfy, tmp_path):
-    from nodes.model_paths import list_model_dirs, list_model_files, resolve_model
+    from ectfg_core.model_folders import list_model_dirs, list_model_files, resolve
 
     (tmp_path / "models" / "tts" / "parler-tiny").mkdir(parents=True)
     (tmp_path / "models" / "tts" / "parler-tiny" / "config.json").write_text("{}")
@@ -55,24 +62,24 @@ def test_model_dropdowns_list_what_is_there(fake_comfy, tmp_path):
     (tmp_path / "models" / "animatediff_models" / "mm_sd_v15_v2.ckpt").write_bytes(b"x")
     assert list_model_dirs("tts") == ["parler-tiny"]
     assert list_model_files("animatediff_models") == ["mm_sd_v15_v2.ckpt"]
-    assert resolve_model("tts", "parler-tiny") == tmp_path / "models" / "tts" / "parler-tiny"
-    with pytest.raises(ModelError, match=r"'missing' is not in .*models/hallo; put Hallo's checkpoint"):
-        resolve_model("hallo", "missing")
+    assert resolve("tts", "parler-tiny") == tmp_path / "models" / "tts" / "parler-tiny"
+    with pytest.raises(ModelError, match=r"'missing' not found; put Hallo's checkpoint .* in .*models/hallo/missing"):
+        resolve("hallo", "missing")
     with pytest.raises(KeyError, match="unknown ectfg model folder"):
         list_model_dirs("loras")
 
 
 def test_without_comfyui_models_come_from_the_environment(monkeypatch, tmp_path):
-    from nodes import model_paths
+    from ectfg_core import model_folders
 
     monkeypatch.setitem(sys.modules, "folder_paths", None)  # import folder_paths -> ImportError
     monkeypatch.delenv("ECTFG_MODELS_DIR", raising=False)
-    assert model_paths.register_model_folders() is False
-    assert model_paths.model_roots("tts") == []
+    assert model_folders.register() is False
+    assert model_folders.model_roots("tts") == []
     with pytest.raises(ModelError, match="set ECTFG_MODELS_DIR"):
-        model_paths.resolve_model("tts", "x")
+        model_folders.resolve("tts", "x")
     monkeypatch.setenv("ECTFG_MODELS_DIR", str(tmp_path))
-    assert model_paths.model_roots("ectfg_efp") == [tmp_path / "ectfg_efp"]
+    assert model_folders.model_roots("ectfg_efp") == [tmp_path / "ectfg_efp"]
 
 
 def test_example_inputs_are_written_once(fake_comfy, tmp_path):

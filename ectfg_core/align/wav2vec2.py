@@ -18,7 +18,7 @@ from ectfg_core.align.transcript import build_transcript
 from ectfg_core.audio.features import resample
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError, ModelError
-from ectfg_core.tts.model_dirs import quiet_loading, require_files, resolve_model_dir
+from ectfg_core.model_folders import quiet_loading, require_files, resolve
 from ectfg_core.types.speech import Alignment, PhonemeTiming, WordTiming
 
 REQUIRED_FILES: list[tuple[str, ...]] = [
@@ -36,7 +36,7 @@ class Wav2Vec2Aligner:
     """A loaded CTC model and its vocabulary; `align` is thread-safe."""
 
     def __init__(self, folder: str | Path, device: str | None = None) -> None:
-        path = resolve_model_dir("wav2vec2", folder)
+        path = resolve("wav2vec2", folder)
         require_files(path, REQUIRED_FILES, "wav2vec2 aligner")
         try:
             import torch
@@ -113,7 +113,7 @@ _CACHE_LOCK = threading.Lock()
 
 def load_aligner(folder: str | Path = DEFAULT_NAME, device: str | None = None) -> Wav2Vec2Aligner:
     """A cached aligner per folder: loading takes seconds, aligning a clip much less."""
-    key = (str(resolve_model_dir("wav2vec2", folder).resolve()), device)
+    key = (str(resolve("wav2vec2", folder).resolve()), device)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = Wav2Vec2Aligner(key[0], device)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.errors import InputError
+from ectfg_core.model_folders import list_model_dirs
 from ectfg_core.text import check_text, tokenize
-from ectfg_core.tts.model_dirs import list_model_dirs
 from ectfg_core.tts.word_durations import settle_words
 from ectfg_core.types.speech import Alignment
 
@@ -19,7 +19,7 @@ ESPEAK = "espeak-dtw"
 
 def available_aligners() -> list[str]:
     """Choices for a UI: auto, the model-free aligner, and every installed wav2vec2 folder."""
-    return [AUTO, ESPEAK] + list_model_dirs("wav2vec2")
+    return [AUTO, ESPEAK] + list_model_dirs("wav2vec2", marker="config.json")
 
 
 def align_words(
@@ -39,7 +39,7 @@ def align_words(
         raise InputError("the audio holds NaN or infinite samples; regenerate it")
     choice = str(aligner).strip() or AUTO
     if choice == AUTO:
-        installed = list_model_dirs("wav2vec2")
+        installed = list_model_dirs("wav2vec2", marker="config.json")
         choice = installed[0] if installed else ESPEAK
     if choice == ESPEAK:
         from ectfg_core.align.espeak_dtw import align_with_espeak

@@ -1,16 +1,17 @@
 """Where the backbone's weight files live: the user's ComfyUI `models/` folders, or any folder laid out the same way.
 
 The layout is what Hallo's users already have (its `pretrained_models/` folder works as it is) plus ComfyUI's usual
-folder names. The root is, in order: an explicit folder, $ECTFG_MODELS_DIR, ComfyUI's models folder (folder_paths).
+folder names. The root is an explicit folder, else the models folder (ComfyUI's inside ComfyUI, $ECTFG_MODELS_DIR
+outside: ectfg_core.model_folders).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ectfg_core.errors import ModelError
+from ectfg_core.model_folders import comfy, models_dir
 
 HALLO_HUB = "huggingface.co/fudan-generative-ai/hallo (folder pretrained_models/)"
 
@@ -51,23 +52,12 @@ class ModelFiles:
     emotion: Path | None = None
 
 
-def comfy_models_dir() -> Path | None:
-    try:
-        import folder_paths  # ComfyUI's module; present only inside ComfyUI
-    except ImportError:
-        return None
-    return Path(folder_paths.models_dir)
-
-
 def models_root(root: str | Path | None = None) -> Path:
     if root:
         return Path(root).expanduser()
-    env = os.environ.get("ECTFG_MODELS_DIR")
-    if env:
-        return Path(env).expanduser()
-    comfy = comfy_models_dir()
-    if comfy is not None:
-        return comfy
+    base = models_dir()
+    if base is not None:
+        return base
     raise ModelError(
         "no models folder: pass --models DIR (ComfyUI's models/ folder or Hallo's pretrained_models/) or set ECTFG_MODELS_DIR"
     )
@@ -76,13 +66,10 @@ def models_root(root: str | Path | None = None) -> Path:
 def _search_dirs(root: Path, relative: str) -> list[Path]:
     """The root itself, plus the folders ComfyUI maps the first path part to (extra_model_paths.yaml)."""
     dirs = [root / relative]
-    try:
-        import folder_paths
-    except ImportError:
-        return dirs
+    fp = comfy()
     head, _, tail = relative.partition("/")
-    if tail and head in getattr(folder_paths, "folder_names_and_paths", {}):
-        dirs += [Path(base) / tail for base in folder_paths.get_folder_paths(head)]
+    if fp is not None and tail and head in fp.folder_names_and_paths:
+        dirs += [Path(base) / tail for base in fp.get_folder_paths(head)]
     return list(dict.fromkeys(dirs))
 
 

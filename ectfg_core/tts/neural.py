@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from ectfg_core.errors import InputError, ModelError
+from ectfg_core.model_folders import resolve
 from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.describe import describe
 from ectfg_core.tts.join import join, trim
-from ectfg_core.tts.model_dirs import resolve_model_dir
 from ectfg_core.tts.prosody import PROFILES
 from ectfg_core.tts.segments import Segment, plan_segments
 from ectfg_core.tts.voice_hints import word_hints
@@ -47,7 +47,7 @@ _MODELS_LOCK = threading.Lock()
 
 def load_model(name_or_path: str | Path, device: str | None = None):
     """A Parler-TTS model from models/tts/<name> (or a path), cached: loading takes seconds to minutes."""
-    folder = resolve_model_dir("tts", name_or_path)
+    folder = resolve("tts", name_or_path)
     key = (str(folder.resolve()), device)
     with _MODELS_LOCK:
         if key not in _MODELS:

@@ -19,11 +19,11 @@ from typing import Protocol
 import numpy as np
 
 from ectfg_core.errors import ModelError
+from ectfg_core.model_folders import ENV_VAR, find, model_roots
 from ectfg_core.types.face import FaceLandmarks
 
 MODEL_FILE = "face_landmarker.task"
 MODEL_KIND = "detection"  # ComfyUI's models/detection/, where its own MediaPipe nodes look too
-MODELS_ENV = "ECTFG_MODELS_DIR"
 MODEL_SOURCE = ("Google's MediaPipe models page (https://ai.google.dev/edge/mediapipe/solutions/vision/face_landmarker#models; "
                 "the float16 face_landmarker.task is "
                 "https://storage.googleapis.com/mediapipe-models/face_landmarker/face_landmarker/float16/1/face_landmarker.task)")
@@ -46,44 +46,23 @@ def describe(engine: FaceEngine) -> str:
 
 
 def model_folders() -> list[Path]:
-    """Where face_landmarker.task is looked for: ComfyUI's detection folders inside ComfyUI, $ECTFG_MODELS_DIR/detection."""
-    folders: list[Path] = []
-    try:
-        import folder_paths  # type: ignore[import-not-found]  # ComfyUI's module; present only inside ComfyUI
-    except ImportError:
-        folder_paths = None
-    if folder_paths is not None:
-        if MODEL_KIND in getattr(folder_paths, "folder_names_and_paths", {}):
-            folders.extend(Path(p) for p in folder_paths.get_folder_paths(MODEL_KIND))
-        elif getattr(folder_paths, "models_dir", None):
-            folders.append(Path(folder_paths.models_dir) / MODEL_KIND)
-    base = os.environ.get(MODELS_ENV)
-    if base:
-        folders.append(Path(base).expanduser() / MODEL_KIND)
-    return list(dict.fromkeys(folders))
+    """Where face_landmarker.task is looked for: models/detection (ComfyUI's, or $ECTFG_MODELS_DIR's outside ComfyUI)."""
+    return model_roots(MODEL_KIND)
 
 
 def find_model_file() -> Path | None:
     """The first face_landmarker.task in the model folders, or None."""
-    try:
-        import folder_paths  # type: ignore[import-not-found]
-
-        if MODEL_KIND in getattr(folder_paths, "folder_names_and_paths", {}):
-            found = folder_paths.get_full_path(MODEL_KIND, MODEL_FILE)
-            if found:
-                return Path(found)
-    except ImportError:
-        pass
-    return next((folder / MODEL_FILE for folder in model_folders() if (folder / MODEL_FILE).is_file()), None)
+    found = find(MODEL_KIND, MODEL_FILE)
+    return found if found is not None and found.is_file() else None
 
 
 def missing_model_message(reasons: list[str]) -> str:
     """The one message for "no engine can run": the file, the folders searched, where it comes from, the no-download way."""
     folders = model_folders()
-    searched = ", ".join(str(f) for f in folders) if folders else f"no folder (${MODELS_ENV} is not set and this is not ComfyUI)"
+    searched = ", ".join(str(f) for f in folders) if folders else f"no folder (${ENV_VAR} is not set and this is not ComfyUI)"
     why = f" ({'; '.join(reasons)})" if reasons else ""
     where = (f"{MODEL_FILE} was not found in {searched}. Download it from {MODEL_SOURCE} and put it in models/{MODEL_KIND}/ "
-             f"(ComfyUI's models folder, or ${MODELS_ENV}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH)")
+             f"(ComfyUI's models folder, or ${ENV_VAR}/{MODEL_KIND}/ outside ComfyUI; the CLI also takes --face-model PATH)")
     import importlib.util
 
     if importlib.util.find_spec("mediapipe") is None:

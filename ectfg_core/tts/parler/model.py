@@ -20,7 +20,7 @@ from torch import nn
 from transformers import AutoTokenizer, T5Config, T5EncoderModel
 
 from ectfg_core.errors import InputError, ModelError
-from ectfg_core.tts.model_dirs import quiet_loading, require_files
+from ectfg_core.model_folders import quiet_loading, require_files
 from ectfg_core.tts.parler.codec import build_codec, codec_state_dict, hf_to_descript
 from ectfg_core.tts.parler.config import ParlerConfig, read_config
 from ectfg_core.tts.parler.decoder import ParlerDecoder, SinusoidalPositions
