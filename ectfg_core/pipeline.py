@@ -28,6 +28,7 @@ from ectfg_core.types.speech import Speech
 # The heavy stages (torch, scipy.signal, the renderer, ffmpeg) load when first used, so speech and planning alone
 # (`ectfg plan`, the TTS node) start in a fraction of a second.
 if TYPE_CHECKING:
+    from ectfg_core.diffusion.config import SamplerSettings
     from ectfg_core.efp.model import EmotionFluctuationModel
     from ectfg_core.face.framing import Portrait
     from ectfg_core.types.audio import AudioFrames
@@ -61,7 +62,7 @@ class SpokenText:
 
 @dataclass
 class Generation:
-    """What `generate` made and how long each stage took (seconds)."""
+    """What `generate` or `sample` made and how long each stage took (seconds)."""
 
     video_path: Path
     sidecar_path: Path
@@ -70,6 +71,7 @@ class Generation:
     num_frames: int
     audio_seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the user should be told about the result
 
 
 def check_strength(strength: float, name: str = "expression strength") -> float:
@@ -302,6 +304,43 @@ def render_frames(
     progress.finish()
 
 
+@dataclass
+class _Prepared:
+    """The stages both video paths share: the framed portrait, the speech with its plan, the predicted track."""
+
+    portrait: Portrait
+    spoken: SpokenText
+    prediction: Prediction
+    audio: AudioFrames
+
+
+def _prepare(text: str, emotion: str, image: np.ndarray, fps: float, size: int, seed: int, voice: str, crop: str,
+             backend: str | None, speaker: str | None, aligner: str, efp_model: str | Path | None, efp_blend: float,
+             content: float, progress: Progress, timings: dict[str, float]) -> _Prepared:
+    from ectfg_core.face.framing import frame_portrait
+
+    clock = time.perf_counter()
+    portrait = frame_portrait(image, size=size, crop=crop)  # fail early on a bad image, before any synthesis
+    timings["face"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, content=content)
+    timings["tts+plan"] = time.perf_counter() - clock
+    progress.check()
+
+    clock = time.perf_counter()
+    prediction, audio = predict_track(spoken.plan, spoken.speech, fps, efp_model=efp_model, blend=efp_blend)
+    timings["efp"] = time.perf_counter() - clock
+    return _Prepared(portrait, spoken, prediction, audio)
+
+
+def _check_output(out_path: str | Path) -> Path:
+    out_path = Path(out_path)
+    if out_path.suffix.lower() != ".mp4":
+        raise InputError(f"output {out_path} must end in .mp4")
+    return out_path
+
+
 def generate(
     out_path: str | Path,
     text: str,
@@ -321,12 +360,12 @@ def generate(
     expression_strength: float = DEFAULT_STRENGTH,
     content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> Generation:
-    """Text + description + portrait -> MP4 (H.264 + AAC) and a sidecar JSON with the plan and the track.
+    """Text + description + portrait -> MP4 (H.264 + AAC) from the embedded CPU renderer, and a sidecar JSON with the
+    plan and the track.
 
     backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`);
     expression_strength (0..2) scales how strongly the face shows the emotion.
     """
-    from ectfg_core.face.framing import frame_portrait
     from ectfg_core.media.audio import fit_to_frames
     from ectfg_core.media.video import atomic_output, write_mp4
     from ectfg_core.render.parallel import default_workers
@@ -334,30 +373,18 @@ def generate(
     progress = progress or Progress()
     fps = check_fps(fps)
     expression_strength = check_strength(expression_strength)
-    out_path = Path(out_path)
-    if out_path.suffix.lower() != ".mp4":
-        raise InputError(f"output {out_path} must end in .mp4")
+    out_path = _check_output(out_path)
     timings: dict[str, float] = {}
-
-    clock = time.perf_counter()
-    portrait = frame_portrait(image, size=size, crop=crop)  # fail early on a bad image, before any synthesis
-    timings["face"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, content=content)
-    timings["tts+plan"] = time.perf_counter() - clock
-    progress.check()
-
-    clock = time.perf_counter()
-    prediction, audio = predict_track(spoken.plan, spoken.speech, fps, efp_model=efp_model, blend=efp_blend)
-    timings["efp"] = time.perf_counter() - clock
+    job = _prepare(text, emotion, image, fps, size, seed, voice, crop, backend, speaker, aligner, efp_model, efp_blend,
+                   content, progress, timings)
+    spoken, prediction = job.spoken, job.prediction
     track = prediction.track
     samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, track.num_frames, fps)
 
     clock = time.perf_counter()
     sidecar = out_path.with_suffix(".json")
     # Frames from worker processes while this one feeds the encoder (itself a process): every core is busy.
-    frames = render_frames(portrait, spoken.speech, track, audio, seed, progress, expression_strength,
+    frames = render_frames(job.portrait, spoken.speech, track, job.audio, seed, progress, expression_strength,
                            workers=default_workers())
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     timings["render+encode"] = time.perf_counter() - clock
@@ -369,6 +396,97 @@ def generate(
     return Generation(
         video_path=out_path, sidecar_path=sidecar, plan=prediction.plan, track=track,
         num_frames=track.num_frames, audio_seconds=spoken.speech.duration, timings=timings,
+    )
+
+
+def sample(
+    out_path: str | Path,
+    text: str,
+    emotion: str,
+    image: np.ndarray,
+    settings: SamplerSettings | None = None,
+    models_dir: str | Path | None = None,
+    emotion_weights: str | Path | None = None,
+    precision: str = "auto",
+    device: str | None = None,
+    guide: bool = True,
+    face_embedding: np.ndarray | None = None,
+    size: int = 512,
+    voice: str = "en-us",
+    crop: str = "face",
+    progress: Progress | None = None,
+    backend: str | None = EMBEDDED_BACKEND,
+    speaker: str | None = None,
+    aligner: str = "auto",
+    efp_model: str | Path | None = None,
+    efp_blend: float = DEFAULT_BLEND,
+    expression_strength: float = DEFAULT_STRENGTH,
+    content: float = DEFAULT_CONTENT_AMOUNT,
+) -> Generation:
+    """Text + description + portrait -> photoreal MP4 from the diffusion sampler (Hallo's weights), and a sidecar JSON.
+
+    The same speech, plan and track as `generate` (same options); `settings` are the sampler's (its seed also moves
+    the guide frames' blinks and head). With `guide`, the embedded renderer's frames at `expression_strength` steer
+    the sampler's expressions. Missing weights are reported before any work.
+    """
+    from ectfg_core.diffusion.config import SamplerSettings
+    from ectfg_core.diffusion.device import compute_device, pick_dtype
+    from ectfg_core.diffusion.files import locate
+    from ectfg_core.diffusion.inputs import animate, audio_emotion_tokens
+    from ectfg_core.diffusion.weights import load_models
+    from ectfg_core.media.audio import fit_to_frames
+    from ectfg_core.media.video import atomic_output, write_mp4
+
+    progress = progress or Progress()
+    settings = (settings or SamplerSettings()).validate()
+    fps = settings.fps = check_fps(settings.fps)
+    expression_strength = check_strength(expression_strength)
+    out_path = _check_output(out_path)
+    torch_device = compute_device(device)
+    dtype = pick_dtype(torch_device, precision)
+    files = locate(models_dir, emotion_weights)  # fail on missing weights before any work
+    timings: dict[str, float] = {}
+    job = _prepare(text, emotion, image, fps, size, settings.seed, voice, crop, backend, speaker, aligner, efp_model,
+                   efp_blend, content, progress, timings)
+    spoken, prediction = job.spoken, job.prediction
+    track = prediction.track
+
+    clock = time.perf_counter()
+    guides = None
+    if guide:
+        guides = np.stack(list(render_frames(job.portrait, spoken.speech, track, job.audio, settings.seed, progress,
+                                             expression_strength)))
+    timings["guides"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    models = load_models(files=files, device=torch_device, dtype=dtype, progress=progress)
+    conditioning = audio_emotion_tokens(models, spoken.speech.samples, spoken.speech.sample_rate, track.num_frames, fps,
+                                        track, settings)
+    video = animate(models, job.portrait, conditioning, settings, guide_frames=guides, face_embedding=face_embedding,
+                    progress=progress)
+    frames = (video.numpy() * 255.0).round().astype(np.uint8)
+    timings["sample"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, len(frames), fps)
+    write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
+    sidecar = out_path.with_suffix(".json")
+    payload = sidecar_payload(prediction, spoken, fps, size, settings.seed, voice)
+    payload["settings"]["expression_strength"] = expression_strength
+    payload["diffusion"] = {
+        "steps": settings.steps, "cfg": settings.guidance_scale, "clip_length": settings.clip_length,
+        "guide": "renderer" if guide else "none", "guide_strength": settings.guide_strength,
+        "emotion_scale": settings.emotion_scale, "region_weights": list(settings.region_weights),
+        "emotion_weights": models.emotion_weights, "precision": str(dtype).replace("torch.", ""), "device": str(torch_device),
+    }
+    with atomic_output(sidecar) as tmp:
+        tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    timings["encode"] = time.perf_counter() - clock
+    notes = [] if models.emotion_weights is not None else [
+        "no trained emotion weights; the emotion arc comes from the guide frames only"]
+    return Generation(
+        video_path=out_path, sidecar_path=sidecar, plan=prediction.plan, track=track, num_frames=len(frames),
+        audio_seconds=spoken.speech.duration, timings=timings, notes=notes,
     )
 
 

@@ -40,7 +40,7 @@ def test_sample_writes_a_synchronised_mp4_and_sidecar(tmp_path, capsys):
     out = tmp_path / "clip.mp4"
     code = run("sample", "--text", "Hi there.", "--emotion", "suddenly furious", "--out", str(out), "--models", str(root),
                "--size", "128", "--steps", "1", "--cfg", "1", "--clip-length", "8", "--precision", "fp32", "--device", "cpu",
-               "--guide-strength", "0.7", "--quiet")
+               "--guide-strength", "0.7", "--content", "0", "--expression-strength", "1.5", "--quiet")
     assert code == 0
     captured = capsys.readouterr()
     frames = int(re.search(r"\((\d+) frames", captured.out).group(1))
@@ -50,7 +50,19 @@ def test_sample_writes_a_synchronised_mp4_and_sidecar(tmp_path, capsys):
     assert abs(durations["video"] - frames / 25.0) < 0.05 and abs(durations["audio"] - durations["video"]) < 0.05
     sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["diffusion"]["steps"] == 1 and sidecar["diffusion"]["emotion_weights"] is None
+    # The options `generate` has reach the speech and the guide frames here too.
+    assert sidecar["settings"]["expression_strength"] == 1.5 and sidecar["plan"]["content"] == 0
     assert len(sidecar["track"]["frames"]) == frames
+
+
+def test_sample_uses_the_speech_backend_it_is_given(tmp_path):
+    """`ectfg sample` once took --backend, --speaker and --aligner and spoke with espeak-ng whatever they said."""
+    root = make_root(tmp_path / "models", tiny_models(seed=4, audio_encoder=True))
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(ModelError, match="tts model 'no-such-voice' not found"):
+        run("sample", "--text", "Hi there.", "--out", str(out), "--models", str(root), "--backend", "no-such-voice",
+            "--size", "128", "--steps", "1", "--precision", "fp32", "--device", "cpu", "--quiet")
+    assert not out.exists() and not out.with_suffix(".json").exists()
 
 
 def test_train_sampler_checks_its_data_folder_first(tmp_path):

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
+
+from ectfg_core.commands.content_option import add_content_option
 
 
 def add_speech_options(cmd: argparse.ArgumentParser) -> None:
+    """The words, the emotional arc and the voice: what `generate`, `sample` and `plan` share."""
     cmd.add_argument("--text", required=True, help="the words the face says (up to 5000 characters)")
     cmd.add_argument(
         "--emotion", default="neutral",
@@ -17,6 +21,31 @@ def add_speech_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--speaker", default=None, help="neural backends: the model's speaker name (e.g. a Parler-TTS voice)")
     cmd.add_argument("--aligner", default="auto",
                      help="word timing for neural speech: auto (wav2vec2 folder if installed, else espeak-ng + DTW), or a name")
+    add_content_option(cmd)
+
+
+def add_expression_options(cmd: argparse.ArgumentParser) -> None:
+    """The predictor and how strongly the face shows its emotion: what `generate` and `sample` share."""
+    cmd.add_argument("--efp-model", default=None,
+                     help="trained EmotionFluctuationPredictor folder (default: $ECTFG_EFP_MODEL, else the embedded mode)")
+    cmd.add_argument("--efp-blend", type=float, default=0.5,
+                     help="with a trained predictor: weight of the description plan (1) against the model (0), default 0.5")
+    cmd.add_argument("--expression-strength", type=expression_strength, default=1.0, metavar="S",
+                     help="how strongly the face shows the emotion: 0 = speech only, 1 = calibrated (default), "
+                          "up to 2 = exaggerated")
+
+
+def expression_strength(text: str) -> float:
+    """argparse type: a number from 0 to 2 (argparse names the flag in its one-line error)."""
+    from ectfg_core.types.emotion import MAX_STRENGTH
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; use 0 (speech only) to {MAX_STRENGTH:g}, 1 is the default") from None
+    if not (math.isfinite(value) and 0.0 <= value <= MAX_STRENGTH):
+        raise argparse.ArgumentTypeError(f"{text} is out of range; use 0 (speech only) to {MAX_STRENGTH:g} (exaggerated), 1 is the default")
+    return value
 
 
 def add_face_model_option(cmd: argparse.ArgumentParser) -> None:

@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
-from ectfg_core.commands.common import add_face_model_option, add_speech_options, select_face_engine
-from ectfg_core.commands.content_option import add_content_option
+from ectfg_core.commands.common import add_expression_options, add_face_model_option, add_speech_options, select_face_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     gen = sub.add_parser("generate", help="write an MP4 of the portrait saying the text with the emotional arc")
     gen.add_argument("--image", help="portrait PNG/JPEG (default: the bundled public-domain NASA astronaut portrait)")
     add_speech_options(gen)
-    add_content_option(gen)
     gen.add_argument("--out", required=True, help="output .mp4 path; a .json sidecar with plan and track is written beside it")
     gen.add_argument("--fps", type=float, default=25.0, help="video frame rate (default 25)")
     gen.add_argument("--size", type=int, default=512, help="square output size in pixels, multiple of 8 (default 512)")
     gen.add_argument("--seed", type=int, default=0, help="seed for blinks and head motion (default 0)")
     gen.add_argument("--crop", choices=("face", "center"), default="face", help="frame the largest face (default) or the centre")
-    gen.add_argument("--efp-model", default=None,
-                     help="trained EmotionFluctuationPredictor folder (default: $ECTFG_EFP_MODEL, else the embedded mode)")
-    gen.add_argument("--efp-blend", type=float, default=0.5,
-                     help="with a trained predictor: weight of the description plan (1) against the model (0), default 0.5")
-    gen.add_argument("--expression-strength", type=expression_strength, default=1.0, metavar="S",
-                     help="how strongly the face shows the emotion: 0 = speech only, 1 = calibrated (default), "
-                          "up to 2 = exaggerated")
+    add_expression_options(gen)
     add_face_model_option(gen)
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=run)
-
-
-def expression_strength(text: str) -> float:
-    """argparse type: a number from 0 to 2 (argparse names the flag in its one-line error)."""
-    from ectfg_core.types.emotion import MAX_STRENGTH
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; use 0 (speech only) to {MAX_STRENGTH:g}, 1 is the default") from None
-    if not (math.isfinite(value) and 0.0 <= value <= MAX_STRENGTH):
-        raise argparse.ArgumentTypeError(f"{text} is out of range; use 0 (speech only) to {MAX_STRENGTH:g} (exaggerated), 1 is the default")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

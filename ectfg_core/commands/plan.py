@@ -6,13 +6,11 @@ import argparse
 import json
 
 from ectfg_core.commands.common import add_speech_options
-from ectfg_core.commands.content_option import add_content_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     plan = sub.add_parser("plan", help="print the per-word emotion plan for a text and description")
     add_speech_options(plan)
-    add_content_option(plan)
     plan.add_argument("--json", action="store_true", help="print JSON: {\"words\": [...], \"warnings\": [...]}")
     plan.set_defaults(handler=run)
 

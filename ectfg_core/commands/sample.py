@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ectfg_core.commands.common import add_speech_options
+from ectfg_core.commands.common import add_expression_options, add_face_model_option, add_speech_options, select_face_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--precision", choices=("auto", "fp16", "bf16", "fp32"), default="auto", help="weights precision (auto: fp16 on GPU)")
     cmd.add_argument("--device", help="cuda, cuda:1 or cpu (default: the GPU if there is one)")
     cmd.add_argument("--crop", choices=("face", "center"), default="face", help="frame the largest face (default) or the centre")
+    add_expression_options(cmd)
+    add_face_model_option(cmd)
     cmd.add_argument("--quiet", action="store_true", help="no progress bars")
     cmd.set_defaults(handler=run)
 
@@ -60,59 +62,28 @@ def load_face_embedding(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    import numpy as np
-
     from ectfg_core.diffusion.config import SamplerSettings
-    from ectfg_core.diffusion.device import compute_device, pick_dtype
-    from ectfg_core.diffusion.files import locate
-    from ectfg_core.diffusion.inputs import animate, audio_emotion_tokens
-    from ectfg_core.diffusion.weights import load_models
-    from ectfg_core.errors import InputError
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.audio import fit_to_frames
     from ectfg_core.media.images import load_image
-    from ectfg_core.media.video import atomic_output, write_mp4
-    from ectfg_core.pipeline import check_fps, predict_track, render_frames, sidecar_payload, speak
+    from ectfg_core.pipeline import sample
     from ectfg_core.progress import TerminalProgress
 
-    if not args.out.lower().endswith(".mp4"):
-        raise InputError(f"output {args.out} must end in .mp4")
     settings = SamplerSettings(steps=args.steps, guidance_scale=args.cfg, seed=args.seed, clip_length=args.clip_length,
-                               fps=check_fps(args.fps), guide_strength=args.guide_strength, emotion_scale=args.emotion_scale,
+                               fps=args.fps, guide_strength=args.guide_strength, emotion_scale=args.emotion_scale,
                                region_weights=(args.pose_weight, args.expression_weight, args.lip_weight)).validate()
-    device = compute_device(args.device)
-    dtype = pick_dtype(device, args.precision)
-    files = locate(args.models, args.emotion_weights)  # fail on missing weights before any work
+    face_engine = select_face_engine(args)
     embedding = load_face_embedding(args.face_embedding) if args.face_embedding else None
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
-
-    portrait = frame_portrait(load_image(args.image), size=args.size, crop=args.crop)
-    spoken = speak(args.text, args.emotion, voice=args.voice)
-    prediction, audio = predict_track(spoken.plan, spoken.speech, settings.fps)
-    track = prediction.track
-    guides = None
-    if args.guide == "renderer":
-        guides = np.stack(list(render_frames(portrait, spoken.speech, track, audio, args.seed, progress)))
-    models = load_models(files=files, device=device, dtype=dtype, progress=progress)
-    conditioning = audio_emotion_tokens(models, spoken.speech.samples, spoken.speech.sample_rate, track.num_frames,
-                                        settings.fps, track, settings)
-    video = animate(models, portrait, conditioning, settings, guide_frames=guides, face_embedding=embedding, progress=progress)
-    frames = (video.numpy() * 255.0).round().astype(np.uint8)
-    samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, len(frames), settings.fps)
-    write_mp4(args.out, frames, settings.fps, samples, spoken.speech.sample_rate)
-    payload = sidecar_payload(prediction, spoken, settings.fps, args.size, args.seed, args.voice)
-    payload["diffusion"] = {
-        "steps": settings.steps, "cfg": settings.guidance_scale, "clip_length": settings.clip_length,
-        "guide": args.guide, "guide_strength": settings.guide_strength, "emotion_scale": settings.emotion_scale,
-        "region_weights": list(settings.region_weights), "emotion_weights": models.emotion_weights,
-        "precision": str(dtype).replace("torch.", ""), "device": str(device),
-    }
-    sidecar = args.out[:-4] + ".json"
-    with atomic_output(sidecar) as tmp:
-        tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    if models.emotion_weights is None:
-        print("note: no trained emotion weights; the emotion arc comes from the guide frames only", file=sys.stderr)
-    print(f"wrote {args.out} ({len(frames)} frames, {len(frames) / settings.fps:.2f} s) and {sidecar}")
+    result = sample(
+        args.out, args.text, args.emotion, load_image(args.image), settings, models_dir=args.models,
+        emotion_weights=args.emotion_weights, precision=args.precision, device=args.device, guide=args.guide == "renderer",
+        face_embedding=embedding, size=args.size, voice=args.voice, crop=args.crop, progress=progress, backend=args.backend,
+        speaker=args.speaker, aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
+        expression_strength=args.expression_strength, content=args.content,
+    )
+    for warning in result.plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(face_engine, file=sys.stderr)
+    print(f"wrote {result.video_path} ({result.num_frames} frames, {result.audio_seconds:.2f} s) and {result.sidecar_path}")
     return 0
