@@ -151,17 +151,18 @@ def speak(
         if progress is not None:
             progress.finish()
     else:
-        from ectfg_core.align.words import align_words
+        from ectfg_core.align.estimate import METHOD as ESTIMATED
+        from ectfg_core.align.words import align_or_estimate
         from ectfg_core.tts.neural import load_model, speak_neural
 
         model = load_model(str(backend))
         who, offset = _neural_speaker(speaker, voice_reference)
-        result = speak_neural(text, described, model, partial(align_words, aligner=aligner), speaker=who, pitch_offset=offset,
+        result = speak_neural(text, described, model, partial(align_or_estimate, aligner=aligner), speaker=who, pitch_offset=offset,
                               seed=seed, progress=progress)
         speech = result.speech
-        if "proportional" in result.alignment:
-            extra_warnings.append("some words could not be aligned to the neural speech and were timed by their length; "
-                                  "install a wav2vec2 model in models/wav2vec2 for exact timings")
+        if ESTIMATED in result.alignment:
+            extra_warnings.append("some words could not be aligned to the neural speech and were timed by espeak-ng's reading "
+                                  "of the text; install a wav2vec2 model in models/wav2vec2 for exact timings")
     timings = [(w.word, w.start, w.end) for w in sorted(speech.words, key=lambda w: w.index)]
     plan = build_plan(emotion, described, timings)
     plan.warnings += [w for w in extra_warnings if w not in plan.warnings]
@@ -213,13 +214,11 @@ def speak_external(
     espeak-ng + DTW), "espeak-dtw", or a wav2vec2 folder name/path. The description is read against those words.
     """
     from ectfg_core.align.words import align_words
+    from ectfg_core.audio.features import to_mono
 
     text = check_text(text)
     content = check_amount(content)  # before the alignment, which takes a while
-    x = np.asarray(audio_samples, dtype=np.float32)
-    if x.ndim == 2:  # (samples, channels) or (channels, samples): mix down
-        x = x.mean(axis=1 if x.shape[0] > x.shape[1] else 0)
-    x = np.clip(x.reshape(-1), -1.0, 1.0)
+    x = np.clip(to_mono(np.asarray(audio_samples, dtype=np.float32)), -1.0, 1.0)
     if len(x) == 0:
         raise InputError("the external speech is empty; connect the audio of the spoken text")
     if progress is not None:

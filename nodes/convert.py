@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ectfg_core.audio.features import to_mono
 from ectfg_core.errors import InputError
 
 
@@ -42,4 +43,4 @@ def comfy_to_audio(audio: dict) -> tuple[np.ndarray, int]:
         raise InputError("expected an AUDIO input (a dict with waveform and sample_rate); connect a Load Audio node") from None
     if waveform.ndim != 3 or waveform.shape[-1] == 0:
         raise InputError(f"AUDIO waveform must be (batch, channels, samples) with some samples, got {tuple(waveform.shape)}")
-    return waveform[0].detach().cpu().float().mean(dim=0).numpy(), rate
+    return to_mono(waveform[0].detach().cpu().float().numpy(), channel_axis=0), rate

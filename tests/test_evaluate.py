@@ -132,7 +132,7 @@ def test_evaluate_measures_action_units_against_the_still_portrait(videos, portr
     # report's median sits at a shut jaw, within the detector's noise of zero).
     from ectfg_core.evaluate.au_geometry import au_values
     from ectfg_core.face.detect import detect_landmarks
-    from ectfg_core.fer.video import open_video
+    from ectfg_core.media.decode import open_video
 
     still_points = detect_landmarks(np.asarray(Image.open(still).convert("RGB"))).points
     _, frames = open_video(synced, max_side=None)

@@ -10,7 +10,8 @@ import pytest
 import torch
 from efp_fixtures import FPS, build_tiny_encoders, cli_main, synthetic_clip, synthetic_dataset, write_talking_video
 
-from ectfg_core.efp.alignment import align_words, proportional_alignment
+from ectfg_core.align.estimate import estimated_alignment
+from ectfg_core.align.words import align_or_estimate
 from ectfg_core.efp.data import discover_clips, load_clip
 from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.efp.training import TrainOptions, evaluate_clips, prepare_clip, split_clips, train
@@ -86,12 +87,12 @@ def test_proportional_alignment_follows_the_speech_span():
     speech = synthesize("Hello there, my good friend.")
     pad = np.zeros(int(0.6 * speech.sample_rate), np.float32)
     samples = np.concatenate([pad, speech.samples, pad])
-    spans = proportional_alignment("Hello there, my good friend.", samples, speech.sample_rate)
+    spans = [(w.word, w.start, w.end) for w in estimated_alignment(samples, speech.sample_rate, "Hello there, my good friend.").words]
     assert [w for w, _, _ in spans] == ["Hello", "there", "my", "good", "friend"]
     assert spans[0][1] > 0.5 and spans[-1][2] < len(samples) / speech.sample_rate - 0.5
     assert all(s1 <= e1 <= s2 for (_, s1, e1), (_, s2, _) in zip(spans, spans[1:]))
-    words, method = align_words("Hello there, my good friend.", samples, speech.sample_rate)
-    assert len(words) == 5 and method in ("espeak-proportional", "espeak-dtw") or method.endswith("ctc")
+    alignment = align_or_estimate(samples, speech.sample_rate, "Hello there, my good friend.")
+    assert len(alignment.words) == 5 and alignment.method in ("espeak-proportional", "espeak-dtw") or alignment.method.endswith("ctc")
 
 
 def _write_clip(folder, name, rng, flat=False, transcript=True, emotions=("happy", "sad", "angry")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ectfg_core.types.speech import Alignment
 
 AUTO = "auto"  # a wav2vec2 folder if one is installed, else espeak-ng + DTW
 ESPEAK = "espeak-dtw"
+_log = logging.getLogger("ectfg")
 
 
 def available_aligners() -> list[str]:
@@ -52,3 +54,23 @@ def align_words(
     # Neither aligner may leave a word without time of its own (a one-frame CTC span, a word DTW squeezed shut).
     alignment.words = settle_words(sorted(alignment.words, key=lambda w: w.index), len(x) / int(sample_rate))
     return alignment
+
+
+def align_or_estimate(
+    samples: np.ndarray,
+    sample_rate: int,
+    text: str,
+    aligner: str | Path = AUTO,
+    check: Callable[[], None] | None = None,
+) -> Alignment:
+    """align_words, or, where the aligner cannot time this recording (too short, garbled, another text), espeak-ng's
+    timeline stretched onto its speech (method "espeak-proportional", logged): for speech that must be timed anyway."""
+    try:
+        return align_words(samples, sample_rate, text, aligner, check=check)
+    except InputError as exc:
+        from ectfg_core.align.estimate import estimated_alignment
+
+        _log.warning("alignment of %r failed (%s); timing its words by espeak-ng's reading of the text", text[:60], exc)
+        alignment = estimated_alignment(np.asarray(samples, dtype=np.float32).reshape(-1), int(sample_rate), text)
+        alignment.words = settle_words(alignment.words, len(np.asarray(samples).reshape(-1)) / int(sample_rate))
+        return alignment

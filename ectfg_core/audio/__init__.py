@@ -1,5 +1,5 @@
 """Audio analysis shared by the stages: per-video-frame loudness and pitch, resampling."""
 
-from ectfg_core.audio.features import frame_features, median_pitch, resample
+from ectfg_core.audio.features import frame_features, median_pitch, resample, to_mono
 
-__all__ = ["frame_features", "median_pitch", "resample"]
+__all__ = ["frame_features", "median_pitch", "resample", "to_mono"]

@@ -21,13 +21,22 @@ _MIN_VOICED_RUN = 3  # analysis frames; shorter voiced blips are noise
 _EPS = 1e-10
 
 
-def _mono_float(samples: np.ndarray) -> np.ndarray:
+def to_mono(samples: np.ndarray, channel_axis: int | None = None) -> np.ndarray:
+    """One channel: the average of all, integer PCM scaled to -1..1, floats kept in their own precision.
+
+    channel_axis: 0 for (channels, samples), 1 for (samples, channels); None takes the shorter axis as the channels.
+    """
     x = np.asarray(samples)
-    if x.ndim == 2:  # (N, C) or (C, N): average the channel axis
-        x = x.mean(axis=1 if x.shape[1] <= x.shape[0] else 0)
+    if x.ndim == 2:
+        axis = channel_axis if channel_axis is not None else (1 if x.shape[1] <= x.shape[0] else 0)
+        x = x.mean(axis=axis)
     if np.issubdtype(x.dtype, np.integer):
         x = x.astype(np.float64) / float(np.iinfo(x.dtype).max)
-    return np.asarray(x, dtype=np.float64).reshape(-1)
+    return x.reshape(-1)
+
+
+def _mono_float(samples: np.ndarray) -> np.ndarray:
+    return np.asarray(to_mono(samples), dtype=np.float64)
 
 
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:

@@ -8,7 +8,6 @@ region masks) and cached beside the checkpoints, so epochs after the first read 
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from ectfg_core.diffusion.regions import hallo_regions
 from ectfg_core.errors import InputError
 from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.face.framing import face_crop_box
-from ectfg_core.media.video import ffmpeg_exe
+from ectfg_core.media.decode import open_video, read_audio
 from ectfg_core.progress import Progress
 from ectfg_core.types.emotion import EmotionTrack
 from ectfg_core.types.face import FaceLandmarks
@@ -57,28 +56,6 @@ def clip_folders(data_dir: str | Path) -> list[Path]:
     return clips
 
 
-def read_video(path: Path) -> tuple[np.ndarray, float]:
-    """All RGB frames (N, H, W, 3) uint8 and the frame rate."""
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    frames = [np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 3) for buf in reader]
-    if not frames:
-        raise InputError(f"{path} has no video frames")
-    return np.stack(frames), float(meta["fps"])
-
-
-def read_audio(path: Path) -> np.ndarray:
-    """The clip's sound as 16 kHz mono float32 (silence if it has no audio stream)."""
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(WAV2VEC_SAMPLE_RATE),
-                             "-f", "f32le", "-"], capture_output=True)
-    if result.returncode != 0:
-        return np.zeros(1, np.float32)
-    return np.frombuffer(result.stdout, dtype=np.float32).copy()
-
-
 def crop_frames(frames: np.ndarray, size: int) -> tuple[np.ndarray, FaceLandmarks]:
     """Square face crop (from the first frame's landmarks, fixed for the clip) resized to size, and the landmarks in it."""
     first = detect_landmarks(frames[0])
@@ -108,14 +85,20 @@ def track_file(folder: Path) -> Path:
 
 @torch.no_grad()
 def prepare_clip(models: DiffusionModels, folder: Path, size: int, chunk: int = 8) -> TrainingClip:
-    frames, fps = read_video(folder / "video.mp4")
+    video = folder / "video.mp4"
+    info, decoded = open_video(video, max_side=None)
+    frames, fps = list(decoded), info.fps
+    if not frames:
+        raise InputError(f"{video} has no video frames")
+    frames = np.stack(frames)
     cropped, landmarks = crop_frames(frames, size)
     regions = hallo_regions(landmarks)
     vae = models.vae
     pixels = torch.from_numpy(cropped).permute(0, 3, 1, 2).float() / 127.5 - 1
     latents = torch.cat([vae.encode(pixels[i:i + chunk].to(vae.device, vae.dtype)).latent_dist.mean.float().cpu()
                          for i in range(0, len(pixels), chunk)]) * vae.config.scaling_factor
-    audio = frame_audio_features(models.audio_encoder, read_audio(folder / "video.mp4"), WAV2VEC_SAMPLE_RATE, len(frames), fps)
+    speech = read_audio(video, WAV2VEC_SAMPLE_RATE)  # a clip without sound is refused: it would teach silence
+    audio = frame_audio_features(models.audio_encoder, speech, WAV2VEC_SAMPLE_RATE, len(frames), fps)
     return TrainingClip(name=folder.name, latents=latents.half(), audio=audio.half(),
                         emotion=track_features(track_file(folder), len(frames), fps),
                         regions=torch.from_numpy(regions.stacked()), face_box=torch.from_numpy(regions.face_box), fps=fps)

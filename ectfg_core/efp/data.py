@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ectfg_core.efp.alignment import WordSpan, align_words
+from ectfg_core.efp.model import WordSpan
 from ectfg_core.errors import InputError
 from ectfg_core.fer.labels import FrameLabels, label_video
 from ectfg_core.media.video import atomic_output
@@ -132,8 +132,9 @@ def write_words(path: Path, spans: list[WordSpan], method: str) -> None:
 def load_clip(source: ClipSource, classifier_name: str = "mini-xception", progress: Progress | None = None,
               cache: bool = True) -> ClipExample:
     """Speech, words (given or aligned) and pseudo-labels (cached or computed with classifier 1) of one clip."""
+    from ectfg_core.align.words import align_or_estimate
     from ectfg_core.fer.classifier import load_classifier
-    from ectfg_core.fer.video import read_audio
+    from ectfg_core.media.decode import read_audio
 
     if source.labels_file.is_file():
         labels = FrameLabels.load(source.labels_file)
@@ -146,7 +147,9 @@ def load_clip(source: ClipSource, classifier_name: str = "mini-xception", progre
     if source.words_file.is_file():
         words = read_words(source.words_file)
     else:
-        words, method = align_words(source.transcript, samples, SAMPLE_RATE)
+        alignment = align_or_estimate(samples, SAMPLE_RATE, source.transcript)
+        words = [(w.word, float(w.start), float(w.end)) for w in sorted(alignment.words, key=lambda w: w.index)]
+        method = alignment.method
         if cache:
             with atomic_output(source.words_file) as tmp:
                 write_words(tmp, words, method)

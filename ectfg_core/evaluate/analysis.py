@@ -12,7 +12,7 @@ from ectfg_core.audio.features import frame_features
 from ectfg_core.errors import InputError
 from ectfg_core.fer.classifier import ExpressionClassifier
 from ectfg_core.fer.labels import FrameLabels, label_frames
-from ectfg_core.fer.video import open_video, read_audio
+from ectfg_core.media.decode import open_video, read_audio
 from ectfg_core.progress import Progress
 from ectfg_core.types.face import LEFT_EYE, LOWER_LIP_INNER_MID, RIGHT_EYE, UPPER_LIP_INNER_MID, FaceLandmarks
 

@@ -160,7 +160,7 @@ def label_frames(
 def label_video(path: str | Path, classifier: ExpressionClassifier, progress: Progress | None = None,
                 on_face: FaceCallback | None = None) -> FrameLabels:
     """Pseudo-labels for every frame of a video file."""
-    from ectfg_core.fer.video import open_video
+    from ectfg_core.media.decode import open_video
 
     info, frames = open_video(path)
     return label_frames(frames, info.fps, classifier, progress, info.approx_frames, on_face, source=Path(path).name)

@@ -6,9 +6,7 @@ torch/transformers load only when a neural backend is used; the embedded espeak-
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +26,6 @@ from ectfg_core.types.description import DescribedEmotion
 from ectfg_core.types.emotion import EMOTIONS
 from ectfg_core.types.speech import PhonemeTiming, Speech, WordAligner, WordTiming
 
-_log = logging.getLogger(__name__)
 _SECONDS_PER_WORD = 0.75  # generation budget per word (slow, sad speech included) ...
 _EXTRA_SECONDS = 2.0  # ... plus this, so a segment never runs away to the model's 30 s limit
 
@@ -103,7 +100,8 @@ def speak_neural(
     methods: list[str] = []
     for seg, part, start in zip(segments, parts, starts, strict=True):
         offset = start / sr
-        seg_words, seg_phonemes, method = _align_segment(part, sr, seg, align, progress.check)
+        timed = align(part, sr, seg.text, check=progress.check)
+        seg_words, seg_phonemes, method = timed.words, timed.phonemes, timed.method
         methods.append(method)
         words += [WordTiming(seg.first + w.index, w.word, w.start + offset, w.end + offset) for w in seg_words]
         phonemes += [PhonemeTiming(p.symbol, p.start + offset, p.end + offset, seg.first + p.word_index if p.word_index >= 0 else -1)
@@ -113,22 +111,3 @@ def speak_neural(
     duration = len(samples) / sr
     words = settle_words(sorted(words, key=lambda w: w.index), duration)  # inside the clip, none without time
     return NeuralResult(Speech(samples, sr, words, phonemes), segments, descriptions, methods)
-
-
-def _align_segment(audio: np.ndarray, sr: int, seg: Segment, align: WordAligner, check: Callable[[], None]
-                   ) -> tuple[list[WordTiming], list[PhonemeTiming], str]:
-    """Align one segment; when the aligner cannot (audio too short or garbled), spread words by their letters."""
-    try:
-        result = align(audio, sr, seg.text, check=check)
-        return result.words, result.phonemes, result.method
-    except InputError as exc:
-        _log.warning("alignment of %r failed (%s); timing its words by their length", seg.text, exc)
-    words = [t.text for t in tokenize(seg.text)]
-    return proportional_timings(words, len(audio) / sr), [], "proportional"
-
-
-def proportional_timings(words: Sequence[str], duration: float) -> list[WordTiming]:
-    """Last resort: words share the clip in proportion to their letters (plus one for the gap)."""
-    weights = np.array([len(w) + 1 for w in words], dtype=np.float64)
-    edges = np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * duration])
-    return [WordTiming(i, w, float(edges[i]), float(edges[i + 1])) for i, w in enumerate(words)]

@@ -1,4 +1,4 @@
-"""Reading talking videos: RGB frames and the mono speech track, through the ffmpeg binary of imageio-ffmpeg."""
+"""Decoding video files: RGB frames and the mono sound track, through the ffmpeg binary of imageio-ffmpeg (the one decoder)."""
 
 from __future__ import annotations
 
