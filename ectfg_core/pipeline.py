@@ -142,14 +142,8 @@ def speak(
         from ectfg_core.tts.embedded import speak_embedded
 
         base_pitch = voice_pitch_from_reference(*voice_reference) if voice_reference is not None else None
-        report = None
-        if progress is not None:
-            progress.stage("speech", 100)
-            report = _fraction_reporter(progress, 100)
         speech = speak_embedded(text, described, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
-                                progress=report)
-        if progress is not None:
-            progress.finish()
+                                progress=progress)
     else:
         from ectfg_core.align.estimate import METHOD as ESTIMATED
         from ectfg_core.align.words import align_or_estimate
@@ -167,21 +161,6 @@ def speak(
     plan = build_plan(emotion, described, timings)
     plan.warnings += [w for w in extra_warnings if w not in plan.warnings]
     return SpokenText(speech=speech, plan=plan, described=described)
-
-
-def _fraction_reporter(progress: Progress, total: int):
-    """Turn a 0..1 callback into Progress.advance steps (and interruption checks)."""
-    done = [0]
-
-    def report(fraction: float) -> None:
-        target = int(min(1.0, max(0.0, fraction)) * total)
-        if target > done[0]:
-            progress.advance(target - done[0])
-            done[0] = target
-        else:
-            progress.check()
-
-    return report
 
 
 def _neural_speaker(speaker: str | None, reference: tuple[np.ndarray, int] | None) -> tuple[str, float]:
@@ -223,7 +202,7 @@ def speak_external(
         raise InputError("the external speech is empty; connect the audio of the spoken text")
     if progress is not None:
         progress.stage("align", 1)
-    alignment = align_words(x, int(sample_rate), text, aligner, check=progress.check if progress is not None else None)
+    alignment = align_words(x, int(sample_rate), text, aligner, progress=progress)
     if progress is not None:
         progress.advance()
         progress.finish()
@@ -323,7 +302,8 @@ def _prepare(text: str, emotion: str, image: np.ndarray, fps: float, size: int, 
     timings["face"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, content=content)
+    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, progress=progress,
+                   content=content)
     timings["tts+plan"] = time.perf_counter() - clock
     progress.check()
 

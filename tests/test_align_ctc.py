@@ -87,7 +87,7 @@ def test_transcripts_spell_numbers_and_mark_unspellable_words() -> None:
 
 @pytest.fixture(scope="module")
 def w2v_folder(tmp_path_factory):
-    from ectfg_core.tts.testing import tiny_wav2vec2
+    from speech_tiny import tiny_wav2vec2
 
     return tiny_wav2vec2(tmp_path_factory.mktemp("models") / "wav2vec2" / "tiny-w2v")
 

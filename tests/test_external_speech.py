@@ -60,7 +60,7 @@ def test_node_takes_comfy_audio_and_gives_the_tts_outputs(recording, monkeypatch
 
 
 def test_auto_uses_an_installed_wav2vec2_folder(recording, tmp_path, monkeypatch) -> None:
-    from ectfg_core.tts.testing import tiny_wav2vec2
+    from speech_tiny import tiny_wav2vec2
 
     tiny_wav2vec2(tmp_path / "wav2vec2" / "tiny-ctc")
     monkeypatch.setenv("ECTFG_MODELS_DIR", str(tmp_path))

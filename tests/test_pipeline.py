@@ -86,23 +86,32 @@ def test_interrupted_generation_leaves_no_files(astronaut, tmp_path):
     from ectfg_core.pipeline import generate
     from ectfg_core.progress import Interrupted, Progress
 
-    class StopAfterTenFrames(Progress):
-        def __init__(self):
+    class StopAfterTenSteps(Progress):
+        """Presses Cancel after ten steps of one stage."""
+
+        def __init__(self, stage_to_stop):
             super().__init__()
-            self.frames = 0
+            self.stage_to_stop, self.current, self.steps, self.stages = stage_to_stop, None, 0, []
+
+        def stage(self, name, total):
+            self.current = name
+            self.stages.append(name)
 
         def advance(self, steps=1):
-            self.frames += steps
-            if self.frames >= 10:
-                self.request_stop()
+            if self.current == self.stage_to_stop:
+                self.steps += steps
+                if self.steps >= 10:
+                    self.request_stop()
             super().advance(steps)
 
-    progress = StopAfterTenFrames()
-    with pytest.raises(Interrupted):
-        generate(tmp_path / "clip.mp4", "This sentence is long enough to need many frames.", "sad", astronaut,
-                 size=128, progress=progress)
-    assert progress.frames == 10
-    assert list(tmp_path.iterdir()) == []
+    # Cancel while the speech is synthesised (a long text takes seconds there) and while frames are rendered.
+    for stage in ("speech", "render"):
+        progress = StopAfterTenSteps(stage)
+        with pytest.raises(Interrupted):
+            generate(tmp_path / "clip.mp4", "This sentence is long enough to need many frames.", "sad", astronaut,
+                     size=128, progress=progress)
+        assert 10 <= progress.steps < 100 and progress.stages[-1] == stage  # stopped in that stage, at once
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_worker_processes_render_the_same_frames_in_order(portrait):

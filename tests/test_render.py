@@ -7,7 +7,6 @@ import pytest
 
 from ectfg_core.errors import InputError
 from ectfg_core.face.detect import detect_landmarks
-from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROLS, controls_row, zero_controls
 from ectfg_core.render.expressions import expression_controls, expression_row
 from ectfg_core.render.geometry import EYES, IRIS, iris_circle
@@ -158,18 +157,6 @@ def test_controls_and_frames_are_deterministic_for_a_seed(portrait, animator):
     # The happy track shows (on this already smiling photo as a top-up: half the lip lift of a calm-faced one).
     assert first[:, CONTROL_INDEX["smile"]].min() > 0.35
     assert np.array_equal(animator.render(first[15]), animator.render(first[15]))
-
-
-def test_render_video_streams_reports_and_stops(animator):
-    rows = np.stack([controls_row(jaw_open=0.1 * i) for i in range(5)])
-    seen: list[tuple[int, int]] = []
-    frames = list(animator.render_video(rows, progress=lambda done, total: seen.append((done, total))))
-    assert len(frames) == 5 and seen[-1] == (5, 5)
-    calls = iter([False, False, True])
-    stream = animator.render_video(rows, should_stop=lambda: next(calls))
-    next(stream), next(stream)
-    with pytest.raises(Interrupted):
-        next(stream)
 
 
 def test_expression_blends_are_linear():

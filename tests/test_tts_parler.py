@@ -17,7 +17,7 @@ TEXT = "I was walking home quietly. Then something grabbed my arm from behind!"
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory):
-    from ectfg_core.tts.testing import tiny_parler
+    from speech_tiny import tiny_parler
 
     root = tmp_path_factory.mktemp("models")
     tiny_parler(root / "tts" / "tiny-parler")

@@ -9,12 +9,13 @@ and is used whenever one is installed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ectfg_core.align.dtw import dtw_path, features, frames_db, warp_times
 from ectfg_core.errors import InputError
+from ectfg_core.progress import Progress
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.espeak_engine import RATE_MAX, RATE_MIN
 from ectfg_core.types.speech import Alignment, PhonemeTiming, Speech, WordTiming
@@ -52,7 +53,7 @@ def align_with_espeak(
     text: str,
     words: Sequence[str],
     voice: str = "en-us",
-    check: Callable[[], None] | None = None,
+    progress: Progress | None = None,
 ) -> Alignment:
     """Word timings (one per word of tokenize(text)) and espeak-ng's IPA phonemes mapped onto the recording."""
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
@@ -73,8 +74,8 @@ def align_with_espeak(
         ref_begin, ref_end = _speech_span(ref_level, hop)
     if len(ref.words) != len(words):
         raise InputError(f"the text has {len(words)} words but espeak-ng read {len(ref.words)}; pass the text that was spoken")
-    if check is not None:
-        check()
+    if progress is not None:
+        progress.check()
 
     # Warp only the speech parts (leading/trailing silence would only loosen the band).
     q0, q1 = int(begin / hop), int(np.ceil(end / hop))
@@ -83,8 +84,8 @@ def align_with_espeak(
     feats_r = features(ref.samples, ref.sample_rate, hop)[r0:r1]
     band = int(max(_BAND_S, _BAND_FRACTION * (end - begin)) / hop)
     path = dtw_path(feats_r, feats_q, band)
-    if check is not None:
-        check()
+    if progress is not None:
+        progress.check()
 
     def mapped(times: np.ndarray) -> np.ndarray:
         return warp_times(path, times - r0 * hop, hop) + q0 * hop

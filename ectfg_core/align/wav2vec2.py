@@ -8,7 +8,7 @@ only here, when an aligner is actually loaded.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from ectfg_core.audio.features import resample
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.model_folders import quiet_loading, require_files, resolve
+from ectfg_core.progress import Progress
 from ectfg_core.types.speech import Alignment, PhonemeTiming, WordTiming
 
 REQUIRED_FILES: list[tuple[str, ...]] = [
@@ -59,7 +60,7 @@ class Wav2Vec2Aligner:
         self.sample_rate = int(getattr(self.features, "sampling_rate", 16000))
         self._lock = threading.Lock()
 
-    def emissions(self, samples: np.ndarray, sample_rate: int, check: Callable[[], None] | None = None) -> tuple[np.ndarray, float]:
+    def emissions(self, samples: np.ndarray, sample_rate: int, progress: Progress | None = None) -> tuple[np.ndarray, float]:
         """Log-probabilities (frames, vocabulary) and seconds per frame for the whole clip, in windows."""
         import torch
 
@@ -80,17 +81,17 @@ class Wav2Vec2Aligner:
             a = int(round((begin - lo) * rate))
             b = int(round((min(len(x), begin + window) - lo) * rate))
             parts.append(lp[a:b])
-            if check is not None:
-                check()
+            if progress is not None:
+                progress.check()
         log_probs = np.concatenate(parts, axis=0)
         return log_probs, len(x) / self.sample_rate / max(1, log_probs.shape[0])
 
     def align(self, samples: np.ndarray, sample_rate: int, words: Sequence[str],
-              check: Callable[[], None] | None = None) -> Alignment:
+              progress: Progress | None = None) -> Alignment:
         """One WordTiming per word (indices 0..n-1) and one PhonemeTiming per letter (the letter as its symbol)."""
         if not words:
             raise InputError("nothing to align: the text has no words")
-        log_probs, seconds = self.emissions(samples, sample_rate, check)
+        log_probs, seconds = self.emissions(samples, sample_rate, progress)
         # The wildcard matches "some letter": log of the probability of not blank.
         star = np.log1p(-np.minimum(np.exp(log_probs[:, self.blank]), 1 - 1e-7))[:, None]
         log_probs = np.concatenate([log_probs, star], axis=1)

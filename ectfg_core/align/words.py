@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ectfg_core.errors import InputError
 from ectfg_core.model_folders import list_model_dirs
+from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.word_durations import settle_words
 from ectfg_core.types.speech import Alignment
@@ -29,7 +29,7 @@ def align_words(
     sample_rate: int,
     text: str,
     aligner: str | Path = AUTO,
-    check: Callable[[], None] | None = None,
+    progress: Progress | None = None,
 ) -> Alignment:
     """Time every word of tokenize(text) in the recording; `aligner` is AUTO, ESPEAK or a wav2vec2 folder/name."""
     text = check_text(text)
@@ -46,11 +46,11 @@ def align_words(
     if choice == ESPEAK:
         from ectfg_core.align.espeak_dtw import align_with_espeak
 
-        alignment = align_with_espeak(x, int(sample_rate), text, words, check=check)
+        alignment = align_with_espeak(x, int(sample_rate), text, words, progress=progress)
     else:
         from ectfg_core.align.wav2vec2 import load_aligner
 
-        alignment = load_aligner(choice).align(x, int(sample_rate), words, check=check)
+        alignment = load_aligner(choice).align(x, int(sample_rate), words, progress=progress)
     # Neither aligner may leave a word without time of its own (a one-frame CTC span, a word DTW squeezed shut).
     alignment.words = settle_words(sorted(alignment.words, key=lambda w: w.index), len(x) / int(sample_rate))
     return alignment
@@ -61,12 +61,12 @@ def align_or_estimate(
     sample_rate: int,
     text: str,
     aligner: str | Path = AUTO,
-    check: Callable[[], None] | None = None,
+    progress: Progress | None = None,
 ) -> Alignment:
     """align_words, or, where the aligner cannot time this recording (too short, garbled, another text), espeak-ng's
     timeline stretched onto its speech (method "espeak-proportional", logged): for speech that must be timed anyway."""
     try:
-        return align_words(samples, sample_rate, text, aligner, check=check)
+        return align_words(samples, sample_rate, text, aligner, progress=progress)
     except InputError as exc:
         from ectfg_core.align.estimate import estimated_alignment
 

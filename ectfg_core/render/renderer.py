@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +10,6 @@ import torch
 
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError
-from ectfg_core.progress import Interrupted
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import portrait_units
 from ectfg_core.render.eyes import EyeLayer
@@ -211,21 +210,3 @@ class PortraitAnimator:
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
                              smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
                              corners_at_rest=self.corners_at_rest, units=self.units)
-
-    def render_video(self, controls: np.ndarray, progress: Callable[[int, int], None] | None = None,
-                     should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
-        """Frames one at a time (memory stays flat however long the clip).
-
-        progress(done, total) is called after each frame; should_stop() is checked before each frame and
-        raises Interrupted when it returns True.
-        """
-        rows = np.asarray(controls, dtype=np.float32)
-        if rows.ndim != 2 or rows.shape[1] != NUM_CONTROLS:
-            raise InputError(f"controls must have shape (frames, {NUM_CONTROLS}), got {rows.shape}")
-        total = len(rows)
-        for index, row in enumerate(rows):
-            if should_stop is not None and should_stop():
-                raise Interrupted(f"rendering stopped by the user after {index} of {total} frames")
-            yield self.render(row)
-            if progress is not None:
-                progress(index + 1, total)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ectfg_core.errors import InputError
+from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.pauses import add_punctuation_pauses
@@ -15,6 +16,8 @@ from ectfg_core.tts.voice_quality import quality_for
 from ectfg_core.types.description import DescribedEmotion
 from ectfg_core.types.speech import Speech
 
+_STEPS = 100  # the "speech" stage in steps of 1 % of the text spoken
+
 
 def speak_embedded(
     text: str,
@@ -23,8 +26,9 @@ def speak_embedded(
     words_per_minute: int = 165,
     base_pitch: int | None = None,
     voice_quality: bool = True,
-    progress: Callable[[float], None] | None = None,
+    progress: Progress | None = None,
 ) -> Speech:
+    """The plan spoken by espeak-ng with per-word prosody and per-clause voice quality; `progress` gets a "speech" stage."""
     text = check_text(text)
     tokens = tokenize(text)
     if len(described.targets) != len(tokens):
@@ -36,5 +40,26 @@ def speak_embedded(
     if voice_quality:
         hints = word_hints(described, len(tokens))
         qualities = [quality_for(d, i, h) for (d, i), h in zip(targets, hints, strict=True)]
-    return synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
-                      progress=progress, qualities=qualities)
+    if progress is None:
+        return synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
+                          qualities=qualities)
+    progress.stage("speech", _STEPS)
+    speech = synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
+                        progress=_fraction_reporter(progress, _STEPS), qualities=qualities)
+    progress.finish()
+    return speech
+
+
+def _fraction_reporter(progress: Progress, total: int) -> Callable[[float], None]:
+    """Turn a 0..1 callback into Progress.advance steps (and interruption checks)."""
+    done = [0]
+
+    def report(fraction: float) -> None:
+        target = int(min(1.0, max(0.0, fraction)) * total)
+        if target > done[0]:
+            progress.advance(target - done[0])
+            done[0] = target
+        else:
+            progress.check()
+
+    return report

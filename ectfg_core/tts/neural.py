@@ -100,7 +100,7 @@ def speak_neural(
     methods: list[str] = []
     for seg, part, start in zip(segments, parts, starts, strict=True):
         offset = start / sr
-        timed = align(part, sr, seg.text, check=progress.check)
+        timed = align(part, sr, seg.text, progress=progress)
         seg_words, seg_phonemes, method = timed.words, timed.phonemes, timed.method
         methods.append(method)
         words += [WordTiming(seg.first + w.index, w.word, w.start + offset, w.end + offset) for w in seg_words]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+
+from ectfg_core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -67,5 +68,4 @@ class Alignment:
 class WordAligner(Protocol):
     """Times every word of `text` in a recording (ectfg_core.align.words.align_or_estimate with a chosen aligner)."""
 
-    def __call__(self, samples: np.ndarray, sample_rate: int, text: str, check: Callable[[], None] | None = None
-                 ) -> Alignment: ...
+    def __call__(self, samples: np.ndarray, sample_rate: int, text: str, progress: Progress | None = None) -> Alignment: ...

@@ -1,4 +1,4 @@
-"""Tiny random-weight model folders in the published layouts, for tests, benchmarks and checking an install.
+"""Tiny random-weight speech model folders in the published layouts (Parler-TTS, wav2vec2 CTC), for the tests.
 
 They load through exactly the code real checkpoints go through; their speech is noise, their timings arbitrary.
 """
