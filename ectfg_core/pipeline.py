@@ -243,27 +243,35 @@ def predict_track(
     if model is None:
         say_once(f"EmotionFluctuationPredictor: embedded mode (no trained weights; set {ENV_MODEL} to a folder from "
                  "`ectfg train-efp` to use the learned model)")
-        return predict_embedded(plan, audio, num_frames), audio
-    say_once(f"EmotionFluctuationPredictor: learned mode, weights from {model.folder or 'memory'} (blend {blend:g} with the plan)")
-    return predict_learned(model, plan, speech, audio, num_frames, fps, blend), audio
+        prediction = predict_embedded(plan, audio, num_frames)
+    else:
+        say_once(f"EmotionFluctuationPredictor: learned mode, weights from {model.folder or 'memory'} (blend {blend:g} with the plan)")
+        prediction = predict_learned(model, plan, speech, audio, num_frames, fps, blend)
+    prediction.audio = audio
+    return prediction, audio
 
 
 def render_frames(
     portrait: Portrait,
     speech: Speech,
     track: EmotionTrack,
-    audio: AudioFrames,
+    audio: AudioFrames | None,
     seed: int,
     progress: Progress,
     expression_strength: float = DEFAULT_STRENGTH,
     workers: int = 1,
 ) -> Iterator[np.ndarray]:
     """Frames of the embedded renderer, one per track frame; expression_strength (0..2) scales the expression on top
-    of the track's own per-word strength.
+    of the track's own per-word strength. `audio` is the speech's loudness per track frame (Prediction.audio); it is
+    measured here when missing or made for another track (a replaced track of another length or frame rate).
 
     workers > 1 renders in that many forked processes (render/parallel.py), for the command line; the default renders
     in this process, as a host application such as ComfyUI needs (forking a server with its threads is not safe).
     """
+    if audio is None or len(audio) != track.num_frames or abs(audio.fps - track.fps) > 1e-9:
+        from ectfg_core.audio.features import frame_features
+
+        audio = frame_features(speech.samples, speech.sample_rate, track.fps, track.num_frames)
     animator_class = sys.modules[__name__].PortraitAnimator  # looked up here so a test can replace it
     animator = animator_class(portrait.image, portrait.landmarks, seed=seed)
     controls = animator.controls_for(speech.phonemes, audio.energy, track, track.num_frames, track.fps,

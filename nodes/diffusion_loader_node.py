@@ -6,10 +6,7 @@ from ectfg_core.diffusion.device import offload_device, pick_dtype
 from ectfg_core.model_folders import list_model_files, resolve
 
 from .progress import ComfyProgress
-from .types import CATEGORY
-
-DIFFUSION = "ECTFG_DIFFUSION"  # the loaded backbone (ectfg_core.diffusion.models.DiffusionModels)
-AV_TOKENS = "ECTFG_AV_TOKENS"  # fused audio/emotion tokens of one utterance (ectfg_core.diffusion.inputs.AudioEmotionTokens)
+from .types import CATEGORY, DIFFUSION
 
 NO_EMOTION = "none (audio only)"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ectfg_core.efp.learned import MODEL_KIND, list_models, load_model
 
-from .types import CATEGORY
+from .types import CATEGORY, EFP_MODEL
 
-EFP_MODEL = "ECTFG_EFP_MODEL"  # a loaded learned EFP (ectfg_core.efp.model.EmotionFluctuationModel)
 NONE = "(none: embedded mode)"
 
 

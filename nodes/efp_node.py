@@ -5,8 +5,7 @@ from __future__ import annotations
 from ectfg_core.efp.learned import DEFAULT_BLEND
 from ectfg_core.pipeline import SpokenText, check_fps, predict_track
 
-from .efp_loader_node import EFP_MODEL
-from .types import CATEGORY, SPEECH, TRACK
+from .types import CATEGORY, EFP_MODEL, SPEECH, TRACK
 
 
 class EmotionFluctuationPredictor:

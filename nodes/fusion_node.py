@@ -5,13 +5,7 @@ from __future__ import annotations
 from ectfg_core.diffusion.config import SamplerSettings
 from ectfg_core.pipeline import SpokenText
 
-from .diffusion_loader_node import AV_TOKENS, DIFFUSION
-from .types import CATEGORY, SPEECH, TRACK
-
-
-def emotion_track_of(track):
-    """The EmotionTrack inside a TRACK socket value (a prediction carrying .track, or the track itself)."""
-    return getattr(track, "track", track)
+from .types import AV_TOKENS, CATEGORY, DIFFUSION, SPEECH, TRACK, track_input
 
 
 class GatedEmotionFusion:
@@ -44,7 +38,7 @@ class GatedEmotionFusion:
     def run(self, models, speech: SpokenText, track, emotion_scale: float, clip_length: int):
         from ectfg_core.diffusion.inputs import audio_emotion_tokens
 
-        emotion_track = emotion_track_of(track)
+        emotion_track = track_input(track).track
         settings = SamplerSettings(clip_length=int(clip_length), emotion_scale=float(emotion_scale), fps=emotion_track.fps)
         tokens = audio_emotion_tokens(models, speech.speech.samples, speech.speech.sample_rate, emotion_track.num_frames,
                                       emotion_track.fps, emotion_track, settings.validate())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 
-from ectfg_core.audio.features import frame_features
 from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 from ectfg_core.pipeline import SpokenText, render_frames
@@ -12,8 +11,8 @@ from ectfg_core.types.emotion import MAX_STRENGTH, Prediction
 
 from .convert import audio_to_comfy
 from .progress import ComfyProgress
-from .types import CATEGORY, FACE, SPEECH, TRACK
-from .video import VIDEO, VIDEO_TOOLTIP, make_video
+from .types import CATEGORY, FACE, SPEECH, TRACK, VIDEO, track_input
+from .video import VIDEO_TOOLTIP, make_video
 
 
 class EmbeddedRenderer:
@@ -54,15 +53,15 @@ class EmbeddedRenderer:
         }
 
     def run(self, face: Portrait, speech: SpokenText, track: Prediction, motion_seed: int, expression_strength: float = 1.0):
+        track = track_input(track)
         emotion_track = track.track
         n, fps = emotion_track.num_frames, emotion_track.fps
         samples, rate = speech.speech.samples, speech.speech.sample_rate
-        audio = frame_features(samples, rate, fps, n)
         height, width = face.image.shape[:2]
         # Fill one float tensor frame by frame: peak memory is the output itself, not a list of frames plus a copy.
         frames = torch.empty((n, height, width, 3), dtype=torch.float32)
         count = 0
-        frames_in = render_frames(face, speech.speech, emotion_track, audio, motion_seed, ComfyProgress(), float(expression_strength))
+        frames_in = render_frames(face, speech.speech, emotion_track, track.audio, motion_seed, ComfyProgress(), float(expression_strength))
         for i, frame in enumerate(frames_in):
             frames[i] = torch.from_numpy(frame).to(torch.float32).div_(255.0)
             count = i + 1

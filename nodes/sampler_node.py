@@ -10,10 +10,9 @@ from ectfg_core.face.framing import Portrait
 from ectfg_core.media.audio import fit_to_frames
 
 from .convert import audio_to_comfy
-from .diffusion_loader_node import AV_TOKENS, DIFFUSION
 from .progress import ComfyProgress
-from .types import CATEGORY, FACE
-from .video import VIDEO, VIDEO_TOOLTIP, make_video
+from .types import AV_TOKENS, CATEGORY, DIFFUSION, FACE, VIDEO
+from .video import VIDEO_TOOLTIP, make_video
 
 
 def _mask(mask, height: int, width: int, name: str) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 
 import numpy as np
@@ -11,7 +10,7 @@ from ectfg_core.emotion.edits import EDITS_FORMAT, MAX_STRENGTH, EditedTrack, ap
 from ectfg_core.errors import InputError
 from ectfg_core.types.emotion import EMOTIONS, Prediction
 
-from .types import CATEGORY, TIMELINE_UI_KEY, TRACK
+from .types import CATEGORY, TIMELINE_UI_KEY, TRACK, track_input
 
 TIMELINE_VERSION = 1
 
@@ -30,8 +29,8 @@ def timeline_payload(edited: EditedTrack, mode: str) -> dict:
         "mode": mode,
         "replaced": edited.replaced,
         # How far the words were let move the description (0..1, None when the plan does not say), shown in the header.
-        "content": getattr(edited.plan, "content", None),
-        "content_stance": getattr(edited.plan, "content_stance", None),
+        "content": edited.plan.content,
+        "content_stance": edited.plan.content_stance,
         "words": [
             {"index": i, **w.to_dict(), "edited": i in edited.edited}
             for i, w in enumerate(edited.plan.words)
@@ -39,15 +38,6 @@ def timeline_payload(edited: EditedTrack, mode: str) -> dict:
         "intensity": [round(float(v), 3) for v in track.intensity],
         "frame_emotion": [int(v) for v in np.argmax(track.probs, axis=1)],
     }
-
-
-def _with_track(prediction: Prediction, edited: EditedTrack) -> Prediction:
-    """A copy of the prediction carrying the edited plan and track (whatever else the predictor put in it is kept)."""
-    if dataclasses.is_dataclass(prediction):
-        return dataclasses.replace(prediction, plan=edited.plan, track=edited.track)
-    result = copy.copy(prediction)
-    result.plan, result.track = edited.plan, edited.track
-    return result
 
 
 class EmotionTrackEditor:
@@ -98,14 +88,11 @@ class EmotionTrackEditor:
         return True
 
     def run(self, track: Prediction, override_json: str):
-        if not hasattr(track, "track") or not hasattr(track, "plan"):
-            raise InputError("the track input must come from the Emotion Fluctuation Predictor (an ECTFG_TRACK)")
+        track = track_input(track)
         edited = apply_override(track.plan, track.track, parse_override(override_json))
-        mode = str(getattr(track, "mode", "embedded"))
+        result = track
         if edited.edited or edited.replaced:
-            # A new Prediction: the upstream node's cached output stays as it was.
-            result = _with_track(track, edited)
-        else:
-            result = track
-        ui = {TIMELINE_UI_KEY: [timeline_payload(edited, mode)]}
+            # A new Prediction (the upstream node's cached output stays as it was), with the predictor's audio frames.
+            result = dataclasses.replace(track, plan=edited.plan, track=edited.track)
+        ui = {TIMELINE_UI_KEY: [timeline_payload(edited, track.mode)]}
         return {"ui": ui, "result": (result, edited.track.to_json(), edited.plan.to_json())}

@@ -1,8 +1,24 @@
-"""Our own ComfyUI socket types, only for our own data; everything else uses IMAGE, AUDIO, MASK, VIDEO."""
+"""Every socket type our nodes use, declared once. Our own are only for our own data; everything else uses
+ComfyUI's IMAGE, AUDIO, MASK, VIDEO."""
 
-SPEECH = "ECTFG_SPEECH"  # timed speech: audio, word and phoneme timings, the per-word plan
-TRACK = "ECTFG_TRACK"  # per-frame emotion track (and the per-word plan re-read from it)
-FACE = "ECTFG_FACE"  # framed portrait with its landmarks
+from ectfg_core.errors import InputError
+from ectfg_core.types.emotion import Prediction
+
+SPEECH = "ECTFG_SPEECH"  # timed speech (ectfg_core.pipeline.SpokenText): audio, word and phoneme timings, the plan
+TRACK = "ECTFG_TRACK"  # the predictor's output (ectfg_core.types.emotion.Prediction): per-frame track, per-word plan
+FACE = "ECTFG_FACE"  # framed portrait with its landmarks (ectfg_core.face.framing.Portrait)
+EFP_MODEL = "ECTFG_EFP_MODEL"  # a loaded learned EFP (ectfg_core.efp.model.EmotionFluctuationModel)
+DIFFUSION = "ECTFG_DIFFUSION"  # the loaded backbone (ectfg_core.diffusion.models.DiffusionModels)
+AV_TOKENS = "ECTFG_AV_TOKENS"  # fused audio/emotion tokens of one utterance (ectfg_core.diffusion.inputs.AudioEmotionTokens)
+VIDEO = "VIDEO"  # ComfyUI's core video socket type
+
+
+def track_input(track: object, name: str = "track") -> Prediction:
+    """The value on a TRACK input, refused by name when something else was connected."""
+    if not isinstance(track, Prediction):
+        raise InputError(f"the {name} input must come from the Emotion Fluctuation Predictor or the Emotion Track Editor "
+                         f"(an {TRACK}), got {type(track).__name__}", field=name)
+    return track
 
 # What every speech node (Emotional TTS, External Speech) returns, so the rest of a graph works with either.
 SPEECH_RETURN_TYPES = ("AUDIO", SPEECH, "STRING")

@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import torch
 
-VIDEO = "VIDEO"  # ComfyUI's core video socket type
 VIDEO_TOOLTIP = "Frames, audio and frame rate in one VIDEO: connect it straight to Save Video."
 
 

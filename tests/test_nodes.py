@@ -54,6 +54,15 @@ def test_graph_of_nodes_produces_frames_and_matching_audio(plugin, astronaut):
     seconds = video_audio["waveform"].shape[-1] / video_audio["sample_rate"]
     assert abs(seconds - frames.shape[0] / fps) < 1 / fps
     assert float((frames[1:] - frames[:-1]).abs().mean()) > 0  # it moves
+    # The renderer hears the speech as the predictor did (the TRACK carries its audio frames): the same frames.
+    track.audio = None
+    again, *_ = nodes["ECTFG_EmbeddedRenderer"]().run(face, speech, track, 0)
+    assert torch.equal(frames, again)
+    # A TRACK input fed something else (here the bare per-frame track) is refused, naming the input.
+    from ectfg_core.errors import InputError
+
+    with pytest.raises(InputError, match="the track input must come from the Emotion Fluctuation Predictor"):
+        nodes["ECTFG_EmbeddedRenderer"]().run(face, speech, track.track, 0)
 
 
 def test_the_renderer_offers_core_video_beside_image_and_audio(plugin):

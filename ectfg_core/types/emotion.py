@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ectfg_core.errors import InputError
+from ectfg_core.types.audio import AudioFrames
 
 EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "angry", "fearful", "surprised", "disgusted")
 EMOTION_INDEX: dict[str, int] = {name: i for i, name in enumerate(EMOTIONS)}
@@ -280,6 +281,8 @@ class Prediction:
     plan: EmotionPlan
     track: EmotionTrack
     mode: str  # "embedded" or "learned"
+    # The speech's loudness and pitch at the track's frames, as the predictor heard them; the renderer reuses them.
+    audio: AudioFrames | None = None
 
 
 def _optional_number(value: Any, name: str) -> float | None:
