@@ -416,10 +416,10 @@ def sample(
     the guide frames' blinks and head). With `guide`, the embedded renderer's frames at `expression_strength` steer
     the sampler's expressions. Missing weights are reported before any work.
     """
+    from ectfg_core.diffusion.animate import animate, audio_emotion_tokens
     from ectfg_core.diffusion.config import SamplerSettings
     from ectfg_core.diffusion.device import compute_device, pick_dtype
     from ectfg_core.diffusion.files import locate
-    from ectfg_core.diffusion.inputs import animate, audio_emotion_tokens
     from ectfg_core.diffusion.weights import load_models
     from ectfg_core.media.audio import fit_to_frames
     from ectfg_core.media.video import atomic_output, write_mp4

@@ -36,7 +36,7 @@ class GatedEmotionFusion:
         }
 
     def run(self, models, speech: SpokenText, track, emotion_scale: float, clip_length: int):
-        from ectfg_core.diffusion.inputs import audio_emotion_tokens
+        from ectfg_core.diffusion.animate import audio_emotion_tokens
 
         emotion_track = track_input(track).track
         settings = SamplerSettings(clip_length=int(clip_length), emotion_scale=float(emotion_scale), fps=emotion_track.fps)

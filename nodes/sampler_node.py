@@ -69,7 +69,7 @@ class EmotionGuidedSampler:
     def run(self, models, tokens, face: Portrait, steps: int, cfg: float, seed: int, pose_weight: float,
             expression_weight: float, lip_weight: float, guide_frames=None, guide_strength: float = 0.8,
             lip_mask=None, expression_mask=None, pose_mask=None):
-        from ectfg_core.diffusion.inputs import animate
+        from ectfg_core.diffusion.animate import animate
 
         height, width = face.image.shape[:2]
         given = [m is not None for m in (pose_mask, expression_mask, lip_mask)]

@@ -9,7 +9,7 @@ TRACK = "ECTFG_TRACK"  # the predictor's output (ectfg_core.types.emotion.Predic
 FACE = "ECTFG_FACE"  # framed portrait with its landmarks (ectfg_core.face.framing.Portrait)
 EFP_MODEL = "ECTFG_EFP_MODEL"  # a loaded learned EFP (ectfg_core.efp.model.EmotionFluctuationModel)
 DIFFUSION = "ECTFG_DIFFUSION"  # the loaded backbone (ectfg_core.diffusion.models.DiffusionModels)
-AV_TOKENS = "ECTFG_AV_TOKENS"  # fused audio/emotion tokens of one utterance (ectfg_core.diffusion.inputs.AudioEmotionTokens)
+AV_TOKENS = "ECTFG_AV_TOKENS"  # fused audio/emotion tokens of one utterance (ectfg_core.diffusion.animate.AudioEmotionTokens)
 VIDEO = "VIDEO"  # ComfyUI's core video socket type
 
 

@@ -14,7 +14,7 @@ from diffusion_tiny import tiny_models
 from ectfg_core.diffusion.audio_attention import AudioAttentionBlock
 from ectfg_core.diffusion.conditioning import ConditioningSlot, FrameConditioning, ReferenceFeatures
 from ectfg_core.diffusion.config import Architecture
-from ectfg_core.diffusion.fusion import GatedEmotionFusion, emotion_features, frame_windows
+from ectfg_core.diffusion.gated_fusion import GatedEmotionFusion, emotion_features, frame_windows
 from ectfg_core.diffusion.keymap import Duplicate, hallo_to_ours, ours_to_hallo
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.reference import ReferenceReadProcessor

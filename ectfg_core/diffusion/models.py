@@ -14,7 +14,7 @@ from torch import nn
 from ectfg_core.diffusion.audio_projection import AudioProjection
 from ectfg_core.diffusion.config import HALLO_SCHEDULER_CONFIG, Architecture
 from ectfg_core.diffusion.face_locator import FaceLocator
-from ectfg_core.diffusion.fusion import EMOTION_FEATURES, GatedEmotionFusion
+from ectfg_core.diffusion.gated_fusion import EMOTION_FEATURES, GatedEmotionFusion
 from ectfg_core.diffusion.reference import build_reference_unet
 from ectfg_core.diffusion.unet import AudioDrivenUNet, motion_unet_config
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ectfg_core.diffusion.conditioning import FrameConditioning, ReferenceFeatures
 from ectfg_core.diffusion.config import SamplerSettings
-from ectfg_core.diffusion.fusion import frame_windows
+from ectfg_core.diffusion.gated_fusion import frame_windows
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.reference import ReferenceRecorder
 from ectfg_core.diffusion.regions import mask_pyramid

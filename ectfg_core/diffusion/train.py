@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ectfg_core.diffusion.conditioning import FrameConditioning, ReferenceFeatures
-from ectfg_core.diffusion.fusion import frame_windows
+from ectfg_core.diffusion.gated_fusion import frame_windows
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.reference import ReferenceRecorder
 from ectfg_core.diffusion.regions import mask_pyramid

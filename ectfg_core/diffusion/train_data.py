@@ -17,7 +17,7 @@ from PIL import Image
 
 from ectfg_core.diffusion.audio_encoder import frame_audio_features
 from ectfg_core.diffusion.config import WAV2VEC_SAMPLE_RATE
-from ectfg_core.diffusion.fusion import emotion_features
+from ectfg_core.diffusion.gated_fusion import emotion_features
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.regions import hallo_regions
 from ectfg_core.errors import InputError

@@ -14,7 +14,7 @@ import torch
 from ectfg_core.audio.features import resample
 from ectfg_core.efp.config import WEIGHTS_NAME, EFPConfig
 from ectfg_core.efp.encoders import AudioEncoder, TextEncoder
-from ectfg_core.efp.fusion import FusionBatch, FusionHead, FusionOutput
+from ectfg_core.efp.fusion_encoder import FusionBatch, FusionHead, FusionOutput
 from ectfg_core.errors import InputError, ModelError
 
 WordSpan = tuple[str, float, float]  # word, start, end (seconds)

@@ -11,7 +11,7 @@ import torch
 from ectfg_core.diffusion.audio_encoder import frame_audio_features
 from ectfg_core.diffusion.config import SamplerSettings
 from ectfg_core.diffusion.device import on_compute_device
-from ectfg_core.diffusion.fusion import emotion_features
+from ectfg_core.diffusion.gated_fusion import emotion_features
 from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.regions import Regions, hallo_regions
 from ectfg_core.diffusion.sampler import EmotionGuidedSampler, encode_conditioning
