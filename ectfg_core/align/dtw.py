@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.fft import dct
+from transformers.audio_utils import mel_filter_bank
 
 from ectfg_core.audio.features import resample
 from ectfg_core.errors import InputError
@@ -21,23 +22,9 @@ _N_CEPS = 13
 _SILENCE_DB = -45.0  # like the rest of the project: dBFS RMS below this is silence
 
 
-def _mel_filters(n_fft: int, sr: int, n_mels: int, fmin: float = 60.0, fmax: float = 7600.0) -> np.ndarray:
-    def mel(f: np.ndarray) -> np.ndarray:
-        return 2595.0 * np.log10(1.0 + f / 700.0)
-
-    def hz(m: np.ndarray) -> np.ndarray:
-        return 700.0 * (10 ** (m / 2595.0) - 1.0)
-
-    edges = hz(np.linspace(mel(np.array(fmin)), mel(np.array(fmax)), n_mels + 2))
-    bins = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    fb = np.zeros((n_mels, len(bins)))
-    for k in range(n_mels):
-        lo, mid, hi = edges[k], edges[k + 1], edges[k + 2]
-        fb[k] = np.clip(np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)), 0.0, None)
-    return fb
-
-
-_FILTERS = _mel_filters(_N_FFT, FEATURE_RATE, _N_MELS)
+# HTK-scale triangular filters, 60-7600 Hz, unnormalised: (mels, frequency bins).
+_FILTERS = mel_filter_bank(num_frequency_bins=_N_FFT // 2 + 1, num_mel_filters=_N_MELS, min_frequency=60.0, max_frequency=7600.0,
+                           sampling_rate=FEATURE_RATE, norm=None, mel_scale="htk").T
 
 
 def frames_db(samples: np.ndarray, sample_rate: int, hop_s: float) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from transformers import Wav2Vec2FeatureExtractor
 
 from ectfg_core.audio.features import resample
 from ectfg_core.diffusion.config import WAV2VEC_SAMPLE_RATE
@@ -22,7 +23,7 @@ def normalized_waveform(samples: np.ndarray, sample_rate: int, num_frames: int, 
     wave = resample(np.asarray(samples, dtype=np.float32), int(sample_rate), WAV2VEC_SAMPLE_RATE)
     if wave.size == 0:
         raise InputError("the speech has no samples; synthesize some text first")
-    wave = (wave - wave.mean()) / np.sqrt(wave.var() + 1e-7)
+    wave = Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm([wave], attention_mask=None)[0]
     target = int(round(num_frames / fps * WAV2VEC_SAMPLE_RATE))
     if len(wave) < target:
         wave = np.concatenate([wave, np.zeros(target - len(wave), dtype=np.float32)])

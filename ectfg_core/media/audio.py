@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
+from scipy.io import wavfile
 
 
 def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
@@ -13,20 +13,16 @@ def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
     data = np.asarray(samples, dtype=np.float32)
     if data.ndim == 1:
         data = data[None, :]
-    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2").T.copy()
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(pcm.shape[1])
-        handle.setsampwidth(2)
-        handle.setframerate(int(sample_rate))
-        handle.writeframes(pcm.tobytes())
+    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2").T
+    wavfile.write(str(path), int(sample_rate), pcm if pcm.shape[1] > 1 else pcm[:, 0])
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     """(channels, samples) float32 and the sample rate of a 16-bit PCM WAV file."""
-    with wave.open(str(path), "rb") as handle:
-        rate, channels = handle.getframerate(), handle.getnchannels()
-        pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
-    return (pcm.reshape(-1, channels).T.astype(np.float32) / 32768.0), rate
+    rate, pcm = wavfile.read(str(path))
+    if pcm.dtype != np.int16:
+        raise ValueError(f"{path} is not 16-bit PCM")
+    return (pcm.reshape(len(pcm), -1).T.astype(np.float32) / 32768.0), int(rate)
 
 
 def frame_count(duration: float, fps: float) -> int:
