@@ -8,25 +8,19 @@ from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
 from .progress import ComfyProgress
-from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
+from .types import SpeechNode, aligner_choices
 
 # Core field -> this node's input (nodes/messages.py): errors about them name the input, never a CLI flag.
 INPUT_NAMES = {"text": "text", "emotion": "emotion", "content": "content", "aligner": "aligner"}
 
 
-class ExternalSpeech:
+class ExternalSpeech(SpeechNode):
     DESCRIPTION = (
         "Use speech made elsewhere: connect the AUDIO of any TTS node or a recording, and type exactly what it says. "
         "The words are timed by forced alignment (a wav2vec2 model from models/wav2vec2 when present, otherwise "
         "espeak-ng speaks the text and DTW maps it onto the audio) and the emotion description is planned over them. "
         "Same outputs as Emotional TTS, so the rest of the graph works unchanged."
     )
-    CATEGORY = f"{CATEGORY}/speech"
-    FUNCTION = "run"
-    RETURN_TYPES = SPEECH_RETURN_TYPES
-    RETURN_NAMES = SPEECH_RETURN_NAMES
-    OUTPUT_TOOLTIPS = SPEECH_OUTPUT_TOOLTIPS
-
     @classmethod
     def INPUT_TYPES(cls) -> dict:
         return {

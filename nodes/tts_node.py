@@ -8,13 +8,13 @@ from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT
 from .convert import audio_to_comfy, comfy_to_audio
 from .messages import naming_inputs
 from .progress import ComfyProgress
-from .types import CATEGORY, SPEECH_OUTPUT_TOOLTIPS, SPEECH_RETURN_NAMES, SPEECH_RETURN_TYPES, aligner_choices
+from .types import SpeechNode, aligner_choices
 
 # Core field -> this node's input (nodes/messages.py): errors about them name the input, never a CLI flag.
 INPUT_NAMES = {"text": "text", "emotion": "emotion", "content": "content", "speaker": "speaker", "aligner": "aligner"}
 
 
-class EmotionalTTS:
+class EmotionalTTS(SpeechNode):
     DESCRIPTION = (
         "Speaks the text with an emotion that changes over time as the description says. The embedded espeak-ng "
         "voice works offline with no downloads (per-word prosody, emotion-specific voice quality, natural pauses). "
@@ -22,12 +22,6 @@ class EmotionalTTS:
         "from a voice description; its words are timed by forced alignment. Outputs the speech, its word timings "
         "and the per-word emotion plan."
     )
-    CATEGORY = f"{CATEGORY}/speech"
-    FUNCTION = "run"
-    RETURN_TYPES = SPEECH_RETURN_TYPES
-    RETURN_NAMES = SPEECH_RETURN_NAMES
-    OUTPUT_TOOLTIPS = SPEECH_OUTPUT_TOOLTIPS
-
     @classmethod
     def INPUT_TYPES(cls) -> dict:
         return {

@@ -12,6 +12,8 @@ DIFFUSION = "ECTFG_DIFFUSION"  # the loaded backbone (ectfg_core.diffusion.model
 AV_TOKENS = "ECTFG_AV_TOKENS"  # fused audio/emotion tokens of one utterance (ectfg_core.diffusion.animate.AudioEmotionTokens)
 VIDEO = "VIDEO"  # ComfyUI's core video socket type
 
+CATEGORY = "ectfg"  # every node sits under this root in the Add Node menu
+
 
 def track_input(track: object, name: str = "track") -> Prediction:
     """The value on a TRACK input, refused by name when something else was connected."""
@@ -20,14 +22,19 @@ def track_input(track: object, name: str = "track") -> Prediction:
                          f"(an {TRACK}), got {type(track).__name__}", field=name)
     return track
 
-# What every speech node (Emotional TTS, External Speech) returns, so the rest of a graph works with either.
-SPEECH_RETURN_TYPES = ("AUDIO", SPEECH, "STRING")
-SPEECH_RETURN_NAMES = ("audio", "speech", "plan_json")
-SPEECH_OUTPUT_TOOLTIPS = (
-    "The speech (standard AUDIO).",
-    "Timed speech for the EmotionFluctuationPredictor and the renderer.",
-    "The per-word plan as JSON: word, start, end, emotion, intensity, and warnings.",
-)
+
+class SpeechNode:
+    """What every speech node (Emotional TTS, External Speech) returns, so the rest of a graph works with either."""
+
+    CATEGORY = f"{CATEGORY}/speech"
+    FUNCTION = "run"
+    RETURN_TYPES = ("AUDIO", SPEECH, "STRING")
+    RETURN_NAMES = ("audio", "speech", "plan_json")
+    OUTPUT_TOOLTIPS = (
+        "The speech (standard AUDIO).",
+        "Timed speech for the EmotionFluctuationPredictor and the renderer.",
+        "The per-word plan as JSON: word, start, end, emotion, intensity, and warnings.",
+    )
 
 
 def aligner_choices() -> list[str]:
@@ -36,8 +43,6 @@ def aligner_choices() -> list[str]:
 
     return available_aligners()
 
-
-CATEGORY = "ectfg"  # every node sits under this root in the Add Node menu
 
 # Key of the UI output the Emotion Track Editor sends to the browser; web/ectfg_timeline.js reads the same key.
 TIMELINE_UI_KEY = "ectfg_timeline"
