@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -146,13 +147,13 @@ def speak(
                                 progress=progress)
     else:
         from ectfg_core.align.estimate import METHOD as ESTIMATED
-        from ectfg_core.align.words import align_or_estimate
+        from ectfg_core.align.words import align_words
         from ectfg_core.tts.neural import load_model, speak_neural
 
         model = load_model(str(backend))
         who, offset = _neural_speaker(speaker, voice_reference)
-        result = speak_neural(text, described, model, partial(align_or_estimate, aligner=aligner), speaker=who, pitch_offset=offset,
-                              seed=seed, progress=progress)
+        timer = partial(align_words, aligner=aligner, estimate=True)  # neural speech must be timed, one way or another
+        result = speak_neural(text, described, model, timer, speaker=who, pitch_offset=offset, seed=seed, progress=progress)
         speech = result.speech
         if ESTIMATED in result.alignment:
             extra_warnings.append("some words could not be aligned to the neural speech and were timed by espeak-ng's reading "
@@ -290,6 +291,25 @@ def render_frames(
     progress.finish()
 
 
+@dataclass(frozen=True)
+class JobOptions:
+    """What `generate` and `sample` share (the CLI's flags of the same names): the frames, the speech, the predictor
+    and how strongly the face shows the emotion."""
+
+    fps: float = 25.0
+    size: int = 512  # square frame size in pixels
+    seed: int = 0  # blinks and head motion (and for `sample` the sampler's noise): the same seed, the same video
+    crop: str = "face"  # frame the largest face, or "center"
+    voice: str = "en-us"  # espeak-ng voice of the embedded backend
+    backend: str | None = EMBEDDED_BACKEND  # or a neural model folder under models/tts (see `speak`)
+    speaker: str | None = None  # a neural backend's speaker
+    aligner: str = "auto"  # word timing of neural speech
+    content: float = DEFAULT_CONTENT_AMOUNT  # how far the words may move the plan (0..1)
+    efp_model: str | Path | None = None  # a trained predictor folder (default: $ECTFG_EFP_MODEL, else embedded)
+    efp_blend: float = DEFAULT_BLEND  # with a trained predictor: the plan (1) against the model (0)
+    expression_strength: float = DEFAULT_STRENGTH  # 0 = speech only .. 2 = exaggerated
+
+
 @dataclass
 class _Prepared:
     """The stages both video paths share: the framed portrait, the speech with its plan, the predicted track."""
@@ -300,32 +320,36 @@ class _Prepared:
     audio: AudioFrames
 
 
-def _prepare(text: str, emotion: str, image: np.ndarray, fps: float, size: int, seed: int, voice: str, crop: str,
-             backend: str | None, speaker: str | None, aligner: str, efp_model: str | Path | None, efp_blend: float,
-             content: float, progress: Progress, timings: dict[str, float]) -> _Prepared:
+def _prepare(text: str, emotion: str, image: np.ndarray, options: JobOptions, progress: Progress,
+             timings: dict[str, float]) -> _Prepared:
     from ectfg_core.face.framing import frame_portrait
 
     clock = time.perf_counter()
-    portrait = frame_portrait(image, size=size, crop=crop)  # fail early on a bad image, before any synthesis
+    portrait = frame_portrait(image, size=options.size, crop=options.crop)  # fail early on a bad image, before any synthesis
     timings["face"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    spoken = speak(text, emotion, voice=voice, backend=backend, speaker=speaker, aligner=aligner, seed=seed, progress=progress,
-                   content=content)
+    spoken = speak(text, emotion, voice=options.voice, backend=options.backend, speaker=options.speaker,
+                   aligner=options.aligner, seed=options.seed, progress=progress, content=options.content)
     timings["tts+plan"] = time.perf_counter() - clock
     progress.check()
 
     clock = time.perf_counter()
-    prediction, audio = predict_track(spoken.plan, spoken.speech, fps, efp_model=efp_model, blend=efp_blend)
+    prediction, audio = predict_track(spoken.plan, spoken.speech, options.fps, efp_model=options.efp_model,
+                                      blend=options.efp_blend)
     timings["efp"] = time.perf_counter() - clock
     return _Prepared(portrait, spoken, prediction, audio)
 
 
-def _check_output(out_path: str | Path) -> Path:
+def _checked(options: JobOptions | None, out_path: str | Path) -> tuple[JobOptions, Path]:
+    """The options with fps and strength checked, and the output path; InputError before any work otherwise."""
+    options = options or JobOptions()
+    options = dataclasses.replace(options, fps=check_fps(options.fps),
+                                  expression_strength=check_strength(options.expression_strength))
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".mp4":
         raise InputError(f"output {out_path} must end in .mp4")
-    return out_path
+    return options, out_path
 
 
 def generate(
@@ -333,37 +357,21 @@ def generate(
     text: str,
     emotion: str,
     image: np.ndarray,
-    fps: float = 25.0,
-    size: int = 512,
-    seed: int = 0,
-    voice: str = "en-us",
-    crop: str = "face",
+    options: JobOptions | None = None,
     progress: Progress | None = None,
-    backend: str | None = EMBEDDED_BACKEND,
-    speaker: str | None = None,
-    aligner: str = "auto",
-    efp_model: str | Path | None = None,
-    efp_blend: float = DEFAULT_BLEND,
-    expression_strength: float = DEFAULT_STRENGTH,
-    content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> Generation:
     """Text + description + portrait -> MP4 (H.264 + AAC) from the embedded CPU renderer, and a sidecar JSON with the
-    plan and the track.
-
-    backend/speaker/aligner choose the speech (see `speak`); efp_model/efp_blend the predictor (see `predict_track`);
-    expression_strength (0..2) scales how strongly the face shows the emotion.
+    plan and the track. `options` (JobOptions) choose the frames, the speech, the predictor and the expression strength.
     """
     from ectfg_core.media.audio import fit_to_frames
     from ectfg_core.media.video import atomic_output, write_mp4
     from ectfg_core.render.parallel import default_workers
 
     progress = progress or Progress()
-    fps = check_fps(fps)
-    expression_strength = check_strength(expression_strength)
-    out_path = _check_output(out_path)
+    options, out_path = _checked(options, out_path)
+    fps = options.fps
     timings: dict[str, float] = {}
-    job = _prepare(text, emotion, image, fps, size, seed, voice, crop, backend, speaker, aligner, efp_model, efp_blend,
-                   content, progress, timings)
+    job = _prepare(text, emotion, image, options, progress, timings)
     spoken, prediction = job.spoken, job.prediction
     track = prediction.track
     samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, track.num_frames, fps)
@@ -371,14 +379,14 @@ def generate(
     clock = time.perf_counter()
     sidecar = out_path.with_suffix(".json")
     # Frames from worker processes while this one feeds the encoder (itself a process): every core is busy.
-    frames = render_frames(job.portrait, spoken.speech, track, job.audio, seed, progress, expression_strength,
+    frames = render_frames(job.portrait, spoken.speech, track, job.audio, options.seed, progress, options.expression_strength,
                            workers=default_workers())
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     timings["render+encode"] = time.perf_counter() - clock
 
     with atomic_output(sidecar) as tmp:
-        payload = sidecar_payload(prediction, spoken, fps, size, seed, voice)
-        payload["settings"]["expression_strength"] = expression_strength
+        payload = sidecar_payload(prediction, spoken, fps, options.size, options.seed, options.voice)
+        payload["settings"]["expression_strength"] = options.expression_strength
         tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return Generation(
         video_path=out_path, sidecar_path=sidecar, plan=prediction.plan, track=track,
@@ -391,6 +399,7 @@ def sample(
     text: str,
     emotion: str,
     image: np.ndarray,
+    options: JobOptions | None = None,
     settings: SamplerSettings | None = None,
     models_dir: str | Path | None = None,
     emotion_weights: str | Path | None = None,
@@ -398,23 +407,13 @@ def sample(
     device: str | None = None,
     guide: bool = True,
     face_embedding: np.ndarray | None = None,
-    size: int = 512,
-    voice: str = "en-us",
-    crop: str = "face",
     progress: Progress | None = None,
-    backend: str | None = EMBEDDED_BACKEND,
-    speaker: str | None = None,
-    aligner: str = "auto",
-    efp_model: str | Path | None = None,
-    efp_blend: float = DEFAULT_BLEND,
-    expression_strength: float = DEFAULT_STRENGTH,
-    content: float = DEFAULT_CONTENT_AMOUNT,
 ) -> Generation:
     """Text + description + portrait -> photoreal MP4 from the diffusion sampler (Hallo's weights), and a sidecar JSON.
 
-    The same speech, plan and track as `generate` (same options); `settings` are the sampler's (its seed also moves
-    the guide frames' blinks and head). With `guide`, the embedded renderer's frames at `expression_strength` steer
-    the sampler's expressions. Missing weights are reported before any work.
+    The same speech, plan and track as `generate` for the same `options`, whose fps and seed are the sampler's too;
+    `settings` are the sampler's own. With `guide`, the embedded renderer's frames at the options' expression strength
+    steer the sampler's expressions. Missing weights are reported before any work.
     """
     from ectfg_core.diffusion.animate import animate, audio_emotion_tokens
     from ectfg_core.diffusion.config import SamplerSettings
@@ -425,24 +424,22 @@ def sample(
     from ectfg_core.media.video import atomic_output, write_mp4
 
     progress = progress or Progress()
-    settings = (settings or SamplerSettings()).validate()
-    fps = settings.fps = check_fps(settings.fps)
-    expression_strength = check_strength(expression_strength)
-    out_path = _check_output(out_path)
+    options, out_path = _checked(options, out_path)
+    fps = options.fps
+    settings = dataclasses.replace(settings or SamplerSettings(), fps=fps, seed=options.seed).validate()
     torch_device = compute_device(device)
     dtype = pick_dtype(torch_device, precision)
     files = locate(models_dir, emotion_weights)  # fail on missing weights before any work
     timings: dict[str, float] = {}
-    job = _prepare(text, emotion, image, fps, size, settings.seed, voice, crop, backend, speaker, aligner, efp_model,
-                   efp_blend, content, progress, timings)
+    job = _prepare(text, emotion, image, options, progress, timings)
     spoken, prediction = job.spoken, job.prediction
     track = prediction.track
 
     clock = time.perf_counter()
     guides = None
     if guide:
-        guides = np.stack(list(render_frames(job.portrait, spoken.speech, track, job.audio, settings.seed, progress,
-                                             expression_strength)))
+        guides = np.stack(list(render_frames(job.portrait, spoken.speech, track, job.audio, options.seed, progress,
+                                             options.expression_strength)))
     timings["guides"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -458,8 +455,8 @@ def sample(
     samples = fit_to_frames(spoken.speech.samples, spoken.speech.sample_rate, len(frames), fps)
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     sidecar = out_path.with_suffix(".json")
-    payload = sidecar_payload(prediction, spoken, fps, size, settings.seed, voice)
-    payload["settings"]["expression_strength"] = expression_strength
+    payload = sidecar_payload(prediction, spoken, fps, options.size, options.seed, options.voice)
+    payload["settings"]["expression_strength"] = options.expression_strength
     payload["diffusion"] = {
         "steps": settings.steps, "cfg": settings.guidance_scale, "clip_length": settings.clip_length,
         "guide": "renderer" if guide else "none", "guide_strength": settings.guide_strength,

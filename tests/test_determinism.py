@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ectfg_core.media.audio import write_wav
-from ectfg_core.pipeline import generate, predict_track, speak
+from ectfg_core.pipeline import JobOptions, generate, predict_track, speak
 
 TEXT = "Hello, I am so glad to see you."
 DESCRIPTION = "joyful, then a little wistful"
@@ -69,7 +69,7 @@ def digest(path) -> str:
 def test_generate_twice_in_one_process_writes_identical_files(astronaut, tmp_path):
     outputs = []
     for n in range(2):
-        result = generate(tmp_path / f"run{n}.mp4", TEXT, DESCRIPTION, astronaut, fps=FPS, size=SIZE, seed=3)
+        result = generate(tmp_path / f"run{n}.mp4", TEXT, DESCRIPTION, astronaut, JobOptions(fps=FPS, size=SIZE, seed=3))
         outputs.append((digest(result.video_path), digest(result.sidecar_path)))
     assert outputs[0] == outputs[1]
 

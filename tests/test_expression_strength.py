@@ -250,10 +250,10 @@ def test_cli_flag_is_documented_and_reaches_generate(monkeypatch, tmp_path):
     assert "--expression-strength" in build_parser()._subparsers._group_actions[0].choices["generate"].format_help()
     seen = {}
 
-    def fake_generate(out, *args, **kwargs):
-        seen.update(kwargs)
+    def fake_generate(out, text, emotion, image, options, progress=None):
+        seen["options"] = options
         raise InputError("stop here")
 
     monkeypatch.setattr(pipeline, "generate", fake_generate)
     assert main(["generate", "--text", "Hi", "--out", str(tmp_path / "o.mp4"), "--expression-strength", "1.5"]) == 2
-    assert seen["expression_strength"] == 1.5
+    assert seen["options"].expression_strength == 1.5

@@ -83,7 +83,7 @@ def test_same_seed_same_video_other_seed_other_motion(portrait):
 
 
 def test_interrupted_generation_leaves_no_files(astronaut, tmp_path):
-    from ectfg_core.pipeline import generate
+    from ectfg_core.pipeline import JobOptions, generate
     from ectfg_core.progress import Interrupted, Progress
 
     class StopAfterTenSteps(Progress):
@@ -109,7 +109,7 @@ def test_interrupted_generation_leaves_no_files(astronaut, tmp_path):
         progress = StopAfterTenSteps(stage)
         with pytest.raises(Interrupted):
             generate(tmp_path / "clip.mp4", "This sentence is long enough to need many frames.", "sad", astronaut,
-                     size=128, progress=progress)
+                     JobOptions(size=128), progress=progress)
         assert 10 <= progress.steps < 100 and progress.stages[-1] == stage  # stopped in that stage, at once
         assert list(tmp_path.iterdir()) == []
 

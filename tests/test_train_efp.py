@@ -11,7 +11,7 @@ import torch
 from efp_fixtures import FPS, build_tiny_encoders, cli_main, synthetic_clip, synthetic_dataset, write_talking_video
 
 from ectfg_core.align.estimate import estimated_alignment
-from ectfg_core.align.words import align_or_estimate
+from ectfg_core.align.words import align_words
 from ectfg_core.efp.data import discover_clips, load_clip
 from ectfg_core.efp.model import EmotionFluctuationModel
 from ectfg_core.efp.training import TrainOptions, evaluate_clips, prepare_clip, split_clips, train
@@ -91,7 +91,7 @@ def test_proportional_alignment_follows_the_speech_span():
     assert [w for w, _, _ in spans] == ["Hello", "there", "my", "good", "friend"]
     assert spans[0][1] > 0.5 and spans[-1][2] < len(samples) / speech.sample_rate - 0.5
     assert all(s1 <= e1 <= s2 for (_, s1, e1), (_, s2, _) in zip(spans, spans[1:]))
-    alignment = align_or_estimate(samples, speech.sample_rate, "Hello there, my good friend.")
+    alignment = align_words(samples, speech.sample_rate, "Hello there, my good friend.", estimate=True)
     assert len(alignment.words) == 5 and alignment.method in ("espeak-proportional", "espeak-dtw") or alignment.method.endswith("ctc")
 
 

@@ -216,7 +216,7 @@ def test_speak_with_the_neural_backend_by_name(models_dir, monkeypatch) -> None:
 def test_neural_speech_the_aligner_cannot_time_is_timed_by_espeaks_reading(models_dir, monkeypatch) -> None:
     """A tiny random model speaks noise: when no aligner can time it, its words still get times of their own, spread as
     espeak-ng reads the text over the part that sounds, and the plan says so."""
-    from ectfg_core.align import words as word_timing
+    from ectfg_core.align import espeak_dtw
     from ectfg_core.errors import InputError as AlignmentError
     from ectfg_core.pipeline import speak
 
@@ -224,8 +224,8 @@ def test_neural_speech_the_aligner_cannot_time_is_timed_by_espeaks_reading(model
         raise AlignmentError("the recording does not speak this text")
 
     monkeypatch.setenv("ECTFG_MODELS_DIR", str(models_dir))
-    monkeypatch.setattr(word_timing, "align_words", cannot_align)
-    spoken = speak(TEXT, "calm", backend="tiny-parler")
+    monkeypatch.setattr(espeak_dtw, "align_with_espeak", cannot_align)
+    spoken = speak(TEXT, "calm", backend="tiny-parler", aligner="espeak-dtw")
     words = spoken.speech.words
     assert [w.index for w in words] == list(range(len(tokenize(TEXT))))
     assert all(w.end > w.start for w in words) and all(a.end <= b.start + 1e-6 for a, b in zip(words, words[1:]))

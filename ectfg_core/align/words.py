@@ -30,8 +30,14 @@ def align_words(
     text: str,
     aligner: str | Path = AUTO,
     progress: Progress | None = None,
+    estimate: bool = False,
 ) -> Alignment:
-    """Time every word of tokenize(text) in the recording; `aligner` is AUTO, ESPEAK or a wav2vec2 folder/name."""
+    """Time every word of tokenize(text) in the recording; `aligner` is AUTO, ESPEAK or a wav2vec2 folder/name.
+
+    Where the aligner cannot time this recording (too short, garbled, another text) it raises InputError, unless
+    `estimate`: then espeak-ng's reading of the text is stretched onto the recording's speech (method
+    "espeak-proportional", logged), for speech that must be timed anyway.
+    """
     text = check_text(text)
     words = [t.text for t in tokenize(text)]
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
@@ -43,34 +49,22 @@ def align_words(
     if choice == AUTO:
         installed = list_model_dirs("wav2vec2", marker="config.json")
         choice = installed[0] if installed else ESPEAK
-    if choice == ESPEAK:
-        from ectfg_core.align.espeak_dtw import align_with_espeak
-
-        alignment = align_with_espeak(x, int(sample_rate), text, words, progress=progress)
-    else:
-        from ectfg_core.align.wav2vec2 import load_aligner
-
-        alignment = load_aligner(choice).align(x, int(sample_rate), words, progress=progress)
-    # Neither aligner may leave a word without time of its own (a one-frame CTC span, a word DTW squeezed shut).
-    alignment.words = settle_words(sorted(alignment.words, key=lambda w: w.index), len(x) / int(sample_rate))
-    return alignment
-
-
-def align_or_estimate(
-    samples: np.ndarray,
-    sample_rate: int,
-    text: str,
-    aligner: str | Path = AUTO,
-    progress: Progress | None = None,
-) -> Alignment:
-    """align_words, or, where the aligner cannot time this recording (too short, garbled, another text), espeak-ng's
-    timeline stretched onto its speech (method "espeak-proportional", logged): for speech that must be timed anyway."""
     try:
-        return align_words(samples, sample_rate, text, aligner, progress=progress)
+        if choice == ESPEAK:
+            from ectfg_core.align.espeak_dtw import align_with_espeak
+
+            alignment = align_with_espeak(x, int(sample_rate), text, words, progress=progress)
+        else:
+            from ectfg_core.align.wav2vec2 import load_aligner
+
+            alignment = load_aligner(choice).align(x, int(sample_rate), words, progress=progress)
     except InputError as exc:
+        if not estimate:
+            raise
         from ectfg_core.align.estimate import estimated_alignment
 
         _log.warning("alignment of %r failed (%s); timing its words by espeak-ng's reading of the text", text[:60], exc)
-        alignment = estimated_alignment(np.asarray(samples, dtype=np.float32).reshape(-1), int(sample_rate), text)
-        alignment.words = settle_words(alignment.words, len(np.asarray(samples).reshape(-1)) / int(sample_rate))
-        return alignment
+        alignment = estimated_alignment(x, int(sample_rate), text)
+    # No word may be left without time of its own (a one-frame CTC span, a word DTW squeezed shut).
+    alignment.words = settle_words(sorted(alignment.words, key=lambda w: w.index), len(x) / int(sample_rate))
+    return alignment

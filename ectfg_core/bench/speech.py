@@ -7,6 +7,7 @@ degradations are deterministic).
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def _alignment(lines: list[str]) -> None:
 
 
 def _neural(lines: list[str], model_name: str, device: str | None) -> None:
-    from ectfg_core.align.words import align_or_estimate
+    from ectfg_core.align.words import align_words
     from ectfg_core.emotion.description import parse_description
     from ectfg_core.tts.neural import load_model, speak_neural
 
@@ -111,7 +112,7 @@ def _neural(lines: list[str], model_name: str, device: str | None) -> None:
     lines.append(f"neural model {model_name}: loaded in {time.perf_counter() - clock:.1f} s")
     described = parse_description("calm, then suddenly terrified", [t.text for t in tokenize(TEXT)])
     clock = time.perf_counter()
-    result = speak_neural(TEXT, described, model, align_or_estimate)
+    result = speak_neural(TEXT, described, model, partial(align_words, estimate=True))
     spent = time.perf_counter() - clock
     lines.append(f"  {len(result.segments)} segments, {result.speech.duration:.1f} s of speech in {spent:.1f} s "
                  f"(real-time factor {spent / max(1e-6, result.speech.duration):.2f}); words timed by {', '.join(set(result.alignment))}")

@@ -15,7 +15,7 @@ from ectfg_core.face.masks import extract_masks
 from ectfg_core.media.audio import fit_to_frames, frame_count
 from ectfg_core.media.images import load_image
 from ectfg_core.media.video import write_mp4
-from ectfg_core.pipeline import generate, speak
+from ectfg_core.pipeline import JobOptions, generate, speak
 from ectfg_core.render.parallel import default_workers, render_in_workers
 from ectfg_core.render.renderer import PortraitAnimator
 
@@ -79,7 +79,7 @@ def run_bench(size: int = 512, fps: float = 25.0, seconds: float = 10.0) -> str:
         _, t_encode = _timed(lambda: write_mp4(os.path.join(tmp, "bench.mp4"), frames, fps, samples, spoken.speech.sample_rate))
         rows.append(("encode (H.264 + AAC)", t_encode))
         _, t_total = _timed(
-            lambda: generate(os.path.join(tmp, "total.mp4"), text, BENCH_EMOTION, image, fps=fps, size=size)
+            lambda: generate(os.path.join(tmp, "total.mp4"), text, BENCH_EMOTION, image, JobOptions(fps=fps, size=size))
         )
 
     lines = [

@@ -67,3 +67,12 @@ def select_face_engine(args: argparse.Namespace) -> str:
     engine = choose_engine(task_path=args.face_model)
     set_engine(engine)
     return describe(engine)
+
+
+def job_options(args: argparse.Namespace):
+    """The options `generate` and `sample` share, from their flags (ectfg_core.pipeline.JobOptions)."""
+    from ectfg_core.pipeline import JobOptions
+
+    return JobOptions(fps=args.fps, size=args.size, seed=args.seed, crop=args.crop, voice=args.voice, backend=args.backend,
+                      speaker=args.speaker, aligner=args.aligner, content=args.content, efp_model=args.efp_model,
+                      efp_blend=args.efp_blend, expression_strength=args.expression_strength)

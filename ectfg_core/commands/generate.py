@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ectfg_core.commands.common import add_expression_options, add_face_model_option, add_speech_options, select_face_engine
+from ectfg_core.commands.common import (
+    add_expression_options,
+    add_face_model_option,
+    add_speech_options,
+    job_options,
+    select_face_engine,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,12 +37,7 @@ def run(args: argparse.Namespace) -> int:
     face_engine = select_face_engine(args)
     image = load_image(args.image)
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
-    result = generate(
-        args.out, args.text, args.emotion, image, fps=args.fps, size=args.size, seed=args.seed,
-        voice=args.voice, crop=args.crop, progress=progress, backend=args.backend, speaker=args.speaker,
-        aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
-        expression_strength=args.expression_strength, content=args.content,
-    )
+    result = generate(args.out, args.text, args.emotion, image, job_options(args), progress=progress)
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(face_engine, file=sys.stderr)

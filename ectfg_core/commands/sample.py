@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ectfg_core.commands.common import add_expression_options, add_face_model_option, add_speech_options, select_face_engine
+from ectfg_core.commands.common import (
+    add_expression_options,
+    add_face_model_option,
+    add_speech_options,
+    job_options,
+    select_face_engine,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,19 +73,15 @@ def run(args: argparse.Namespace) -> int:
     from ectfg_core.pipeline import sample
     from ectfg_core.progress import TerminalProgress
 
-    settings = SamplerSettings(steps=args.steps, guidance_scale=args.cfg, seed=args.seed, clip_length=args.clip_length,
-                               fps=args.fps, guide_strength=args.guide_strength, emotion_scale=args.emotion_scale,
+    settings = SamplerSettings(steps=args.steps, guidance_scale=args.cfg, clip_length=args.clip_length,
+                               guide_strength=args.guide_strength, emotion_scale=args.emotion_scale,
                                region_weights=(args.pose_weight, args.expression_weight, args.lip_weight)).validate()
     face_engine = select_face_engine(args)
     embedding = load_face_embedding(args.face_embedding) if args.face_embedding else None
     progress = TerminalProgress(enabled=not args.quiet and sys.stderr.isatty())
-    result = sample(
-        args.out, args.text, args.emotion, load_image(args.image), settings, models_dir=args.models,
-        emotion_weights=args.emotion_weights, precision=args.precision, device=args.device, guide=args.guide == "renderer",
-        face_embedding=embedding, size=args.size, voice=args.voice, crop=args.crop, progress=progress, backend=args.backend,
-        speaker=args.speaker, aligner=args.aligner, efp_model=args.efp_model, efp_blend=args.efp_blend,
-        expression_strength=args.expression_strength, content=args.content,
-    )
+    result = sample(args.out, args.text, args.emotion, load_image(args.image), job_options(args), settings,
+                    models_dir=args.models, emotion_weights=args.emotion_weights, precision=args.precision, device=args.device,
+                    guide=args.guide == "renderer", face_embedding=embedding, progress=progress)
     for warning in result.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for note in result.notes:

@@ -132,7 +132,7 @@ def write_words(path: Path, spans: list[WordSpan], method: str) -> None:
 def load_clip(source: ClipSource, classifier_name: str = "mini-xception", progress: Progress | None = None,
               cache: bool = True) -> ClipExample:
     """Speech, words (given or aligned) and pseudo-labels (cached or computed with classifier 1) of one clip."""
-    from ectfg_core.align.words import align_or_estimate
+    from ectfg_core.align.words import align_words
     from ectfg_core.fer.classifier import load_classifier
     from ectfg_core.media.decode import read_audio
 
@@ -147,7 +147,7 @@ def load_clip(source: ClipSource, classifier_name: str = "mini-xception", progre
     if source.words_file.is_file():
         words = read_words(source.words_file)
     else:
-        alignment = align_or_estimate(samples, SAMPLE_RATE, source.transcript)
+        alignment = align_words(samples, SAMPLE_RATE, source.transcript, estimate=True)
         words = [(w.word, float(w.start), float(w.end)) for w in sorted(alignment.words, key=lambda w: w.index)]
         method = alignment.method
         if cache:

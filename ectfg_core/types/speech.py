@@ -66,6 +66,6 @@ class Alignment:
 
 
 class WordAligner(Protocol):
-    """Times every word of `text` in a recording (ectfg_core.align.words.align_or_estimate with a chosen aligner)."""
+    """Times every word of `text` in a recording (ectfg_core.align.words.align_words with a chosen aligner)."""
 
     def __call__(self, samples: np.ndarray, sample_rate: int, text: str, progress: Progress | None = None) -> Alignment: ...
