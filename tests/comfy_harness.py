@@ -1,4 +1,4 @@
-"""Test helpers to run a real ComfyUI with this plugin: server process, HTTP and a minimal websocket client.
+"""Test helpers to run a real ComfyUI with this plugin: server process, HTTP and websockets.
 
 Used by test_comfy_server.py and test_frontend.py. Nothing here modifies the ComfyUI checkout: the server runs with
 --base-directory pointing at a temporary folder whose custom_nodes/ holds a symlink to the plugin, so models,
@@ -13,13 +13,11 @@ Environment:
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
+
+import websocket
 
 
 def stop_process_group(proc: subprocess.Popen | None, timeout: float) -> None:
@@ -89,84 +89,30 @@ def load_workflow(name: str) -> dict:
     return json.loads((WORKFLOWS / name).read_text(encoding="utf-8"))
 
 
-# --- a minimal RFC 6455 websocket client (text frames out, text/binary in), enough for ComfyUI and Chromium ---
+# --- websockets (ComfyUI's /ws, Chromium's DevTools), through websocket-client ---
 
 
 class WebSocket:
-    def __init__(self, url: str, timeout: float = 30.0):
-        parts = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = (
-            f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        self.sock.sendall(request.encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket handshake: connection closed")
-            head += chunk
-        head, self.buffer = head.split(b"\r\n\r\n", 1)
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            raise ConnectionError(f"websocket handshake refused: {head[:200]!r}")
+    """A websocket-client connection with the calls the tests make: whole messages in, text out, errors as builtins."""
 
-    def _read(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(max(65536, n - len(self.buffer)))
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            self.buffer += chunk
-        out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.ws = websocket.create_connection(url, timeout=timeout, suppress_origin=True)
 
     def send_text(self, text: str) -> None:
-        payload = text.encode()
-        header = bytearray([0x81])
-        n = len(payload)
-        if n < 126:
-            header.append(0x80 | n)
-        elif n < 65536:
-            header += bytes([0x80 | 126]) + struct.pack(">H", n)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack(">Q", n)
-        mask = os.urandom(4)
-        self.sock.sendall(bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        self.ws.send(text)
 
     def recv(self, timeout: float) -> str | bytes:
-        """The next whole message (text as str, binary as bytes); answers pings; raises TimeoutError."""
-        self.sock.settimeout(timeout)
-        message, opcode = b"", None
-        while True:
-            try:
-                b0, b1 = self._read(2)
-            except TimeoutError:
-                raise TimeoutError("no websocket message in time") from None
-            op, n = b0 & 0x0F, b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._read(8))[0]
-            data = self._read(n)
-            if op == 0x9:  # ping
-                self.sock.sendall(bytes([0x8A, 0x80 | len(data)]) + b"\0\0\0\0" + data)
-                continue
-            if op == 0x8:
-                raise ConnectionError("websocket closed by the server")
-            if op in (0x1, 0x2):
-                opcode = op
-            message += data
-            if b0 & 0x80:
-                return message.decode() if opcode == 0x1 else message
+        """The next whole message (text as str, binary as bytes; pings are answered); raises TimeoutError."""
+        self.ws.settimeout(timeout)
+        try:
+            return self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            raise TimeoutError("no websocket message in time") from None
+        except websocket.WebSocketConnectionClosedException:
+            raise ConnectionError("websocket closed by the server") from None
 
     def close(self) -> None:
-        try:
-            self.sock.sendall(bytes([0x88, 0x80]) + b"\0\0\0\0")
-        except OSError:
-            pass
-        self.sock.close()
+        self.ws.close()
 
 
 # --- ComfyUI server ---
