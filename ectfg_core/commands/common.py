@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from ectfg_core.commands.content_option import add_content_option
+
+if TYPE_CHECKING:  # the pipeline loads when a command runs, not when the parser is built
+    from ectfg_core.pipeline import JobOptions
 
 
 def add_speech_options(cmd: argparse.ArgumentParser) -> None:
@@ -69,7 +73,7 @@ def select_face_engine(args: argparse.Namespace) -> str:
     return describe(engine)
 
 
-def job_options(args: argparse.Namespace):
+def job_options(args: argparse.Namespace) -> JobOptions:
     """The options `generate` and `sample` share, from their flags (ectfg_core.pipeline.JobOptions)."""
     from ectfg_core.pipeline import JobOptions
 

@@ -40,13 +40,14 @@ def speak_embedded(
     if voice_quality:
         hints = word_hints(described, len(tokens))
         qualities = [quality_for(d, i, h) for (d, i), h in zip(targets, hints, strict=True)]
-    if progress is None:
-        return synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
-                          qualities=qualities)
-    progress.stage("speech", _STEPS)
+    report = None
+    if progress is not None:
+        progress.stage("speech", _STEPS)
+        report = _fraction_reporter(progress, _STEPS)
     speech = synthesize(text, prosody, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
-                        progress=_fraction_reporter(progress, _STEPS), qualities=qualities)
-    progress.finish()
+                        progress=report, qualities=qualities)
+    if progress is not None:
+        progress.finish()
     return speech
 
 
