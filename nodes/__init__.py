@@ -5,6 +5,7 @@ from ectfg_core.model_folders import register
 from .diffusion_loader_node import DiffusionModelLoader
 from .efp_loader_node import EFPModelLoader
 from .efp_node import EmotionFluctuationPredictor
+from .examples import install_examples
 from .external_speech_node import ExternalSpeech
 from .face_node import FaceMaskExtractor
 from .fusion_node import GatedEmotionFusion
@@ -39,5 +40,7 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "ECTFG_EmotionGuidedSampler": "Emotion Guided Sampler (ectfg)",
 }
 
-# ComfyUI's model library lists our folders from startup (harmless without ComfyUI).
-register()
+# What the plugin sets up when ComfyUI loads it (nothing happens without ComfyUI). No node module does work when it is
+# imported; this is the one place, because ComfyUI 0.8's loader offers no start-up hook (it never calls on_load).
+register()  # ComfyUI's model library lists our folders from startup
+install_examples()  # the shared workflows' example portrait and speech clip, written once into ComfyUI's input folder

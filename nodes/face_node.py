@@ -6,12 +6,8 @@ from ectfg_core.face.framing import MAX_SIZE, MIN_SIZE, frame_portrait
 from ectfg_core.face.masks import extract_masks
 
 from .convert import frames_to_image, image_to_numpy, mask_to_tensor
-from .examples import install_examples
 from .face_engine import COMFY_FACE_MODEL, COMFY_FACE_MODEL_INPUT, COMFY_FACE_MODEL_TOOLTIP, use_face_engine
 from .types import CATEGORY, FACE
-
-# The shared workflows load an example portrait and speech clip; put them in ComfyUI's input folder at load.
-install_examples()
 
 
 class FaceMaskExtractor:
