@@ -12,7 +12,7 @@ from efp_fixtures import SAMPLE_RATE, build_tiny_encoders, synthetic_dataset
 
 from ectfg_core.efp.config import EFPConfig
 from ectfg_core.efp.model import EmotionFluctuationModel
-from ectfg_core.errors import ModelError
+from ectfg_core.errors import InputError, ModelError
 from ectfg_core.types.emotion import NUM_EMOTIONS
 
 SMALL = {"hidden_size": 32, "num_layers": 1, "num_heads": 2}
@@ -75,7 +75,7 @@ def test_audio_only_and_text_only(encoders, example):
         model = EmotionFluctuationModel.create(audio, text, **SMALL)
         out = model.predict(example.samples, SAMPLE_RATE, example.words, 20, 25.0)
         assert out.frame_probs.shape == (20, NUM_EMOTIONS) and np.isfinite(out.word_probs).all()
-    with pytest.raises(ModelError, match="needs an audio encoder, a text encoder or both"):
+    with pytest.raises(InputError, match="needs an audio encoder, a text encoder or both"):
         EmotionFluctuationModel.create(None, None)
 
 

@@ -103,3 +103,21 @@ def test_emotion_errors_point_at_no_command_line():
     for path in sorted((ROOT / "ectfg_core" / "emotion").glob("*.py")):
         for text in _error_strings(path):
             assert "--" not in text and "`ectfg " not in text, f"{path.name}: {text!r}"
+
+
+def test_library_messages_leave_flags_to_the_command_line():
+    """A node user must never be told to pass a command-line flag: below ectfg_core/commands/, errors name the value at
+    fault (InputError.field) and the CLI adds its flag (for_cli)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "ectfg_core"
+    flagged = []
+    for path in root.rglob("*.py"):
+        if "commands" in path.relative_to(root).parts or path.name == "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("InputError", "ModelError"):
+                text = " ".join(str(c.value) for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+                if re.search(r"(?<![\w-])--(?!no-deps)[a-z]", text):
+                    flagged.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert flagged == []

@@ -65,8 +65,9 @@ def test_resume_continues_exactly(tmp_path, encoders, dataset):
     np.testing.assert_allclose([r.train_loss for r in resumed.history], [r.train_loss for r in straight.history], rtol=1e-5)
     for (name, a), b in zip(straight_model.head.state_dict().items(), resumed_model.head.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=name)
-    with pytest.raises(InputError, match="pass --resume"):
+    with pytest.raises(InputError, match="already holds a training checkpoint; resume it") as err:
         run(tmp_path / "b", 5, False)
+    assert err.value.field == "resume"  # the CLI names --resume
     with pytest.raises(InputError, match="nothing to resume"):
         run(tmp_path / "c", 2, True)
 

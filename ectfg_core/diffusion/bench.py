@@ -123,7 +123,8 @@ def time_ours(models: DiffusionModels, inputs, tokens: torch.Tensor, frames: int
 # --- Hallo's own code -----------------------------------------------------------------------------------------------
 def _import_hallo(src: Path):
     if not (src / "hallo" / "models" / "unet_3d.py").is_file():
-        raise InputError(f"--hallo-src {src} is not a checkout of github.com/fudan-generative-vision/hallo (no hallo/models/unet_3d.py)")
+        raise InputError(f"{src} is not a checkout of github.com/fudan-generative-vision/hallo (no hallo/models/unet_3d.py)",
+                         field="hallo_src")
     sys.path.insert(0, str(src))
     try:
         import xformers  # noqa: F401  (Hallo's motion module imports it; its default path does not use it)
@@ -247,9 +248,10 @@ def run_sampler_bench(size: int = 512, steps: int = 40, frames: int = 16, precis
     architecture = {"full": Architecture.full, "small": Architecture.small, "tiny": Architecture.tiny}[arch]()
     settings = SamplerSettings(steps=steps, guidance_scale=cfg, seed=seed).validate()
     if frames < 1 or (hallo_src and frames % settings.clip_length):
-        raise InputError(f"--frames {frames}: use a positive multiple of {settings.clip_length} (whole clips, as Hallo samples)")
+        raise InputError(f"frames {frames}: use a positive multiple of {settings.clip_length} (whole clips, as Hallo samples)",
+                         field="frames")
     if hallo_src and arch == "tiny":
-        raise InputError("Hallo's code needs four UNet levels; compare with --arch small or full")
+        raise InputError("Hallo's code needs four UNet levels; compare with the small or full architecture", field="arch")
     models = random_models(architecture, torch_device, dtype, seed)
     inputs = bench_inputs(architecture, size, frames, seed)
     tokens = encode_conditioning(models, inputs[1], None)

@@ -28,7 +28,7 @@ def compute_device(name: str | None = None) -> torch.device:
     if name:
         device = torch.device(name)
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise InputError(f"--device {name}: no CUDA GPU is visible; use --device cpu")
+            raise InputError(f"device {name}: no CUDA GPU is visible; use cpu", field="device")
         return device
     mm = comfy_mm()
     if mm is not None:

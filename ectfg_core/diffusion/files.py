@@ -59,7 +59,7 @@ def models_root(root: str | Path | None = None) -> Path:
     if base is not None:
         return base
     raise ModelError(
-        "no models folder: pass --models DIR (ComfyUI's models/ folder or Hallo's pretrained_models/) or set ECTFG_MODELS_DIR"
+        "no models folder: set ECTFG_MODELS_DIR to ComfyUI's models/ folder or Hallo's pretrained_models/, or pass that folder"
     )
 
 

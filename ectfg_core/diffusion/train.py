@@ -174,7 +174,7 @@ class SamplerTrainer:
                 step += 1
                 value = float(loss.detach())
                 if not math.isfinite(value):
-                    raise InputError(f"the loss became {value} at step {step}; lower --lr or train in fp32")
+                    raise InputError(f"the loss became {value} at step {step}; lower the learning rate or train in fp32", field="lr")
                 losses.append(value)
                 if log is not None and (step % log_every == 0 or step == s.steps):
                     log(step, sum(losses[-log_every:]) / len(losses[-log_every:]))

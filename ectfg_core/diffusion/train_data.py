@@ -49,7 +49,8 @@ class TrainingClip:
 def clip_folders(data_dir: str | Path) -> list[Path]:
     root = Path(data_dir)
     if not root.is_dir():
-        raise InputError(f"--data {root} is not a folder; give the folder holding one sub-folder per clip (<clip>/video.mp4)")
+        raise InputError(f"data {root} is not a folder; give the folder holding one sub-folder per clip (<clip>/video.mp4)",
+                         field="data")
     clips = sorted(p for p in root.iterdir() if (p / "video.mp4").is_file())
     if not clips:
         raise InputError(f"no clips in {root}: each clip is a sub-folder with video.mp4 and transcript.txt (and track.json)")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ectfg_core.errors import ModelError
+from ectfg_core.errors import InputError, ModelError
 from ectfg_core.types.emotion import EMOTIONS
 
 CONFIG_NAME = "config.json"
@@ -37,7 +37,8 @@ class EFPConfig:
 
     def __post_init__(self) -> None:
         if self.audio_encoder is None and self.text_encoder is None:
-            raise ModelError("the EFP model needs an audio encoder, a text encoder or both; pass --audio-encoder and/or --text-encoder")
+            raise InputError("the EFP model needs an audio encoder, a text encoder or both; name at least one encoder folder",
+                             field="audio_encoder")
         if self.hidden_size % self.num_heads:
             raise ModelError(f"hidden_size {self.hidden_size} must be a multiple of num_heads {self.num_heads}")
         if list(self.emotions) != list(EMOTIONS):

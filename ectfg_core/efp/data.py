@@ -76,7 +76,8 @@ def discover_clips(root: str | Path) -> tuple[list[ClipSource], list[str]]:
     """Clips under root, and one line per video skipped (no transcript, or several videos in one folder)."""
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"--data {root} is not a folder; give a folder of clips (DIR/<clip>/video.mp4 + transcript.txt)")
+        raise InputError(f"data {root} is not a folder; give a folder of clips (DIR/<clip>/video.mp4 + transcript.txt)",
+                         field="data")
     clips: list[ClipSource] = []
     skipped: list[str] = []
     for entry in sorted(root.iterdir()):

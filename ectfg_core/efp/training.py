@@ -40,12 +40,15 @@ class TrainOptions:
     intensity_weight: float = 1.0
 
     def check(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
-            raise InputError("--epochs and --batch-size must be at least 1")
+        if self.epochs < 1:
+            raise InputError(f"epochs {self.epochs} must be at least 1", field="epochs")
+        if self.batch_size < 1:
+            raise InputError(f"batch size {self.batch_size} must be at least 1", field="batch_size")
         if not 0.0 <= self.val_fraction < 1.0:
-            raise InputError(f"--val-fraction {self.val_fraction} must be in [0, 1); 0.2 gives the paper's 8:2 split")
+            raise InputError(f"val fraction {self.val_fraction} must be in [0, 1); 0.2 gives the paper's 8:2 split",
+                             field="val_fraction")
         if self.lr <= 0:
-            raise InputError(f"--lr {self.lr} must be positive")
+            raise InputError(f"lr {self.lr} must be positive", field="lr")
 
 
 @dataclass
@@ -182,7 +185,7 @@ def _load_checkpoint(model: EmotionFluctuationModel, optimizer: torch.optim.Opti
 
     folder = out / CHECKPOINT_DIR
     if not (folder / "state.json").is_file():
-        raise InputError(f"nothing to resume: {folder} has no checkpoint; run without --resume to start training")
+        raise InputError(f"nothing to resume: {folder} has no checkpoint; start a new training instead", field="resume")
     load_head_state(model.head, load_file(str(folder / "model.safetensors")), folder)
     optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
     return json.loads((folder / "state.json").read_text(encoding="utf-8"))
@@ -205,7 +208,7 @@ def train(
     if not clips:
         raise InputError("no clips to train on")
     if not resume and (out / CHECKPOINT_DIR).exists():
-        raise InputError(f"{out} already holds a training checkpoint; pass --resume to continue it or choose another --out")
+        raise InputError(f"{out} already holds a training checkpoint; resume it, or train into another folder", field="resume")
     out.mkdir(parents=True, exist_ok=True)
     names = [c.name for c in clips]
     train_idx, val_idx = split_clips(names, options.val_fraction, options.seed)
@@ -215,8 +218,8 @@ def train(
     if resume:
         state = _load_checkpoint(model, optimizer, out)
         if state.get("train_clips") != result.train_clips or state.get("val_clips") != result.val_clips:
-            raise InputError("the clips differ from the ones this checkpoint was trained on; resume with the same --data, "
-                             "--val-fraction and --seed, or start a new --out")
+            raise InputError("the clips differ from the ones this checkpoint was trained on; resume with the same data, "
+                             "validation fraction and seed, or train into another folder", field="resume")
         start_epoch = int(state["epoch"])
         result.history = [EpochRecord(**r) for r in state["history"]]
         result.best_epoch, result.best_loss = int(state["best_epoch"]), float(state["best_loss"])

@@ -108,7 +108,7 @@ def portrait_landmarks(path: str | Path) -> FaceLandmarks:
     from ectfg_core.media.images import load_image
 
     if not Path(path).is_file():
-        raise InputError(f"portrait not found: {path}; pass the image the clip was made from with --portrait")
+        raise InputError(f"portrait not found: {path}; pass the image the clip was made from", field="portrait")
     return detect_landmarks(load_image(path))
 
 

@@ -23,11 +23,11 @@ def load_image(path: str | Path | None) -> np.ndarray:
     """RGB uint8 array of an image file; None gives the bundled portrait."""
     path = default_portrait_path() if path is None else Path(path)
     if not path.is_file():
-        raise InputError(f"image not found: {path}; pass the path of a PNG or JPEG portrait with --image")
+        raise InputError(f"image not found: {path}; pass the path of a PNG or JPEG portrait", field="image")
     try:
         with Image.open(path) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise InputError(f"image {path} is {img.width}x{img.height}; resize it below 40 megapixels")
+                raise InputError(f"image {path} is {img.width}x{img.height}; resize it below 40 megapixels", field="image")
             # Phone photos are stored sideways with an EXIF note saying how to turn them (as ComfyUI's Load Image
             # does, and any viewer): the face must be upright for the detector.
             upright = ImageOps.exif_transpose(img)
