@@ -316,8 +316,7 @@ class _Prepared:
 
     portrait: Portrait
     spoken: SpokenText
-    prediction: Prediction
-    audio: AudioFrames
+    prediction: Prediction  # its .audio: the speech's loudness and pitch per track frame
 
 
 def _prepare(text: str, emotion: str, image: np.ndarray, options: JobOptions, progress: Progress,
@@ -335,10 +334,10 @@ def _prepare(text: str, emotion: str, image: np.ndarray, options: JobOptions, pr
     progress.check()
 
     clock = time.perf_counter()
-    prediction, audio = predict_track(spoken.plan, spoken.speech, options.fps, efp_model=options.efp_model,
-                                      blend=options.efp_blend)
+    prediction, _ = predict_track(spoken.plan, spoken.speech, options.fps, efp_model=options.efp_model,
+                                  blend=options.efp_blend)
     timings["efp"] = time.perf_counter() - clock
-    return _Prepared(portrait, spoken, prediction, audio)
+    return _Prepared(portrait, spoken, prediction)
 
 
 def _checked(options: JobOptions | None, out_path: str | Path) -> tuple[JobOptions, Path]:
@@ -379,7 +378,7 @@ def generate(
     clock = time.perf_counter()
     sidecar = out_path.with_suffix(".json")
     # Frames from worker processes while this one feeds the encoder (itself a process): every core is busy.
-    frames = render_frames(job.portrait, spoken.speech, track, job.audio, options.seed, progress, options.expression_strength,
+    frames = render_frames(job.portrait, spoken.speech, track, prediction.audio, options.seed, progress, options.expression_strength,
                            workers=default_workers())
     write_mp4(out_path, frames, fps, samples, spoken.speech.sample_rate)
     timings["render+encode"] = time.perf_counter() - clock
@@ -438,7 +437,7 @@ def sample(
     clock = time.perf_counter()
     guides = None
     if guide:
-        guides = np.stack(list(render_frames(job.portrait, spoken.speech, track, job.audio, options.seed, progress,
+        guides = np.stack(list(render_frames(job.portrait, spoken.speech, track, prediction.audio, options.seed, progress,
                                              options.expression_strength)))
     timings["guides"] = time.perf_counter() - clock
 
