@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy import ndimage
 
 from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError
@@ -35,7 +36,7 @@ from ectfg_core.render.shading import ShadingLayers
 from ectfg_core.render.stray_teeth import StrayTeeth
 from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_lip_gap, resting_smile
 from ectfg_core.render.unfold import FoldGuard
-from ectfg_core.render.warp import SkinWarp
+from ectfg_core.render.warp import SQUEEZE_BLUR_SIGMA, SkinWarp
 from ectfg_core.types.emotion import EmotionTrack
 from ectfg_core.types.face import NUM_LANDMARKS, FaceLandmarks
 from ectfg_core.types.speech import PhonemeTiming
@@ -103,6 +104,8 @@ class PortraitAnimator:
         glasses = detect_glasses(self.image, self.points)  # eyeglasses move with the head only (glasses.py)
         self.glasses = GlassesLayer(glasses, self.image) if glasses.present else None
         self._skin_source = self._source if self.glasses is None else self.glasses.skin_source  # skin under the frame
+        blur = (0.0, SQUEEZE_BLUR_SIGMA, SQUEEZE_BLUR_SIGMA)
+        self._skin_blurred = torch.from_numpy(ndimage.gaussian_filter(self._skin_source.numpy(), blur))  # see SkinWarp
         self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
@@ -173,9 +176,10 @@ class PortraitAnimator:
         if not row.any():
             return self.image.copy()
         pose = self._pose(row)
-        coords, uncovered, occluded = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
+        coords, uncovered, occluded, squeezed = self.warp.coordinates(self.mesh.vertices, pose.skin, pose.head_row)
         x0, y0, x1, y1 = self.warp.box
         region = sample(self._skin_source, coords)
+        self.warp.soften_squeezed(region, self._skin_blurred, coords, squeezed)  # the jaw's edge over the neck
         self.warp.shade_occluded(region, occluded)  # the neck under a dropped chin
         self.warp.fill_uncovered(region, uncovered)  # background where the head moved away from it
         self.shading.apply(region, (x0, y0), pose.skin, row, coords)

@@ -9,10 +9,12 @@ background and the clothes keep their place, whatever the face and the head do.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import Mesh, scan_inverse
@@ -27,6 +29,20 @@ _CELLS_PER_FACE = 110
 # fully over this many more, to this darkness.
 _SQUEEZE_START, _SQUEEZE_SPAN = 1.2, 2.0
 _OCCLUDED_DARKNESS = 0.55
+_OCCLUDED_SPREAD = 1.0  # grid cells: the Gaussian the shade is spread by
+# Skin off the face squeezed under a moved face (the jaw's edge over the neck) is sampled from a copy of the photo
+# blurred by this Gaussian (pixels), from this many source pixels per pixel shown on, fully from the second.
+SQUEEZE_BLUR_SIGMA = 1.5
+_BLUR_START, _BLUR_FULL = 1.5, 3.0
+
+
+class WarpField(NamedTuple):
+    """One frame's warp over SkinWarp.box (see SkinWarp.coordinates)."""
+
+    coords: torch.Tensor
+    uncovered: torch.Tensor | None
+    occluded: torch.Tensor | None
+    squeezed: torch.Tensor | None
 
 
 def _span(field: torch.Tensor) -> tuple[int, int, int, int]:
@@ -70,8 +86,11 @@ class SkinWarp:
         self.grid_mask = head.mask(self.grid)  # the head mask barely changes under the small motion: fixed
         # A dropped chin squeezes only what lies below the mouth (see _occluded): the grid rows from the lower lip down.
         self._jaw_row = max(int((mesh.vertices[17, 1] - y0) // s), 1)
+        # The jaw's edge is squeezed against the neck from the level of the nose tip down (see _squeezed).
+        self._nose_row = max(int((mesh.vertices[1, 1] - y0) // s), 1)
         self._weights = None
         self._plate = None
+        self._off_face = None
         if regions is not None:
             # (face, not clothing[, person]) over the box, may_move[, person] at the coarse grid: cut once, looked up per frame.
             layers = [regions.face, 1.0 - regions.clothing] + ([regions.person] if regions.plate is not None else [])
@@ -80,6 +99,7 @@ class SkinWarp:
             at_grid = [regions.may_move] + ([regions.person] if regions.plate is not None else [])
             at_grid = torch.from_numpy(np.ascontiguousarray(np.stack([layer[y0:y1, x0:x1] for layer in at_grid]), dtype=np.float32))
             self._at_grid = sample(at_grid, self.grid, origin=(x0, y0))
+            self._off_face = 1.0 - sample(self._weights[:1], self.grid, origin=(x0, y0))[0]
             if regions.plate is not None:
                 self._plate = torch.from_numpy(np.ascontiguousarray(regions.plate[y0:y1, x0:x1].transpose(2, 0, 1)))
 
@@ -114,7 +134,9 @@ class SkinWarp:
     def _occluded(self, restrained: torch.Tensor, face: torch.Tensor, keep: torch.Tensor) -> torch.Tensor | None:
         """How far each grid point off the face lies in the shade of the face moved over it: where a dropped chin
         squeezes the neck under it into a thin strip (several source rows per row shown), that strip is what the
-        chin now hangs over; lit as in the photo it showed as a bright seam along the chin."""
+        chin now hangs over; lit as in the photo it showed as a bright seam along the chin. Beside the face the strip
+        is often a grid cell or two wide, and shaded only there it drew the jaw as a dark pencil line: the shade is
+        spread into a soft shadow."""
         top = self._jaw_row
         if restrained.shape[0] - top < 3:
             return None
@@ -124,9 +146,39 @@ class SkinWarp:
         part = torch.where(part > 0.02, part, 0.0)  # the faintest shade is not worth a pass over the frame
         if not bool(part.any()):
             return None
+        strip = torch.zeros_like(face)
+        strip[top:-1] = part
+        r0, r1, c0, c1 = _span(strip)
+        pad = int(math.ceil(3 * _OCCLUDED_SPREAD))
+        r0, r1, c0, c1 = max(r0 - pad, 0), min(r1 + pad, strip.shape[0]), max(c0 - pad, 0), min(c1 + pad, strip.shape[1])
         shade = torch.zeros_like(face)
-        shade[top:-1] = part
+        shade[r0:r1, c0:c1] = torch.from_numpy(ndimage.gaussian_filter(strip[r0:r1, c0:c1].numpy(), _OCCLUDED_SPREAD, mode="constant"))
         return shade
+
+    def _squeezed(self, coords: torch.Tensor) -> torch.Tensor | None:
+        """How far each grid point off the face, below the nose, is to be sampled from the blurred photo: by how many
+        source pixels per pixel shown the restrained motion squeezes the skin there, along the grid's rows or columns.
+        The jaw's own soft shadow, squeezed between the moved jaw and the neck that stays, point-sampled into a crisp
+        dotted line. The face itself is left alone: its lips and lids are squeezed shut on purpose, and sharp."""
+        top = self._nose_row
+        if self._off_face is None or coords.shape[0] - top < 2:
+            return None
+        below = coords[top - 1 :]
+        step_down, step_across = below[1:] - below[:-1], below[:, 1:] - below[:, :-1]
+        down = torch.hypot(step_down[..., 0], step_down[..., 1])
+        across = torch.hypot(step_across[..., 0], step_across[..., 1])
+        squeeze = torch.zeros(below.shape[:2])
+        squeeze[1:] = down
+        squeeze[:-1] = torch.maximum(squeeze[:-1], down)
+        squeeze[:, 1:] = torch.maximum(squeeze[:, 1:], across)
+        squeeze[:, :-1] = torch.maximum(squeeze[:, :-1], across)
+        start, span = _BLUR_START * self.step, (_BLUR_FULL - _BLUR_START) * self.step
+        part = ((squeeze[1:] - start) / span).clamp_(0.0, 1.0) * self._off_face[top:]
+        if not bool((part > 0.02).any()):
+            return None
+        share = torch.zeros(coords.shape[:2])
+        share[top:] = torch.where(part > 0.02, part, 0.0)
+        return share
 
     def shade_occluded(self, region: torch.Tensor, occluded: torch.Tensor | None) -> None:
         """Darken, in region (3, H_box, W_box), what lies in the shade of the face moved over it (see _occluded)."""
@@ -134,6 +186,19 @@ class SkinWarp:
             return
         r0, r1, c0, c1 = _span(occluded)
         region[:, r0:r1, c0:c1].mul_(1.0 - _OCCLUDED_DARKNESS * occluded[r0:r1, c0:c1])
+
+    def soften_squeezed(self, region: torch.Tensor, blurred: torch.Tensor, coords: torch.Tensor,
+                        squeezed: torch.Tensor | None) -> None:
+        """In region (3, H_box, W_box), sampled at coords, take the squeezed skin (the share coordinates() returned)
+        from `blurred`, the photo blurred by SQUEEZE_BLUR_SIGMA."""
+        if squeezed is None:
+            return
+        # A thin strip under the jaw: sampled point by point, not over its bounding box (the width of the face).
+        at = torch.nonzero(squeezed.flatten()).flatten()
+        pixels = region.view(3, -1)
+        shown = pixels.index_select(1, at)
+        soft = sample(blurred, coords.reshape(-1, 2).index_select(0, at))
+        pixels.index_copy_(1, at, torch.lerp(shown, soft, squeezed.flatten().index_select(0, at)))
 
     def _upsample_share(self, coarse: torch.Tensor) -> torch.Tensor:
         """A coarse-grid share (uncovered, occluded) at every pixel of the box, interpolated only around where it is
@@ -158,11 +223,11 @@ class SkinWarp:
         r0, r1, c0, c1 = _span(uncovered)
         region[:, r0:r1, c0:c1].lerp_(self._plate[:, r0:r1, c0:c1], uncovered[r0:r1, c0:c1])
 
-    def coordinates(self, source: np.ndarray, destination: np.ndarray,
-                    head_row: dict[str, float]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    def coordinates(self, source: np.ndarray, destination: np.ndarray, head_row: dict[str, float]) -> WarpField:
         """(H_box, W_box, 2) source pixel coordinates for every pixel of self.box, the (H_box, W_box) share of the
-        background plate where the head motion uncovered it (None where it uncovered nothing), and the (H_box, W_box)
-        shade of what the face moved over (None where it moved over nothing; see shade_occluded).
+        background plate where the head motion uncovered it (None where it uncovered nothing), the (H_box, W_box)
+        shade of what the face moved over (None where it moved over nothing; see shade_occluded), and the (H_box,
+        W_box) share of squeezed skin to sample blurred (None where none is; see soften_squeezed).
 
         source, destination: (V, 2) mesh vertices before and after motion. Nothing is kept between calls, so frames
         may be rendered side by side.
@@ -179,10 +244,13 @@ class SkinWarp:
             coords, uncovered, occluded = self._restrain(coords)
         else:
             occluded = None
+        squeezed = self._squeezed(coords)
         if s > 1 and uncovered is not None:
             uncovered = self._upsample_share(uncovered)
         if s > 1 and occluded is not None:
             occluded = self._upsample_share(occluded)
+        if s > 1 and squeezed is not None:
+            squeezed = self._upsample_share(squeezed)
         if s > 1:
             rows, cols = self.grid_shape
             # The (1, 2, rows, cols) view of channel-last coordinates is channels-last, and so is the upsampled field:
@@ -198,4 +266,4 @@ class SkinWarp:
                 bx0, by0, bx1, by1 = box
                 fine, hit = scan_inverse(triangles, source, destination, (bx0, by0), 1.0, (by1 - by0, bx1 - bx0))
                 np.copyto(pixels[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0], fine, where=hit[..., None])
-        return coords, uncovered, occluded
+        return WarpField(coords, uncovered, occluded, squeezed)
