@@ -43,6 +43,8 @@ _LOWER_EDGES = np.array([0.0, 0.036, 0.07, 0.1, 0.126, 0.15])
 # how far the upper tooth reaches below the resting upper lip (face widths), how round its edge is (1: canine point).
 _TOOTH_LIGHT = np.array([1.0, 0.9, 0.74, 0.58, 0.46, 0.4])
 _UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
+_LOWER_GAP = 0.25  # how much darker the seam between two lower teeth is, once the row shows itself
+_GAPS_FROM, _GAPS_FULL = 3.0, 5.0  # pixels of lower teeth showing: the seams begin to show, and take this many more
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
@@ -304,7 +306,8 @@ class MouthLayer:
         # lip now runs flatter than in the photo (a smiling photo's upturned lip stretched by fear), the side teeth
         # stood taller than the front ones, a row of pickets.
         shown = lower - lower_tips
-        lower_tips = np.maximum(lower_tips, lower - _in_the_middle(shown, tu_lower))
+        shown_middle = _in_the_middle(shown, tu_lower)
+        lower_tips = np.maximum(lower_tips, lower - shown_middle)
         # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
         # groove a little darker. Its top is broad and flat (an elliptic top with a marked groove showed through a
         # rounded mouth as a peaked pink tent).
@@ -327,7 +330,10 @@ class MouthLayer:
 
         # Lower teeth rise with the jaw, mostly behind the lower lip; more of them shows as the jaw opens.
         if opened > 0.05:
-            shade, cover = self._teeth(tu_lower, v, lower_tips, _LOWER_EDGES, reach=np.zeros(6), hang=-1.0, gap=0.25)
+            # The seams between them darken only as the row shows itself: on a sliver a few pixels tall, a dark
+            # tick per tooth drew the row as a dotted line.
+            gap = _LOWER_GAP * float(np.clip((shown_middle - _GAPS_FROM) / _GAPS_FULL, 0.0, 1.0))
+            shade, cover = self._teeth(tu_lower, v, lower_tips, _LOWER_EDGES, reach=np.zeros(6), hang=-1.0, gap=gap)
             color = _over(color, self.teeth_color[:, None, None] * tensor(shade * 0.9), tensor(cover * min(1.0, opened / 0.25)))
 
         # Upper teeth hang from the skull; gums above them show only when the upper lip rises far. Drawn ones hang
