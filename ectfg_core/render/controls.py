@@ -55,7 +55,7 @@ CONTROL_RANGES.update({"jaw_open": (0.0, 1.4), "lip_corner_depress": (0.0, 2.5),
 # emotion at strength 2 folds hardly more skin over than at 1: the brows and lids fold the eyelid crease soon after 1,
 # the chin and lips have more room.
 CONTROL_RANGES.update({"smile": (0.0, 1.3), "cheek_raise": (0.0, 1.2), "chin_raise": (0.0, 1.6), "lip_tighten": (0.0, 1.6),
-                       "nose_wrinkle": (0.0, 1.15), "brow_inner_raise": (0.0, 1.4), "brow_lower": (0.0, 1.1),
+                       "nose_wrinkle": (0.0, 1.15), "brow_inner_raise": (0.0, 1.4), "brow_lower": (0.0, 1.7),
                        "upper_lid_raise": (0.0, 1.3), "lid_tighten": (0.0, 1.0), "lip_stretch": (0.0, 1.1), "upper_lip_raise": (0.0, 1.3)})
 _LOW = np.array([CONTROL_RANGES[n][0] for n in CONTROL_NAMES], dtype=np.float32)
 _HIGH = np.array([CONTROL_RANGES[n][1] for n in CONTROL_NAMES], dtype=np.float32)

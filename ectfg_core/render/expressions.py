@@ -26,7 +26,7 @@ EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "happy": {"smile": 1.0, "cheek_raise": 0.8, "lid_tighten": 0.1, "upper_lip_raise": 0.25, "brow_raise": 0.1, "jaw_open": 0.12},
     "sad": {"brow_inner_raise": 1.3, "brow_lower": 0.45, "lip_corner_depress": 1.25, "chin_raise": 0.8, "blink_left": 0.2,
             "blink_right": 0.2, "lip_press": 0.45},
-    "angry": {"brow_lower": 1.0, "lid_tighten": 0.6, "upper_lid_raise": 1.15, "lip_tighten": 1.4, "lip_press": 0.9,
+    "angry": {"brow_lower": 1.3, "lid_tighten": 0.6, "upper_lid_raise": 1.25, "lip_tighten": 1.4, "lip_press": 0.9,
               "nose_wrinkle": 0.25, "chin_raise": 0.2, "lip_corner_depress": 0.25},
     "fearful": {"brow_raise": 0.8, "brow_inner_raise": 0.7, "brow_lower": 0.45, "upper_lid_raise": 1.3,
                 "lip_stretch": 1.1, "jaw_open": 0.45, "lip_corner_depress": 0.25, "lower_lip_depress": 0.7},

@@ -25,6 +25,10 @@ from ectfg_core.types.face import LIPS_OUTER
 
 _LUMA = np.array([0.299, 0.587, 0.114])
 _MIN_CONTROL = 1e-3  # below this a layer is not drawn at all
+# Creases deepen only so far: the glabella's furrows are as dark at anger's full frown as at a posed one (1.1, what
+# they were tuned on); drawn darker for the deeper frown the brows take (and an artist's strength above 1), they
+# showed as two painted marks between the brows.
+_SHADE_TOPS = {"brow_lower": 1.1}
 # Skin texture contrast (robust std of luminance around its local mean) of a typical 512 px portrait: at this
 # contrast the creases get their nominal depth; smoother or rougher photos get proportionally less or more.
 _REFERENCE_CONTRAST = 0.016
@@ -455,7 +459,7 @@ class ShadingLayers:
         ox, oy = origin
         _, height, width = region.shape
         for layer in self.layers:
-            strength = float(row[layer.control])
+            strength = min(float(row[layer.control]), _SHADE_TOPS.get(layer.control, np.inf))
             if strength < _MIN_CONTROL:
                 continue
             posed = skin[layer.anchors]
