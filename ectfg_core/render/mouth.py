@@ -44,7 +44,8 @@ _LOWER_EDGES = np.array([0.0, 0.036, 0.07, 0.1, 0.126, 0.15])
 _TOOTH_LIGHT = np.array([1.0, 0.9, 0.74, 0.58, 0.46, 0.4])
 _UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
 _LOWER_GAP = 0.25  # how much darker the seam between two lower teeth is, once the row shows itself
-_GAPS_FROM, _GAPS_FULL = 3.0, 5.0  # pixels of lower teeth showing: the seams begin to show, and take this many more
+_GAPS_FROM, _GAPS_FULL = 2.5, 4.0  # pixels of lower teeth showing: the seams begin to show, and take this many more
+# to darken fully (a jaw opened wide shows about 6 px at 512: its teeth stand apart)
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
