@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ectfg_core.commands import (
     bench,
+    convert_hallo,
     evaluate,
     generate,
     label_video,
@@ -23,7 +24,7 @@ from ectfg_core.errors import InputError, ModelError
 from ectfg_core.progress import Interrupted
 
 EXIT_USAGE = 2
-COMMANDS = (generate, plan, bench, speech_bench, label_video, train_efp, evaluate, sample, train_sampler)
+COMMANDS = (generate, plan, bench, speech_bench, label_video, train_efp, evaluate, sample, train_sampler, convert_hallo)
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -9,6 +9,7 @@ missing model is reported with the place to put it.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,15 +143,21 @@ def require_files(folder: Path, groups: list[tuple[str, ...]], what: str) -> Non
 
 @contextmanager
 def quiet_loading() -> Iterator[None]:
-    """Silence transformers' progress bars and info warnings while we load a local folder (restored after)."""
+    """Silence transformers' and diffusers' progress bars, info warnings and the deprecation of the dtype argument
+    while we load a local folder (restored after)."""
+    from diffusers.utils import logging as diffusers_logging
     from transformers.utils import logging as hf_logging
 
-    bars, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    saved = [(log, log.is_progress_bar_enabled(), log.get_verbosity()) for log in (hf_logging, diffusers_logging)]
+    for log, _, _ in saved:
+        log.disable_progress_bar()
+        log.set_verbosity_error()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*torch_dtype.* is deprecated", category=FutureWarning)
+            yield
     finally:
-        hf_logging.set_verbosity(level)
-        if bars:
-            hf_logging.enable_progress_bar()
+        for log, bars, level in saved:
+            log.set_verbosity(level)
+            if bars:
+                log.enable_progress_bar()

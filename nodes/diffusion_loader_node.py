@@ -38,7 +38,8 @@ class DiffusionModelLoader:
                 }),
             },
             "optional": {
-                "models_dir": ("STRING", {"default": "", "tooltip": "Another models folder (e.g. Hallo's pretrained_models); "
+                "models_dir": ("STRING", {"default": "", "tooltip": "Another models folder (e.g. Hallo's pretrained_models), "
+                                                                    "or a pipeline folder `ectfg convert-hallo` wrote; "
                                                                     "empty = ComfyUI's models folder."}),
             },
         }

@@ -67,3 +67,19 @@ def test_graph_speech_to_photoreal_frames(nodes, tiny_root, astronaut):
 def test_loader_names_missing_weights(nodes, tmp_path):
     with pytest.raises(ModelError, match="hallo/net.pth"):
         nodes["DiffusionModelLoader"]().run("none (audio only)", "auto", str(tmp_path))
+
+
+def test_loader_takes_a_converted_pipeline_folder(nodes, tiny_root, tmp_path):
+    """`ectfg convert-hallo`'s folder in the loader's models_dir gives the same networks as Hallo's files."""
+    from ectfg_core.diffusion.guided_pipeline import EmotionGuidedPipeline
+    from ectfg_core.diffusion.weights import load_models
+
+    EmotionGuidedPipeline.from_models(load_models(str(tiny_root))).save_pretrained(str(tmp_path / "converted"))
+    hallo = nodes["DiffusionModelLoader"]().run("none (audio only)", "fp32", str(tiny_root))[0]
+    converted = nodes["DiffusionModelLoader"]().run("none (audio only)", "fp32", str(tmp_path / "converted"))[0]
+    assert converted.arch == hallo.arch and converted.emotion_weights is None
+    before, after = hallo.state_dict(), converted.state_dict()
+    assert before.keys() == after.keys()
+    # An untrained fusion's hidden layers are drawn at random on each load; its zero output layer makes them moot.
+    assert all(torch.equal(before[k], after[k]) for k in before if not k.startswith("fusion."))
+    assert not converted.fusion.emotion_proj[-1].weight.any()

@@ -1,8 +1,9 @@
 """Where the backbone's weight files live: the user's ComfyUI `models/` folders, or any folder laid out the same way.
 
 The layout is what Hallo's users already have (its `pretrained_models/` folder works as it is) plus ComfyUI's usual
-folder names. The root is an explicit folder, else the models folder (ComfyUI's inside ComfyUI, $ECTFG_MODELS_DIR
-outside: ectfg_core.model_folders).
+folder names, or a folder `ectfg convert-hallo` wrote (diffusers' pipeline layout, marked by its model_index.json). The
+root is an explicit folder, else the models folder (ComfyUI's inside ComfyUI, $ECTFG_MODELS_DIR outside:
+ectfg_core.model_folders).
 """
 
 from __future__ import annotations
@@ -40,16 +41,22 @@ REQUIRED = ("unet_config", "vae", "wav2vec", "hallo")
 # motion_module and unet_weights are read only for keys Hallo's checkpoint lacks (its net.pth holds them itself).
 
 
+PIPELINE_INDEX = "model_index.json"  # what marks a folder `ectfg convert-hallo` wrote (diffusers' pipeline layout)
+
+
 @dataclass
 class ModelFiles:
+    """Either Hallo's files (unet_config, vae, wav2vec, hallo, ...) or one converted pipeline folder; emotion on top."""
+
     root: Path
-    unet_config: Path
-    vae: Path
-    wav2vec: Path
-    hallo: Path
+    unet_config: Path | None = None
+    vae: Path | None = None
+    wav2vec: Path | None = None
+    hallo: Path | None = None
     motion_module: Path | None = None
     unet_weights: Path | None = None
     emotion: Path | None = None
+    pipeline: Path | None = None
 
 
 def models_root(root: str | Path | None = None) -> Path:
@@ -106,18 +113,21 @@ def find_component(root: Path, component: str) -> Path | None:
 def locate(root: str | Path | None = None, emotion: str | Path | None = None) -> ModelFiles:
     """Every file the backbone needs, or one ModelError naming each missing one, where it may go and where to get it."""
     base = models_root(root)
+    emotion_path = Path(emotion).expanduser() if emotion is not None else None
+    if emotion_path is not None and not emotion_path.is_file():
+        raise ModelError(f"emotion weights {emotion_path} not found; train them with `ectfg train-sampler` or leave the option out")
+    if (base / PIPELINE_INDEX).is_file():
+        return ModelFiles(root=base, pipeline=base, emotion=emotion_path)
     found = {name: find_component(base, name) for name in CANDIDATES}
     missing = [name for name in REQUIRED if found[name] is None]
     if missing:
         parts = [f"{CANDIDATES[name][0]} at {' or '.join(str(base / c) for c in CANDIDATES[name][1])}" for name in missing]
         raise ModelError(
             f"diffusion weights missing under {base}: " + "; ".join(parts)
-            + f". Get them from {HALLO_HUB} and put them there (Hallo's pretrained_models/ folder works as the root)"
+            + f". Get them from {HALLO_HUB} and put them there (Hallo's pretrained_models/ folder works as the root), "
+            + "or give a folder `ectfg convert-hallo` wrote"
         )
-    emotion_path = found["emotion"]
-    if emotion is not None:
-        emotion_path = Path(emotion).expanduser()
-        if not emotion_path.is_file():
-            raise ModelError(f"emotion weights {emotion_path} not found; train them with `ectfg train-sampler` or leave the option out")
+    if emotion_path is None:
+        emotion_path = found["emotion"]
     return ModelFiles(root=base, unet_config=found["unet_config"], vae=found["vae"], wav2vec=found["wav2vec"], hallo=found["hallo"],
                       motion_module=found["motion_module"], unet_weights=found["unet_weights"], emotion=emotion_path)

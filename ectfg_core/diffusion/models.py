@@ -8,13 +8,14 @@ from typing import Any
 
 import torch
 from diffusers import AutoencoderKL, DDIMScheduler
-from diffusers.models.embeddings import ImageProjection, SinusoidalPositionalEmbedding
+from diffusers.models.embeddings import SinusoidalPositionalEmbedding
 from torch import nn
 
 from ectfg_core.diffusion.audio_projection import AudioProjection
 from ectfg_core.diffusion.config import HALLO_SCHEDULER_CONFIG, Architecture
 from ectfg_core.diffusion.face_locator import FaceLocator
 from ectfg_core.diffusion.gated_fusion import EMOTION_FEATURES, GatedEmotionFusion
+from ectfg_core.diffusion.image_projection import FaceImageProjection
 from ectfg_core.diffusion.reference import build_reference_unet
 from ectfg_core.diffusion.unet import AudioDrivenUNet, motion_unet_config
 
@@ -35,7 +36,7 @@ class DiffusionModels(nn.Module):
     """VAE, ReferenceNet, denoiser, face locator, face-image and audio projections, the gated fusion and wav2vec2."""
 
     def __init__(self, arch: Architecture, vae: AutoencoderKL, reference_unet: nn.Module, denoiser: AudioDrivenUNet,
-                 face_locator: FaceLocator, image_proj: ImageProjection, audio_proj: AudioProjection,
+                 face_locator: FaceLocator, image_proj: FaceImageProjection, audio_proj: AudioProjection,
                  fusion: GatedEmotionFusion, audio_encoder: nn.Module | None = None,
                  scheduler_config: dict[str, Any] | None = None):
         super().__init__()
@@ -77,7 +78,7 @@ class DiffusionModels(nn.Module):
             vae = AutoencoderKL.from_config(arch.vae)
         face_locator = FaceLocator(embedding_channels=arch.unet["block_out_channels"][0],
                                    block_out_channels=tuple(arch.face_locator_channels))
-        image_proj = ImageProjection(image_embed_dim=arch.face_embed_dim, cross_attention_dim=arch.cross_attention_dim,
+        image_proj = FaceImageProjection(image_embed_dim=arch.face_embed_dim, cross_attention_dim=arch.cross_attention_dim,
                                      num_image_text_embeds=arch.face_tokens)
         audio_proj = AudioProjection(window=arch.audio_window, layers=arch.audio_layers, channels=arch.audio_channels,
                                      hidden=arch.audio_hidden, dim=arch.cross_attention_dim, tokens=arch.audio_tokens)

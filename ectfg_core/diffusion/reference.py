@@ -9,9 +9,12 @@ The unconditional rows of classifier-free guidance attend to themselves only, as
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
+from diffusers.models.modeling_utils import ModelMixin  # noqa: F401  (diffusers looks a pipeline component's loader up by this name in its module)
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 
 from ectfg_core.diffusion.conditioning import ConditioningSlot
@@ -136,14 +139,20 @@ class ReferenceRecorder:
         return tokens
 
 
-def build_reference_unet(config: dict) -> UNet2DConditionModel:
+class ReferenceUNet(UNet2DConditionModel):
     """SD1.5-shaped UNet2DConditionModel without its output head, like Hallo's reference UNet.
 
     Only its self-attention inputs are used; Hallo's checkpoint has no conv_norm_out / conv_out for it, so they are
-    removed here too and the weight mapping stays one to one.
+    removed here too and the weight mapping stays one to one. As a class of its own it saves and loads without them.
     """
-    unet = UNet2DConditionModel.from_config(config)
-    unet.conv_norm_out = None
-    unet.conv_act = None
-    unet.conv_out = torch.nn.Identity()
-    return unet
+
+    @functools.wraps(UNet2DConditionModel.__init__)  # its signature: from_config and from_pretrained read it
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conv_norm_out = None
+        self.conv_act = None
+        self.conv_out = torch.nn.Identity()
+
+
+def build_reference_unet(config: dict) -> ReferenceUNet:
+    return ReferenceUNet.from_config(config)

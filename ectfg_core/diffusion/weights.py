@@ -251,13 +251,25 @@ def read_unet_config(path: Path) -> dict:
 def load_models(root: str | Path | None = None, emotion: str | Path | None = None, device: torch.device | str = "cpu",
                 dtype: torch.dtype = torch.float32, progress: Progress | None = None, files: ModelFiles | None = None,
                 arch: Architecture | None = None) -> DiffusionModels:
-    """Build Hallo's architecture without memory, then fill it straight on `device` in `dtype` from the files.
+    """Build Hallo's architecture without memory, then fill it straight on `device` in `dtype` from the files; or, for
+    a folder `ectfg convert-hallo` wrote, let diffusers load it (no key mapping).
 
     `arch` gives the shapes besides the UNet, whose config comes from the SD1.5 folder; by default Hallo's, or what an
-    architecture.json beside the checkpoint says.
+    architecture.json beside the checkpoint says (a converted folder carries its own).
     """
     progress = progress or Progress()
     files = files or locate(root, emotion)
+    if files.pipeline is not None:
+        from ectfg_core.diffusion.guided_pipeline import load_pipeline_models
+
+        progress.stage("load", 2)
+        models = load_pipeline_models(files.pipeline, device, dtype)
+        progress.advance()
+        if files.emotion is not None:
+            load_emotion_weights(models, files.emotion)
+        progress.advance()
+        progress.finish()
+        return models
     progress.stage("load", 5)
     arch = (arch or checkpoint_architecture(files.hallo)).with_unet(read_unet_config(files.unet_config))
     try:
