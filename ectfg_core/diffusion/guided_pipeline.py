@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from diffusers import AutoencoderKL, DDIMScheduler, DiffusionPipeline
 
+from ectfg_core.diffusion.animate import AudioEmotionTokens, animate
 from ectfg_core.diffusion.audio_projection import AudioProjection
 from ectfg_core.diffusion.config import Architecture, SamplerSettings
 from ectfg_core.diffusion.face_locator import FaceLocator
@@ -23,6 +24,7 @@ from ectfg_core.diffusion.models import DiffusionModels
 from ectfg_core.diffusion.reference import ReferenceUNet
 from ectfg_core.diffusion.unet import AudioDrivenUNet
 from ectfg_core.errors import ModelError
+from ectfg_core.face.framing import Portrait
 from ectfg_core.model_folders import quiet_loading
 
 
@@ -59,10 +61,10 @@ class EmotionGuidedPipeline(DiffusionPipeline):
         models.emotion_weights = self.config.emotion_weights
         return models
 
-    def __call__(self, portrait, conditioning, settings: SamplerSettings | None = None, **kwargs) -> torch.Tensor:
-        """The talking-face video (frames, H, W, 3) float32 0..1: diffusion.animate.animate on these networks."""
-        from ectfg_core.diffusion.animate import animate
-
+    def __call__(self, portrait: Portrait, conditioning: AudioEmotionTokens, settings: SamplerSettings | None = None,
+                 **kwargs: Any) -> torch.Tensor:
+        """The talking-face video (frames, H, W, 3) float32 0..1: diffusion.animate.animate on these networks (its
+        keyword arguments: guide_frames, face_embedding, masks, progress)."""
         return animate(self.models(), portrait, conditioning, settings, **kwargs)
 
 

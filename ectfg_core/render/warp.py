@@ -201,7 +201,7 @@ class SkinWarp:
         pixels.index_copy_(1, at, torch.lerp(shown, soft, squeezed.flatten().index_select(0, at)))
 
     def _upsample_share(self, coarse: torch.Tensor) -> torch.Tensor:
-        """A coarse-grid share (uncovered, occluded) at every pixel of the box, interpolated only around where it is
+        """A coarse-grid share (uncovered, occluded, squeezed) at every pixel of the box, interpolated only around where it is
         not zero."""
         x0, y0, x1, y1 = self.box
         s = self.step
