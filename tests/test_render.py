@@ -11,6 +11,7 @@ from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, NUM_CONTROL
 from ectfg_core.render.expressions import expression_controls, expression_row
 from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
+from ectfg_core.render.sampling import sample
 from ectfg_core.render.timeline import clip_controls
 from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
 from ectfg_core.types.face import FaceLandmarks
@@ -263,6 +264,20 @@ def test_wide_eyes_bare_white_above_a_round_iris(animator, portrait):
         above = lum[int(lid_y) + 2 : int(centre[1] - radius) - 1, int(centre[0]) - 1 : int(centre[0]) + 2]
         iris_lum = lum[int(centre[1]) - 1 : int(centre[1]) + 2, int(centre[0]) - 1 : int(centre[0]) + 2].mean()
         assert above.size and above.mean() > iris_lum + 40, side
+
+
+def test_the_white_bared_above_the_iris_darkens_upwards(animator, portrait):
+    """A lid raised for surprise or fear bares white the photo never showed. Filled flat in the photo's lit white it
+    showed as a pale cut-out crescent on a photo whose lids were low (a wide band of it, as bright as the white beside
+    the iris); the eyeball turns up and back under the brow, so the white darkens upwards."""
+    import torch
+
+    for side, eye in animator.eyes.items():
+        ball = eye.eyeball
+        centre, radius = iris_circle(portrait.landmarks.points[IRIS[side]])
+        points = torch.tensor([[centre[0], centre[1] - 1.2 * radius], [centre[0], centre[1] - 2.2 * radius]], dtype=torch.float32)
+        completed = sample(ball.channels[3:6], points, origin=ball.origin).mean(dim=0)
+        assert float(completed[1]) < 0.85 * float(completed[0]), (side, completed)
 
 
 def _under_the_jaw(frame: np.ndarray, points: np.ndarray, face_width: float) -> float:

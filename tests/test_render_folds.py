@@ -176,3 +176,53 @@ def test_the_far_corner_of_a_turned_mouth_does_not_fold(portrait, degrees):
         skin = animator.skin_before_head(clamp_controls(expression_row(emotion, 1.0)))
         folded = judged & (_signed_area(skin, triangles) / area < 0)
         assert not folded.any(), f"{emotion}: {int(folded.sum())} lip triangles turned over"
+
+
+@pytest.mark.parametrize("degrees", [-40.0, 40.0])
+def test_a_turned_mouth_pulled_down_hooks_no_lip_below_its_corner(portrait, degrees):
+    """Sad pulls the mouth corners down and the lips along, less towards the middle. On a face turned to one side the
+    near half of the mouth looks wider than half the mouth, and its points near the corner were taken as lying past
+    it: they went down further than the corner itself (about twice), a hooked dark notch under the corner (a 3/4
+    portrait in glasses, sad and disgusted). No point of the lips now goes more than 0.015 face widths (3 px at 512)
+    further down than its own corner."""
+    import dataclasses
+
+    from ectfg_core.render.controls import clamp_controls
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER
+
+    points, depth = _turned(portrait.landmarks, degrees)
+    n = len(points)
+    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
+                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
+    animator = PortraitAnimator(portrait.image, turned)
+    skin = animator.skin_before_head(clamp_controls(expression_row("sad", 1.0)))
+    drop = (skin - animator.mesh.vertices) @ animator.frame.ey
+    for corner, half in ((61, slice(1, 5)), (291, slice(6, 10))):
+        for contour in (UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER):
+            past = float((drop[contour[half]] - drop[corner]).max())
+            assert past < 0.015 * animator.frame.width, f"a lip point beside corner {corner} went {past:.1f} px below it"
+
+
+@pytest.mark.parametrize("name", ["biden", "hopper"])
+def test_corners_pulled_down_and_chin_raised_part_no_lips(name):
+    """AU15 (corners down) and AU17 (chin up, pushing the lips up together) part no lips. The lower lip went further
+    down than the upper at the sides, and the chin raise lifted the upper lip but not the lower one: a closed mouth
+    opened by a pixel or two, and on a turned face's narrow far half the stretched gap showed as a vertical streak of
+    lip highlight."""
+    from pathlib import Path
+
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+    from ectfg_core.render.geometry import LOWER_INNER, UPPER_INNER
+
+    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
+    animator = PortraitAnimator(framed.image, framed.landmarks)
+    ey = animator.frame.ey
+    pairs = (UPPER_INNER[1:-1], LOWER_INNER[1:-1])
+    still = (animator.points[pairs[1]] - animator.points[pairs[0]]) @ ey
+    for row in (controls_row(lip_corner_depress=1.25), controls_row(chin_raise=1.0),
+                controls_row(lip_corner_depress=1.25, chin_raise=0.8)):
+        driven = animator.driven_landmarks(row)
+        opened = (driven[pairs[1]] - driven[pairs[0]]) @ ey - still
+        assert opened.max() < 0.3, f"the lips parted by {opened.max():.2f} px"

@@ -21,6 +21,8 @@ from ectfg_core.render.sampling import sample
 _MIN_SCLERA_PIXELS = 8
 _MIN_OPENING = 0.6  # the photo's eye opening, in iris radii, below which it is taken as shut
 _MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside the photo's opening (lashes, shadow)
+# The white above the iris darkens from this many iris radii above its centre, by _TOP_SHADE over _SHADE_SPAN radii more.
+_SHADE_FROM, _SHADE_SPAN, _TOP_SHADE = 0.6, 1.2, 0.35
 
 
 def _luma(colors: torch.Tensor) -> torch.Tensor:
@@ -85,7 +87,10 @@ class Eyeball:
         # A ball: the white darkens towards the eye's corners.
         left, right = float(contour[:, 0].min()), float(contour[:, 0].max())
         across = np.clip((gx - 0.5 * (left + right)) / max(0.5 * (right - left), 1.0), -1.0, 1.0)
-        white = sclera[:, None, None] * torch.from_numpy((1.0 - 0.28 * across**2).astype(np.float32))
+        # And above the iris it turns up and back under the brow, out of the light: a raised lid bares a white that
+        # darkens upwards (lit flat, it showed as a pale cut-out crescent).
+        above = np.clip((centre[1] - gy - _SHADE_FROM * radius) / (_SHADE_SPAN * radius), 0.0, 1.0)
+        white = sclera[:, None, None] * torch.from_numpy(((1.0 - 0.28 * across**2) * (1.0 - _TOP_SHADE * above)).astype(np.float32))
         d = torch.from_numpy(disc.astype(np.float32))
         completed = iris_fill * d + white * (1.0 - d)
         # Beyond the photo's opening, on the upper and on the lower side of its middle.

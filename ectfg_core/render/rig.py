@@ -40,6 +40,7 @@ _BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outlin
 # photo's parted lips close: the thickest closed mouth among the closed-mouth portraits measured (0.028-0.043 upper,
 # 0.040-0.069 lower), unless the photo's own lips are thicker.
 CLOSED_LIP_RED = {"upper": 0.043, "lower": 0.069}
+_CHIN_RAISE_UPPER_LIP = 0.005  # how far a full AU17 pushes the upper lip up (face widths), in the middle
 
 
 def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +125,10 @@ class Rig:
 
     def u_rel(self, idx: int) -> float:
         """-1 at the image-left mouth corner, +1 at the other, 0 at the centre."""
-        return float((self.local[idx, 0] - self.mouth_center[0]) / max(self.mouth_half, 1e-6))
+        # Never past a corner: on a face turned to one side the lips' middle is not half way between the corners, and
+        # the near half's points, taken as lying beyond their corner, went down further than the corner itself when
+        # it was pulled down (a hooked notch under the corner).
+        return float(np.clip((self.local[idx, 0] - self.mouth_center[0]) / max(self.mouth_half, 1e-6), -1.0, 1.0))
 
     # ---- the harmonic fill ---------------------------------------------------------------------------
     def _default_anchors(self) -> Constraints:
@@ -289,13 +293,15 @@ class Rig:
         def down(power, center):
             return lambda u, i: (-0.008 * u, 0.045 * abs(u) ** power + center * (1 - u * u))
 
-        c = self._lips(down(2.2, 0.0), down(2.2, 0.0), down(1.8, -0.004), down(1.8, -0.002))
+        # The inner contours go down alike: AU15 parts no lips (the lower one going further opened a gap at the sides,
+        # and on a turned face's narrow far half the stretched gap showed as a streak of lip highlight).
+        c = self._lips(down(2.2, 0.0), down(2.2, 0.0), down(2.2, -0.004), down(1.8, -0.002))
         c.update(self._corners((-0.008, 0.045), (-0.008, 0.04)))
         return c, 0.12
 
     def _chin_raise(self):
         c = self._lips(
-            lambda u, i: (0.0, -0.005 * (1 - u * u)), lambda u, i: (0.0, -0.005 * (1 - u * u)),
+            lambda u, i: (0.0, -_CHIN_RAISE_UPPER_LIP * (1 - u * u)), lambda u, i: (0.0, -_CHIN_RAISE_UPPER_LIP * (1 - u * u)),
             lambda u, i: self._pout(i, u),
             lambda u, i: (0.0, -0.014 * math.sqrt(max(0.0, 1 - u * u))),
         )
@@ -309,9 +315,10 @@ class Rig:
         return c, 0.08
 
     def _pout(self, idx: int, u: float) -> np.ndarray:
-        """The lower inner lip pushed up, but never past the upper lip."""
+        """The lower inner lip pushed up as far as the upper one goes, plus up to half the photo's gap between them
+        (never past the upper lip): AU17 pushes the lips up together, it parts none."""
         gap = self._closing(idx, -1.0)[1]  # how far the upper lip is above (face units, >= 0)
-        return np.array([0.0, -min(0.012, 0.5 * max(gap, 0.0)) * (1 - u * u)])
+        return np.array([0.0, -(_CHIN_RAISE_UPPER_LIP + min(0.012, 0.5 * max(gap, 0.0))) * (1 - u * u)])
 
     def _lip_tighten(self):
         # AU23 narrows the mouth and thins the red of the lips; closing parted lips is lip_press's job (adding a
