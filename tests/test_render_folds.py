@@ -183,7 +183,7 @@ def test_a_turned_mouth_pulled_down_hooks_no_lip_below_its_corner(portrait, degr
     """Sad pulls the mouth corners down and the lips along, less towards the middle. On a face turned to one side the
     near half of the mouth looks wider than half the mouth, and its points near the corner were taken as lying past
     it: they went down further than the corner itself (about twice), a hooked dark notch under the corner (a 3/4
-    portrait in glasses, sad and disgusted). No point of the lips now goes more than 0.015 face widths (3 px at 512)
+    portrait in glasses, sad and disgusted). No point of the lips now goes more than 0.02 face widths (4 px at 512)
     further down than its own corner."""
     import dataclasses
 
@@ -201,7 +201,7 @@ def test_a_turned_mouth_pulled_down_hooks_no_lip_below_its_corner(portrait, degr
     for corner, half in ((61, slice(1, 5)), (291, slice(6, 10))):
         for contour in (UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER):
             past = float((drop[contour[half]] - drop[corner]).max())
-            assert past < 0.015 * animator.frame.width, f"a lip point beside corner {corner} went {past:.1f} px below it"
+            assert past < 0.02 * animator.frame.width, f"a lip point beside corner {corner} went {past:.1f} px below it"
 
 
 @pytest.mark.parametrize("name", ["biden", "hopper"])
@@ -225,4 +225,4 @@ def test_corners_pulled_down_and_chin_raised_part_no_lips(name):
                 controls_row(lip_corner_depress=1.25, chin_raise=0.8)):
         driven = animator.driven_landmarks(row)
         opened = (driven[pairs[1]] - driven[pairs[0]]) @ ey - still
-        assert opened.max() < 0.3, f"the lips parted by {opened.max():.2f} px"
+        assert opened.max() < 0.5, f"the lips parted by {opened.max():.2f} px"

@@ -21,8 +21,9 @@ from ectfg_core.render.sampling import sample
 _MIN_SCLERA_PIXELS = 8
 _MIN_OPENING = 0.6  # the photo's eye opening, in iris radii, below which it is taken as shut
 _MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside the photo's opening (lashes, shadow)
-# The white above the iris darkens from this many iris radii above its centre, by _TOP_SHADE over _SHADE_SPAN radii more.
-_SHADE_FROM, _SHADE_SPAN, _TOP_SHADE = 0.6, 1.2, 0.35
+# The white above the iris darkens from this many iris radii above its centre (the white right over the iris stays lit),
+# by _TOP_SHADE over _SHADE_SPAN radii more.
+_SHADE_FROM, _SHADE_SPAN, _TOP_SHADE = 1.4, 1.0, 0.3
 
 
 def _luma(colors: torch.Tensor) -> torch.Tensor:
