@@ -226,3 +226,37 @@ def test_corners_pulled_down_and_chin_raised_part_no_lips(name):
         driven = animator.driven_landmarks(row)
         opened = (driven[pairs[1]] - driven[pairs[0]]) @ ey - still
         assert opened.max() < 0.5, f"the lips parted by {opened.max():.2f} px"
+
+
+@pytest.mark.parametrize("degrees", [-40.0, 40.0])
+def test_the_nose_hides_the_far_eye_of_a_turned_face(portrait, degrees):
+    """On a three-quarter face the far eye's inner corner lies behind the bridge of the nose. The eye layer is drawn
+    over the skin, and a lid raised for surprise bared a wedge of white in front of the nose (a 3/4 portrait in
+    glasses, fear and surprise). Where the nose now lies over the eye, the frame is the warped skin, whatever the
+    eye layer holds."""
+    import dataclasses
+
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.render.occlusion import occluded
+    from ectfg_core.render.raster import box_around
+
+    points, depth = _turned(portrait.landmarks, degrees)
+    n = len(points)
+    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
+                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
+    animator = PortraitAnimator(portrait.image, turned)
+    far = [side for side, hiding in animator.eye_occluders.items() if hiding is not None]
+    assert len(far) == 1, animator.eye_occluders  # the far eye, and only it
+    row = expression_row("surprised", 1.0)
+    frame = animator.render(row)
+    eyes = animator.eyes
+    animator.eyes = {}  # the same frame without the eye layer: the warped skin
+    skin_only = animator.render(row)
+    animator.eyes = eyes
+    pose = animator._pose(animator._row(row))
+    box = box_around(pose.skin[eyes[far[0]].polygon], 6.0, (0, 0, frame.shape[1], frame.shape[0]))
+    x0, y0, x1, y1 = box
+    under_nose = occluded(animator.eye_occluders[far[0]], pose.skin, box) > 0.99
+    drawn = np.abs(frame[y0:y1, x0:x1].astype(int) - skin_only[y0:y1, x0:x1]).max(axis=2) > 2
+    assert under_nose.sum() > 20 and (drawn & ~under_nose).sum() > 20  # the nose covers some of the eye, the eye shows
+    assert not (drawn & under_nose).any(), f"{int((drawn & under_nose).sum())} px of eye drawn over the nose"

@@ -13,6 +13,7 @@ import torch
 
 from ectfg_core.render.eyeball import Eyeball
 from ectfg_core.render.geometry import EYES, IRIS, eye_polygon
+from ectfg_core.render.occlusion import occluded
 from ectfg_core.render.raster import apply_affine, box_around, invert_affine, polygon_coverage
 from ectfg_core.render.sampling import sample
 
@@ -88,11 +89,13 @@ class EyeLayer:
         return apply_affine(self.eyeball_transform(socket), np.asarray(points, dtype=np.float64)[self.iris])
 
     def composite(self, canvas: torch.Tensor, origin: tuple[int, int], source: torch.Tensor, socket: np.ndarray,
-                  margins: np.ndarray, axes: tuple[np.ndarray, np.ndarray]) -> None:
+                  margins: np.ndarray, axes: tuple[np.ndarray, np.ndarray],
+                  occluders: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Draw into canvas (3, h, w), whose pixel (0, 0) is image pixel origin.
 
         socket: (P, 2) eye polygon as the skin warp moved it; margins: the same polygon with the lids closed
-        as far as the controls say; axes: the head-rotated face axes (ex, ey).
+        as far as the controls say; axes: the head-rotated face axes (ex, ey); occluders: (triangles, the moved mesh
+        vertices) of the face in front of this eye (occlusion.py), under which nothing of the layer is drawn.
         """
         travel = np.linalg.norm(margins - socket, axis=1)
         to_socket = self.eyeball_transform(socket)
@@ -118,6 +121,8 @@ class EyeLayer:
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
         # Ramps outwards (the layer's content there matches the skin), wide enough that the lid has no outline.
         alpha = polygon_coverage(extent, xs, ys, inset=-1.5, feather=3.5)
+        if occluders is not None:
+            alpha = alpha * (1.0 - occluded(occluders[0], occluders[1], box))
         if not alpha.any():
             return
         center = socket.mean(axis=0)

@@ -28,6 +28,7 @@ from ectfg_core.render.glasses import GlassesLayer, detect_glasses
 from ectfg_core.render.head import HeadMotion
 from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, build_mesh
 from ectfg_core.render.mouth import MouthLayer, MouthPose, close_lips
+from ectfg_core.render.occlusion import eye_occluders
 from ectfg_core.render.raster import points_inside
 from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
@@ -109,6 +110,9 @@ class PortraitAnimator:
         self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
+        # A three-quarter face's far eye lies partly behind the nose: the eye layer is left out there (occlusion.py).
+        self.eye_occluders = {side: eye_occluders(self.mesh, landmarks.depth, eye.polygon, self.frame.width)
+                              for side, eye in self.eyes.items()}
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
         self.stray_teeth = StrayTeeth.of(self._source, self.points, self.frame.width,
                                          self.mouth.photo_teeth_color, self.mouth.lip_color)
@@ -186,8 +190,10 @@ class PortraitAnimator:
         # After the shading: a grin's eased corner pockets would lift the lip colour laid over its cavity to a pale spot.
         if self.stray_teeth is not None:
             self.stray_teeth.cover(region, (x0, y0), coords, pose.mouth.inner)
-        for eye in self.eyes.values():
-            eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes)
+        for side, eye in self.eyes.items():
+            hiding = self.eye_occluders[side]
+            eye.composite(region, (x0, y0), self._skin_source, pose.skin[eye.polygon], pose.lids[eye.polygon], pose.axes,
+                          None if hiding is None else (hiding, pose.skin))
         self.mouth.composite(region, (x0, y0), pose.mouth)
         if self.glasses is not None:
             self._composite_glasses(region, (x0, y0), row, pose.head_row)
