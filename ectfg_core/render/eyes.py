@@ -182,30 +182,37 @@ class EyeLayer:
         lift_low = (profile(rigid_low) - sock_low) if bared_low > 0 else np.zeros_like(u)
         # The photo's margin bands (lashes, the lid's shadow on the eye) ride with the frame's margins likewise.
         lifted = [lift for bared, lift in ((bared_up, lift_up), (bared_low, lift_low)) if bared > 0]
-        us = np.stack([u] * 4 + [u + du for du in shifts] * 2 + [u] * len(lifted))
-        vs = np.stack([v_band + lift_up, mirrored + lift_up, v_low + lift_low, v_rim + lift_low]
-                      + [top - 1.0 + lift_up] * len(shifts) + [bottom + 1.0 + lift_low] * len(shifts)
+        us = np.stack([u] * 3 + [u + du for du in shifts] + [u] * len(lifted))
+        vs = np.stack([v_band + lift_up, mirrored + lift_up, v_rim + lift_low] + [top - 1.0 + lift_up] * len(shifts)
                       + [v + lift for lift in lifted])
         src = np.empty((1 + len(us), *u.shape, 2), dtype=np.float32)
         src[0] = apply_affine(to_source, np.stack([gx, gy], axis=-1))
         for axis in range(2):
             src[1:, ..., axis] = base[axis] + us * along_u[axis] + vs * along_v[axis]
-        colors = sample(source, torch.from_numpy(src[1:]))  # (3, 4 + 2 * len(shifts) + len(lifted), h, w)
-        lash_band, lid_mirror, lid_lower, lower_rim = (colors[:, i] for i in range(4))
+        colors = sample(source, torch.from_numpy(src[1:]))  # (3, 3 + len(shifts) + len(lifted), h, w)
+        lash_band, lid_mirror, lower_rim = (colors[:, i] for i in range(3))
         # Inside the socket (half a pixel beyond, anti-aliased): between its margins, from corner to corner.
         cu = (socket[:n_up] - center) @ ex  # the socket's upper margin along the eye
         in_socket = torch.from_numpy((np.clip(v - sock_up + 1.0, 0.0, 1.0) * np.clip(sock_low - v + 1.0, 0.0, 1.0)
                                       * np.clip(u - cu.min() + 1.0, 0.0, 1.0)
                                       * np.clip(cu.max() - u + 1.0, 0.0, 1.0)).astype(np.float32))
         eyeball = self.eyeball.at(torch.from_numpy(src[0]), in_socket, bared_up, bared_low)
-        plane = 4 + 2 * len(shifts)
+        plane = 3 + len(shifts)
         for bared, depth in ((bared_up, v - sock_up), (bared_low, sock_low - v)):
             if bared > 0:
                 weight = torch.from_numpy(np.clip(1.0 - depth / self.eyeball.band, 0.0, 1.0).astype(np.float32))
                 eyeball = eyeball.lerp(colors[:, plane], weight * in_socket * min(1.0, 4.0 * bared))
                 plane += 1
-        border = colors[:, 4 : 4 + len(shifts)].mean(dim=1)
-        border_low = colors[:, 4 + len(shifts) : 4 + 2 * len(shifts)].mean(dim=1)
+        border = colors[:, 3 : 3 + len(shifts)].mean(dim=1)
+        # The lower lid's skin is the frame's own, as the skin warp placed it: a smile or a squint has moved the skin
+        # under the eye with the cheek, and the photo's skin drawn there showed its lower lashes a second time, in a
+        # pale band with an edge below the eye.
+        below = np.stack([v_low] + [bottom + 1.0] * len(shifts))
+        across = np.stack([u] + [u + du for du in shifts])
+        at = np.stack([center[axis] + across * ex[axis] + below * ey[axis] for axis in range(2)], axis=-1)
+        warped = sample(canvas, torch.from_numpy(at.astype(np.float32)), origin=(float(ox), float(oy)))
+        lid_lower = warped[:, 0]
+        border_low = warped[:, 1:].mean(dim=1)
 
         def tensor(x: np.ndarray) -> torch.Tensor:
             return torch.from_numpy(np.asarray(x, dtype=np.float32))
