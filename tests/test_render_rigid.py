@@ -201,3 +201,32 @@ def test_grayscale_photos_get_no_skin_colour_model(portrait):
     assert skin[cheek[1], cheek[0]] > 0.9  # a cheek is skin ...
     x0, y0, x1, y1 = portrait.landmarks.bbox
     assert skin[int(y1 + 0.35 * (x1 - x0)), int((x0 + x1) / 2)] < 0.1  # ... the black turtleneck below the chin is not
+
+
+@pytest.mark.parametrize("name", ["biden", "obama_smile"])
+def test_the_ears_go_with_the_head(name):
+    """Beside the face the body began level with the lower oval's end, near the tragus: the lower half of each ear
+    was held still while the head moved, and on a turned face a notch tore into the near ear's rim. The ears are the
+    skull's: beside the face the line now comes down to the jaw's angle, about level with the ear lobes. Just outside
+    the oval's widest points, 0.1-0.15 face widths down, whatever is person may move."""
+    from pathlib import Path
+
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+
+    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
+    animator = PortraitAnimator(framed.image, framed.landmarks)
+    regions = animator.regions
+    if regions.person is None:
+        pytest.skip("no person mask on this stack (the head ellipse decides)")
+    points = framed.landmarks.points.astype(np.float64)
+    width = animator.frame.width
+    checked = 0
+    for widest in (234, 454):
+        outward = (points[widest] - points[168]) / np.linalg.norm(points[widest] - points[168])
+        for down in (0.1, 0.15):
+            x, y = np.round(points[widest] + outward * 0.04 * width + animator.frame.ey * down * width).astype(int)
+            if regions.person[y, x] > 0.9:
+                checked += 1
+                assert regions.may_move[y, x] > 0.95, (widest, down, float(regions.may_move[y, x]))
+    assert checked >= 2

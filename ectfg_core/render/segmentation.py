@@ -33,6 +33,10 @@ _BACKGROUND = 0.01  # person probability at or below which a pixel is plain back
 _PLATE_REACH = 0.025  # Gaussian sigma of the background guessed behind the head's edge
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
+# Oval landmarks at the jaw's angle, about level with the ear lobes (both sides), and over how far (face widths) beside
+# the oval's end the line comes down to them.
+_EAR_LOBE_LEVEL = (58, 288)
+_LOBE_RAMP = 0.05
 _NECK_HALF_WIDTH = (0.3, 0.42)  # below the chin only a neck-wide band may move
 _NECK_LENGTH = (0.35, 0.6)  # ... and only so far down (chest skin stays with the body)
 _GRAY_NECK_LENGTH = (0.05, 0.2)  # grayscale: no colour to find the collar by, so only a short band under the chin
@@ -233,12 +237,21 @@ def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray
     """v of the line below which the body begins: the lower oval, level with the ear lobes beside the face.
 
     Shoulders and collars can rise above the chin beside the neck, so beside the face the line stays high; hair
-    hanging lower than the ear lobes therefore stays with the body.
+    hanging lower than the ear lobes therefore stays with the body. The ears go with the head: the lower oval ends
+    near the tragus, and a line level with its ends there held the lower half of each ear still while the head moved
+    (on a turned face, a notch torn into the near ear's rim).
     """
-    oval = frame.to_local(np.asarray(points, dtype=np.float64)[OVAL])
+    local = frame.to_local(np.asarray(points, dtype=np.float64))
+    oval = local[OVAL]
     lower = oval[oval[:, 1] > 0.0]
     order = np.argsort(lower[:, 0])
-    return np.interp(u, lower[order, 0], lower[order, 1])
+    us, vs = lower[order, 0], lower[order, 1]
+    lobes = local[list(_EAR_LOBE_LEVEL)]
+    lobes = lobes[np.argsort(lobes[:, 0])]  # the lower-u side first
+    first, last = max(float(lobes[0, 1]), float(vs[0])), max(float(lobes[1, 1]), float(vs[-1]))
+    us = np.concatenate([[us[0] - 1.0, us[0] - _LOBE_RAMP], us, [us[-1] + _LOBE_RAMP, us[-1] + 1.0]])
+    vs = np.concatenate([[first, first], vs, [last, last]])
+    return np.interp(u, us, vs)
 
 
 def _face_oval(points: np.ndarray, size: tuple[int, int], face_width: float) -> np.ndarray:
