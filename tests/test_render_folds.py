@@ -29,6 +29,19 @@ def _turned(landmarks: FaceLandmarks, degrees: float) -> tuple[np.ndarray, np.nd
     return np.stack([x, pts[:, 1]], axis=1), depth
 
 
+def _turned_animator(portrait, degrees: float) -> PortraitAnimator:
+    """An animator of the portrait's photo with its landmarks turned `degrees` about the vertical axis (the irises
+    kept): the geometry of a three-quarter face, without needing one in the repository."""
+    import dataclasses
+
+    points, depth = _turned(portrait.landmarks, degrees)
+    n = len(points)
+    landmarks = portrait.landmarks
+    turned = dataclasses.replace(landmarks, points=np.concatenate([points, landmarks.points[n:]]).astype(np.float32),
+                                 depth=np.concatenate([depth, landmarks.depth[n:]]).astype(np.float32))
+    return PortraitAnimator(portrait.image, turned)
+
+
 def _winners_and_nearest(points: np.ndarray, depth: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At every pixel two or more triangles cover: the triangle drawn last (which the warp shows) and the nearest one."""
     height, width = int(points[:, 1].max()) + 2, int(points[:, 0].max()) + 2
@@ -154,18 +167,12 @@ def test_the_far_corner_of_a_turned_mouth_does_not_fold(portrait, degrees):
     """On a face turned away the far corner's lips are narrow: disgust's raised upper lip over corners pulled down,
     or sad's corners, turned the lip skin there over (2 to 4 triangles), which showed as a hard-edged notch cut into
     the cheek beside the corner. The lips' own skin now gives way where it would fold (their inner edges stay)."""
-    import dataclasses
-
     from ectfg_core.render.controls import clamp_controls
     from ectfg_core.render.expressions import expression_row
     from ectfg_core.render.geometry import LOWER_OUTER, UPPER_OUTER
     from ectfg_core.render.unfold import _signed_area
 
-    points, depth = _turned(portrait.landmarks, degrees)
-    n = len(points)
-    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
-                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
-    animator = PortraitAnimator(portrait.image, turned)
+    animator = _turned_animator(portrait, degrees)
     still = animator.mesh.vertices
     triangles = animator.mesh.surface
     area = _signed_area(still, triangles)
@@ -185,17 +192,11 @@ def test_a_turned_mouth_pulled_down_hooks_no_lip_below_its_corner(portrait, degr
     it: they went down further than the corner itself (about twice), a hooked dark notch under the corner (a 3/4
     portrait in glasses, sad and disgusted). No point of the lips now goes more than 0.02 face widths (4 px at 512)
     further down than its own corner."""
-    import dataclasses
-
     from ectfg_core.render.controls import clamp_controls
     from ectfg_core.render.expressions import expression_row
     from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER
 
-    points, depth = _turned(portrait.landmarks, degrees)
-    n = len(points)
-    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
-                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
-    animator = PortraitAnimator(portrait.image, turned)
+    animator = _turned_animator(portrait, degrees)
     skin = animator.skin_before_head(clamp_controls(expression_row("sad", 1.0)))
     drop = (skin - animator.mesh.vertices) @ animator.frame.ey
     for corner, half in ((61, slice(1, 5)), (291, slice(6, 10))):
@@ -234,17 +235,11 @@ def test_the_nose_hides_the_far_eye_of_a_turned_face(portrait, degrees):
     over the skin, and a lid raised for surprise bared a wedge of white in front of the nose (a 3/4 portrait in
     glasses, fear and surprise). Where the nose now lies over the eye, the frame is the warped skin, whatever the
     eye layer holds."""
-    import dataclasses
-
     from ectfg_core.render.expressions import expression_row
     from ectfg_core.render.occlusion import occluded
     from ectfg_core.render.raster import box_around
 
-    points, depth = _turned(portrait.landmarks, degrees)
-    n = len(points)
-    turned = dataclasses.replace(portrait.landmarks, points=np.concatenate([points, portrait.landmarks.points[n:]]).astype(np.float32),
-                                 depth=np.concatenate([depth, portrait.landmarks.depth[n:]]).astype(np.float32))
-    animator = PortraitAnimator(portrait.image, turned)
+    animator = _turned_animator(portrait, degrees)
     far = [side for side, hiding in animator.eye_occluders.items() if hiding is not None]
     assert len(far) == 1, animator.eye_occluders  # the far eye, and only it
     row = expression_row("surprised", 1.0)
