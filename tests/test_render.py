@@ -390,5 +390,6 @@ def test_a_raised_lower_lid_joins_the_skin_the_cheek_moved(name, portrait):
         xs = np.arange(int(margin[:, 0].min()) + 2, int(margin[:, 0].max()) - 1)
         ys = np.interp(xs, margin[order, 0], margin[order, 1])
         rows = range(int(0.02 * width), int(0.035 * width))
-        off = [np.abs(frame[int(y) + k, x].astype(int) - skin_only[int(y) + k, x]).mean() for x, y in zip(xs, ys, strict=True) for k in rows]
+        off = [np.abs(frame[int(y) + k, x].astype(int) - skin_only[int(y) + k, x]).mean()
+               for x, y in zip(xs, ys, strict=True) for k in rows]
         assert np.mean(off) < 5.0, (side, np.mean(off))
