@@ -1,9 +1,11 @@
 """The eye layer: the eyeball stays in its socket while the lids slide over it (blinks, squints, droops, wide eyes).
 
-Inside the socket (the eye opening carried by the skin warp) three things are sampled from the portrait: the
-eyeball, moved and scaled as a whole with the eye's corners (never stretched: a lid raised for surprise bares white
-above the iris, eyeball.py); the upper lid surface, made from the skin just above the lashes stretched down to the
-lid's new margin; the lower lid surface, likewise from below. A lash line is drawn along a lowered upper margin.
+Inside the socket (the eye opening carried by the skin warp) three things are drawn: the eyeball, sampled from the
+portrait and moved and scaled as a whole with the eye's corners (never stretched: a lid raised for surprise bares
+white above the iris, eyeball.py); the upper lid surface, made from the portrait's skin just above the lashes brought
+down to the lid's new margin; the lower lid surface, likewise from below, but from the frame as the skin warp made it
+(the cheek has moved that skin). A lash line is drawn along a lowered upper margin. Where the face lies in front of
+the eye (the nose, on a three-quarter face), nothing is drawn (occlusion.py).
 """
 
 from __future__ import annotations
