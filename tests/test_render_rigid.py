@@ -206,9 +206,10 @@ def test_grayscale_photos_get_no_skin_colour_model(portrait):
 @pytest.mark.parametrize("name", ["biden", "obama_smile"])
 def test_the_ears_go_with_the_head(name):
     """Beside the face the body began level with the lower oval's end, near the tragus: the lower half of each ear
-    was held still while the head moved, and on a turned face a notch tore into the near ear's rim. The ears are the
-    skull's: beside the face the line now comes down to the jaw's angle, about level with the ear lobes. Just outside
-    the oval's widest points, 0.1-0.15 face widths down, whatever is person may move."""
+    was held still while the head moved (0.0-0.9 of its motion), and on a turned face a notch tore into the near ear's
+    rim. The ears are the skull's: skin beside the face now moves with the head down to the jaw's angle, about level
+    with the ear lobes (hair there, or a dark bar beside the head, stays as before). Just outside the oval's widest
+    points, 0.1-0.15 face widths down, the person's skin moves with the head at least three quarters of the way."""
     from pathlib import Path
 
     from ectfg_core.face.framing import frame_portrait
@@ -228,5 +229,5 @@ def test_the_ears_go_with_the_head(name):
             x, y = np.round(points[widest] + outward * 0.04 * width + animator.frame.ey * down * width).astype(int)
             if regions.person[y, x] > 0.9:
                 checked += 1
-                assert regions.may_move[y, x] > 0.95, (widest, down, float(regions.may_move[y, x]))
+                assert regions.may_move[y, x] > 0.75, (widest, down, float(regions.may_move[y, x]))
     assert checked >= 2

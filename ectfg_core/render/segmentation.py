@@ -34,6 +34,10 @@ _PLATE_REACH = 0.025  # Gaussian sigma of the background guessed behind the head
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
 # Oval landmarks at the jaw's angle, about level with the ear lobes (both sides), and over how far (face widths) beside
+# the oval's end the ears' line comes down to them.
+_EAR_LOBE_LEVEL = (58, 288)
+_LOBE_RAMP = 0.05
+# Oval landmarks at the jaw's angle, about level with the ear lobes (both sides), and over how far (face widths) beside
 # the oval's end the line comes down to them.
 _EAR_LOBE_LEVEL = (58, 288)
 _LOBE_RAMP = 0.05
@@ -208,6 +212,11 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
         neck = across * (1.0 - smoothstep(*(chin_v + np.asarray(_GRAY_NECK_LENGTH)), v))
     else:
         neck = skin * across * (1.0 - smoothstep(*(chin_v + np.asarray(_NECK_LENGTH)), v))
+        # The ears go with the head: the skin beside the face down to the ear lobes. Held still below the oval's ends,
+        # the lower half of an ear tore from the upper one as the head moved (a notch in a turned face's near ear);
+        # hair there, or anything else beside the head, stays as before.
+        ears = skin * (1.0 - smoothstep(0.0, _BELOW_RAMP, v - _jaw_line(points, frame, u, ear_lobes=True)))
+        neck = np.maximum(neck, ears)
     head = ndimage.gaussian_filter(1.0 - below * (1.0 - neck), sigma=max(_SEAM_SOFTNESS * frame.width, 0.5))
     may_move = np.maximum(edge * head, face)
     clothing = person * (1.0 - head) * (1.0 - face)
@@ -233,24 +242,25 @@ def background_plate(image: np.ndarray, background: np.ndarray, face_width: floa
     return np.where(known[..., None], image.astype(np.float32), soft)
 
 
-def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray) -> np.ndarray:
-    """v of the line below which the body begins: the lower oval, level with the ear lobes beside the face.
+def _jaw_line(points: np.ndarray, frame: FaceFrame, u: np.ndarray, ear_lobes: bool = False) -> np.ndarray:
+    """v of the line below which the body begins: the lower oval, and beside the face level with the oval's ends.
 
     Shoulders and collars can rise above the chin beside the neck, so beside the face the line stays high; hair
-    hanging lower than the ear lobes therefore stays with the body. The ears go with the head: the lower oval ends
-    near the tragus, and a line level with its ends there held the lower half of each ear still while the head moved
-    (on a turned face, a notch torn into the near ear's rim).
+    hanging beside the face below the oval's ends therefore stays with the body. With `ear_lobes` the line comes down
+    beside the face to the jaw's angle, about level with the ear lobes: the oval ends near the tragus, so the lower half
+    of each ear lies between the two lines.
     """
     local = frame.to_local(np.asarray(points, dtype=np.float64))
     oval = local[OVAL]
     lower = oval[oval[:, 1] > 0.0]
     order = np.argsort(lower[:, 0])
     us, vs = lower[order, 0], lower[order, 1]
-    lobes = local[list(_EAR_LOBE_LEVEL)]
-    lobes = lobes[np.argsort(lobes[:, 0])]  # the lower-u side first
-    first, last = max(float(lobes[0, 1]), float(vs[0])), max(float(lobes[1, 1]), float(vs[-1]))
-    us = np.concatenate([[us[0] - 1.0, us[0] - _LOBE_RAMP], us, [us[-1] + _LOBE_RAMP, us[-1] + 1.0]])
-    vs = np.concatenate([[first, first], vs, [last, last]])
+    if ear_lobes:
+        lobes = local[list(_EAR_LOBE_LEVEL)]
+        lobes = lobes[np.argsort(lobes[:, 0])]  # the lower-u side first
+        first, last = max(float(lobes[0, 1]), float(vs[0])), max(float(lobes[1, 1]), float(vs[-1]))
+        us = np.concatenate([[us[0] - 1.0, us[0] - _LOBE_RAMP], us, [us[-1] + _LOBE_RAMP, us[-1] + 1.0]])
+        vs = np.concatenate([[first, first], vs, [last, last]])
     return np.interp(u, us, vs)
 
 
