@@ -22,3 +22,21 @@ def portrait(astronaut):
     from ectfg_core.face.framing import frame_portrait
 
     return frame_portrait(astronaut, size=512)
+
+
+@pytest.fixture(scope="session")
+def framed():
+    """framed(name): a portrait of tests/data/portraits (or "astronaut", the bundled one) framed at 512 as
+    `ectfg generate` frames it, loaded once per session."""
+    import functools
+    from pathlib import Path
+
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+
+    @functools.cache
+    def load(name: str):
+        path = None if name == "astronaut" else Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"
+        return frame_portrait(load_image(path), size=512)
+
+    return load

@@ -6,8 +6,6 @@ The reading itself is checked on made-up scores; the rendering is checked with G
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from test_face_engines import HOW_TO_GET, TASK
@@ -60,7 +58,7 @@ def test_the_expression_head_sees_each_class_on_a_rendered_face(emotion, biden_a
 
 @needs_task
 @pytest.mark.parametrize(("name", "least"), [("biden", 0.35), ("hopper", 0.25)])
-def test_anger_lowers_the_brows_as_the_expression_head_sees_it_on_older_faces(name, least):
+def test_anger_lowers_the_brows_as_the_expression_head_sees_it_on_older_faces(name, least, framed):
     """Anger read as stern, not angry, on older, heavy-browed faces and behind eyeglass rims: its frown stopped at the
     brows' lowering in a moderate posed frown. It now goes a third further. MediaPipe's expression head sees the
     brows come down (browDown over the still, held anger at full intensity), on the legacy face mesh's landmarks:
@@ -69,11 +67,9 @@ def test_anger_lowers_the_brows_as_the_expression_head_sees_it_on_older_faces(na
     from test_expression_prototypes import held
 
     from ectfg_core.face.engines.tasks import tasks_engine
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
     from ectfg_core.render.renderer import PortraitAnimator
 
-    portrait = frame_portrait(load_image(str(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg")), size=512)
+    portrait = framed(name)
     animator = PortraitAnimator(portrait.image, portrait.landmarks)
     engine = tasks_engine(TASK)
     still = paired(engine.detect(portrait.image)[0].blendshapes)
@@ -82,14 +78,10 @@ def test_anger_lowers_the_brows_as_the_expression_head_sees_it_on_older_faces(na
 
 
 @pytest.fixture(scope="module")
-def biden_animator():
-    from pathlib import Path
-
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
+def biden_animator(framed):
     from ectfg_core.render.renderer import PortraitAnimator
 
-    portrait = frame_portrait(load_image(str(Path(__file__).parent / "data" / "portraits" / "biden.jpg")), size=512)
+    portrait = framed("biden")
     return PortraitAnimator(portrait.image, portrait.landmarks, seed=0), np.asarray(portrait.image)
 
 

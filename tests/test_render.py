@@ -362,21 +362,12 @@ def test_a_shut_eye_is_not_opened_onto_an_invented_eyeball(portrait):
 
 
 @pytest.mark.parametrize("name", ["astronaut", "biden", "hopper", "obama_smile"])
-def test_a_raised_lower_lid_joins_the_skin_the_cheek_moved(name, portrait):
+def test_a_raised_lower_lid_joins_the_skin_the_cheek_moved(name, framed):
     """A smile raises the cheeks and the lower lids. The lid's skin was taken from the photo, where the cheek had not
     moved yet: below the eye the layer showed the photo's lower lashes and wrinkles a second time, in a pale band with
     an edge (mean 6-22 grey levels off the warped skin just below it). It comes from the warped frame now: 0.02-0.035
     face widths under the lower margin the frame is the skin the warp moved there."""
-    from pathlib import Path
-
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
-
-    if name == "astronaut":
-        face = PortraitAnimator(portrait.image, portrait.landmarks)
-    else:
-        framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
-        face = PortraitAnimator(framed.image, framed.landmarks)
+    face = PortraitAnimator(framed(name).image, framed(name).landmarks)
     row = expression_row("happy", 1.0)
     frame = face.render(row)
     eyes, face.eyes = face.eyes, {}

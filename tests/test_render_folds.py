@@ -137,23 +137,15 @@ def test_fold_guard_pins_what_it_is_told_to():
 
 
 @pytest.mark.parametrize("name", ["astronaut", "biden", "hopper", "obama_smile"])
-def test_raised_brows_keep_their_hair(name, portrait):
+def test_raised_brows_keep_their_hair(name, framed):
     """A brow rises no higher than the forehead between it and the face's outline allows. Raised in full wherever it
     was, it pushed its upper row through the forehead's mesh above; unfolding that dragged the upper row back below
     the lower one, and the brow's hair showed as a thin dark line over a pale band (astronaut and Biden at brow_raise
     1: the brow's band came out inverted)."""
-    from pathlib import Path
-
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
     from ectfg_core.render.expressions import expression_row
     from ectfg_core.render.geometry import BROWS
 
-    if name == "astronaut":
-        animator = PortraitAnimator(portrait.image, portrait.landmarks)
-    else:
-        framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
-        animator = PortraitAnimator(framed.image, framed.landmarks)
+    animator = PortraitAnimator(framed(name).image, framed(name).landmarks)
     ey = animator.frame.ey
     for row in (controls_row(brow_raise=1.0), expression_row("surprised", 1.0, strength=2.0)):
         driven = animator.driven_landmarks(row)
@@ -206,19 +198,14 @@ def test_a_turned_mouth_pulled_down_hooks_no_lip_below_its_corner(portrait, degr
 
 
 @pytest.mark.parametrize("name", ["biden", "hopper"])
-def test_corners_pulled_down_and_chin_raised_part_no_lips(name):
+def test_corners_pulled_down_and_chin_raised_part_no_lips(name, framed):
     """AU15 (corners down) and AU17 (chin up, pushing the lips up together) part no lips. The lower lip went further
     down than the upper at the sides, and the chin raise lifted the upper lip but not the lower one: a closed mouth
     opened by a pixel or two, and on a turned face's narrow far half the stretched gap showed as a vertical streak of
     lip highlight."""
-    from pathlib import Path
-
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
     from ectfg_core.render.geometry import LOWER_INNER, UPPER_INNER
 
-    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
-    animator = PortraitAnimator(framed.image, framed.landmarks)
+    animator = PortraitAnimator(framed(name).image, framed(name).landmarks)
     ey = animator.frame.ey
     pairs = (UPPER_INNER[1:-1], LOWER_INNER[1:-1])
     still = (animator.points[pairs[1]] - animator.points[pairs[0]]) @ ey

@@ -204,23 +204,18 @@ def test_grayscale_photos_get_no_skin_colour_model(portrait):
 
 
 @pytest.mark.parametrize("name", ["biden", "obama_smile"])
-def test_the_ears_go_with_the_head(name):
+def test_the_ears_go_with_the_head(name, framed):
     """Beside the face the body began level with the lower oval's end, near the tragus: the lower half of each ear
     was held still while the head moved (0.0-0.9 of its motion), and on a turned face a notch tore into the near ear's
     rim. The ears are the skull's: skin beside the face now moves with the head down to the jaw's angle, about level
     with the ear lobes (hair there, or a dark bar beside the head, stays as before). Just outside the oval's widest
     points, 0.1-0.15 face widths down, the person's skin moves with the head at least three quarters of the way."""
-    from pathlib import Path
-
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
-
-    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / f"{name}.jpg"), size=512)
-    animator = PortraitAnimator(framed.image, framed.landmarks)
+    face = framed(name)
+    animator = PortraitAnimator(face.image, face.landmarks)
     regions = animator.regions
     if regions.person is None:
         pytest.skip("no person mask on this stack (the head ellipse decides)")
-    points = framed.landmarks.points.astype(np.float64)
+    points = face.landmarks.points.astype(np.float64)
     width = animator.frame.width
     checked = 0
     for widest in (234, 454):

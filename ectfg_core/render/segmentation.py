@@ -37,10 +37,6 @@ _BELOW_RAMP = 0.04  # the line's soft width
 # the oval's end the ears' line comes down to them.
 _EAR_LOBE_LEVEL = (58, 288)
 _LOBE_RAMP = 0.05
-# Oval landmarks at the jaw's angle, about level with the ear lobes (both sides), and over how far (face widths) beside
-# the oval's end the line comes down to them.
-_EAR_LOBE_LEVEL = (58, 288)
-_LOBE_RAMP = 0.05
 _NECK_HALF_WIDTH = (0.3, 0.42)  # below the chin only a neck-wide band may move
 _NECK_LENGTH = (0.35, 0.6)  # ... and only so far down (chest skin stays with the body)
 _GRAY_NECK_LENGTH = (0.05, 0.2)  # grayscale: no colour to find the collar by, so only a short band under the chin
