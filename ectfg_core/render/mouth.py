@@ -28,6 +28,7 @@ from ectfg_core.render.geometry import (
     by_x,
     eye_polygon,
     iris_circle,
+    smoothstep,
 )
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.rig import JAW_DROP
@@ -49,6 +50,10 @@ _GAPS_FROM, _GAPS_FULL = 2.5, 4.0  # pixels of lower teeth showing: the seams be
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
+_SEAM_CORNER, _SEAM_TAPER = 0.5, 0.4  # the seam's strength at the corners, and over what share of the half-mouth it grows
+# The seam darkens by exp(-(d / _SEAM_WIDTH)^2), d in face widths: closed mouths photographed show it 2-3 px wide at 512
+# (falling by 0.21-0.60 of its depth per pixel across it); narrower, it read as a pencil line.
+_SEAM_WIDTH = 0.008
 _SEAM_DARKNESS = 0.8  # how far the line where parted lips now touch goes towards the inner lip's dark rim
 # How much more of the upper teeth a smiling photo's upper lip hides (face widths): a lip lifted higher bares that
 # much more tooth, then gum. And how far under the lip's detected contour the first clean row of teeth lies (pixels).
@@ -397,9 +402,14 @@ class MouthLayer:
         closed = np.clip(1.0 - opening / 1.5, 0.0, 1.0) * np.clip(source_gap / 1.5, 0.0, 1.0)
         if closed.max() <= 0:
             return None
-        within = np.clip(u - corner_u.min(), 0.0, 1.0) * np.clip(corner_u.max() - u, 0.0, 1.0)
+        # Fainter towards the corners, where the lips thin out and meet the skin: at full strength up to the corners
+        # a shut grin's seam ran on past the lip red as a pencil line.
+        half = max(0.5 * float(corner_u.max() - corner_u.min()), 1.0)
+        inward = np.minimum(u - corner_u.min(), corner_u.max() - u) / half
+        within = np.clip(inward * half, 0.0, 1.0) * (_SEAM_CORNER + (1.0 - _SEAM_CORNER) * smoothstep(0.0, _SEAM_TAPER, inward))
         mid = 0.5 * (upper + lower)
-        return closed * within * np.exp(-(((v - mid) / 0.7) ** 2))
+        width = max(0.7, _SEAM_WIDTH * self.face_width)
+        return closed * within * np.exp(-(((v - mid) / width) ** 2))
 
 
 def _in_the_middle(field: np.ndarray, across: np.ndarray) -> float:
