@@ -100,7 +100,8 @@ def test_strong_brows_do_not_fold_the_skin(portrait, controls):
     animator = PortraitAnimator(portrait.image, portrait.landmarks)
     guard = animator.fold_guard
     raw = _rigged(animator, **controls)
-    assert len(guard.folded(raw)) >= 10, "at this strength the rig alone folds the skin over the lids or the forehead"
+    # (The forehead now slides evenly above raised brows, so the raise alone folds fewer triangles than it did.)
+    assert len(guard.folded(raw)) >= 5, "at this strength the rig alone folds the skin over the lids or the forehead"
     relaxed = guard(raw)
     assert len(guard.folded(relaxed)) == 0
     # The lips and the lid margins stay exactly where the controls put them (lip sync and blinks are not touched).
@@ -242,3 +243,29 @@ def test_the_nose_hides_the_far_eye_of_a_turned_face(portrait, degrees):
     drawn = np.abs(frame[y0:y1, x0:x1].astype(int) - skin_only[y0:y1, x0:x1]).max(axis=2) > 2
     assert under_nose.sum() > 20 and (drawn & ~under_nose).sum() > 20  # the nose covers some of the eye, the eye shows
     assert not (drawn & under_nose).any(), f"{int((drawn & under_nose).sum())} px of eye drawn over the nose"
+
+
+@pytest.mark.parametrize("name", ["astronaut", "biden", "hopper"])
+def test_raised_brows_bunch_the_forehead_evenly_not_in_a_line_above_them(framed, name):
+    """Raised brows (surprise's AU1+2 with the lids held up, and fear's mix) shorten the whole forehead. The motion
+    used to die away within a few pixels above the brows: the skin just there was squeezed three times over (90th
+    percentile along the brows 2.7-3.4 on these portraits), which drew the photo's upper brow edge as a hard line
+    and thinned the brows into pencil arcs. Spread over the forehead it is under 2.5 (1.9-2.4)."""
+    from ectfg_core.render.geometry import BROWS
+
+    portrait = framed(name)
+    animator = PortraitAnimator(portrait.image, portrait.landmarks)
+    fw = animator.frame.width
+    for controls in (dict(brow_raise=1.0, upper_lid_raise=1.3), dict(brow_raise=0.8, brow_inner_raise=0.7, upper_lid_raise=1.3)):
+        row = animator._row(controls_row(**controls))
+        skin = animator.skin_before_head(row)
+        coords, *_ = animator.warp.coordinates(animator.mesh.vertices, skin, animator._head_row(row))
+        x0, y0, _, _ = animator.warp.box
+        squeeze = np.gradient(coords.numpy()[..., 1], axis=0)  # photo rows per row shown
+        brows = np.concatenate([skin[BROWS[side][1]] for side in BROWS])
+        brows = brows[np.argsort(brows[:, 0])]
+        worst = []
+        for x in range(int(brows[0, 0]) + 2, int(brows[-1, 0]) - 2):
+            top = float(np.interp(x, brows[:, 0], brows[:, 1]))
+            worst.append(squeeze[int(top - 0.1 * fw) - y0 : int(top) - y0, x - x0].max())
+        assert np.percentile(worst, 90) < 2.5, (controls, np.percentile(worst, 90))

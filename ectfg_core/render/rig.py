@@ -29,12 +29,13 @@ from ectfg_core.render.geometry import (
     iris_circle,
     smoothstep,
 )
-from ectfg_core.render.mesh import Mesh
+from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, Mesh
 
 # How far a full jaw_open drops the lower lip (face widths).
 JAW_DROP = 0.12
 
 Constraints = dict[int, np.ndarray]
+_FOREHEAD_SQUEEZE = 1.6  # at most this many pixels of forehead per pixel shown between raised brows and the oval
 _BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outline that a raise may take
 # How thick (face widths, MediaPipe's contours at the middle) the red of the upper and the lower lip gets when a
 # photo's parted lips close: the thickest closed mouth among the closed-mouth portraits measured (0.028-0.043 upper,
@@ -443,14 +444,59 @@ class Rig:
                     c[idx] = np.array([du, max(dv, -_BROW_RISE_SHARE * self.brow_room[side][pos])])
         return c
 
-    def _forehead(self, lift: float, spread: float = 0.25) -> Constraints:
-        """Top of the oval moves a little with the brows (the skin slides), most above the brows' middle."""
+    def _forehead(self, lift: float, spread: float = 0.25, brows: Constraints | None = None) -> Constraints:
+        """Top of the oval moves a little with the brows (the skin slides), most above the brows' middle.
+
+        With `brows` (their constraints), each point of it also rises as far as keeps the forehead between it and
+        any raised brow point from being squeezed more than _FOREHEAD_SQUEEZE times: under a low hairline or a
+        fringe the oval runs a few pixels above the brows, and a full raise squeezed the brows themselves into thin
+        hard arcs. The hair above takes the rest, where a squeeze does not show as a line.
+        """
+        raised = [] if brows is None else [(self.local[idx], -vec[1]) for idx, vec in brows.items() if vec[1] < 0]
+        keep = 1.0 - 1.0 / _FOREHEAD_SQUEEZE  # the share of the skin between brow and oval a raise may close up
         c: Constraints = {}
         for idx in OVAL:
             u, v = self.local[idx]
             if v < -0.25:
-                c[idx] = np.array([0.0, lift * math.exp(-((u / spread) ** 2))])
+                rise = -lift * math.exp(-((u / spread) ** 2))
+                for at, brow_rise in raised:
+                    rise = max(rise, brow_rise - keep * float(np.linalg.norm(self.local[idx] - at)))
+                c[idx] = np.array([0.0, -rise])
         return c
+
+    def _forehead_slide(self, c: Constraints) -> Constraints:
+        """The forehead between the raised brows and the oval's top, each point moved by its share of the way: from
+        all of the brow's motion just above the brow to the oval's at the top.
+
+        Raised brows bunch the whole forehead up evenly (the frontalis shortens along its length). Left to the
+        screened fill, the motion died away within a few pixels above the brows and squeezed the skin there two to
+        four times over, which drew the photo's upper brow edge as a hard line.
+        """
+        rows = [idx for _, upper in BROWS.values() for idx in upper]
+        brow_u, brow_v = self.local[rows, 0], self.local[rows, 1]
+        order = np.argsort(brow_u)
+        brow_u, brow_v = brow_u[order], brow_v[order]
+        brow_d = np.array([c[rows[k]] for k in order])
+        top = [idx for idx in OVAL if self.local[idx, 1] < float(brow_v.min())]
+        top = sorted(top, key=lambda idx: self.local[idx, 0])
+        top_u, top_v = self.local[top, 0], self.local[top, 1]
+        top_d = np.array([c.get(idx, np.zeros(2)) for idx in top])
+        if len(top) < 2:
+            return {}
+        taken = set(c) | set(OVAL) | {idx for pair in BROWS.values() for row in pair for idx in row}
+        out: Constraints = {}
+        for idx in range(min(NUM_MESH_LANDMARKS, len(self.local))):
+            u, v = self.local[idx]
+            if idx in taken or not brow_u[0] <= u <= brow_u[-1]:
+                continue
+            below, above = float(np.interp(u, brow_u, brow_v)), float(np.interp(u, top_u, top_v))
+            if not above < v < below:
+                continue
+            share = (below - v) / max(below - above, 1e-6)  # 0 at the brow, 1 at the oval
+            at_brow = np.array([np.interp(u, brow_u, brow_d[:, k]) for k in range(2)])
+            at_top = np.array([np.interp(u, top_u, top_d[:, k]) for k in range(2)])
+            out[idx] = (1.0 - share) * at_brow + share * at_top
+        return out
 
     def _lids(self, upper: float = 0.0, lower: float = 0.0, sides: tuple[str, ...] = ("right", "left")) -> Constraints:
         """Lid margins moved with the skin by a fraction of the eye's own opening (negative opens the eye)."""
@@ -482,14 +528,16 @@ class Rig:
     def _brow_raise(self):
         # Posed AU1+2 lifts the brows ~9-11 mm, the outer ends a little more; the forehead skin slides with them.
         c = self._brows(lambda t, s: (0.0, -0.064 - 0.012 * t))
-        c.update(self._forehead(-0.026))
+        c.update(self._forehead(-0.026, brows=c))
+        c.update(self._forehead_slide(c))
         c.update(self._lids(upper=-0.08))
         return c, 0.15
 
     def _brow_inner_raise(self):
         # Only the medial frontalis pulls: the inner ends rise ~7 mm, the outer ends stay (the oblique brow of sadness).
         c = self._brows(lambda t, s: (s * 0.014 * (1 - t), -0.058 * (1 - t) ** 1.0 + 0.004 * t))
-        c.update(self._forehead(-0.016, spread=0.12))
+        c.update(self._forehead(-0.016, spread=0.12, brows=c))
+        c.update(self._forehead_slide(c))
         return c, 0.12
 
     def _brow_lower(self):
@@ -504,7 +552,9 @@ class Rig:
     def _upper_lid_raise(self):
         # AU5 bares the sclera above the iris: the upper lid rises by ~40 % of the eye's opening.
         c = self._lids(upper=-0.4)
-        c.update(self._brows(lambda t, s: (0.0, -0.01)))
+        brows = self._brows(lambda t, s: (0.0, -0.01))
+        c.update(brows)
+        c.update(self._forehead_slide(brows))
         return c, 0.06
 
     def _lid_tighten(self):
