@@ -36,7 +36,13 @@ _CONTRAST_RANGE = (0.8, 1.35)
 _CREASE_SIGMA = 0.006  # furrow half-width (Gaussian sigma), face widths: ~1 px at 512
 # How much of the photo's nasolabial fold a full smile release removes: more lifts the fold's soft flanks but not
 # its sharp centre, which then stands out as a thin dark line.
-_SMILE_FOLD_EASE = 0.4
+_SMILE_FOLD_EASE = 0.9
+# The fold is measured on the photo smoothed only this much (a share of the crease sigma) and may be lifted this far
+# (log): a fold's dark centre is narrow, and measured on a smoother photo and capped lower, its flanks were lifted and
+# the centre stayed, a thin dark line (and, capped per channel, an orange one on dark skin). With the centre measured,
+# the fold can be eased almost all the way.
+_FOLD_DETAIL = 0.45
+_FOLD_LIMIT = 1.2
 # The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
 # lift may brighten (log), and the disc around each corner it fades out over (face widths).
 _POCKET_EASE = 0.85
@@ -193,11 +199,16 @@ class ShadingLayers:
         rgb = np.median(pixels, axis=0)
         return rgb / (rgb.sum() + 1.0), float(rgb @ _LUMA)
 
-    def _skin(self, box: tuple[int, int, int, int]) -> np.ndarray:
-        """0..1 per pixel of a box: how much it looks like the face's skin (not hair, brows, eyeglass frames)."""
+    def _skin(self, box: tuple[int, int, int, int], blur: float = 0.0) -> np.ndarray:
+        """0..1 per pixel of a box: how much it looks like the face's skin (not hair, brows, eyeglass frames); with
+        `blur` (pixels), judged on the photo blurred that much (what a narrow crease in it does not change)."""
         x0, y0, x1, y1 = box
-        chroma = np.linalg.norm(self.chroma[y0:y1, x0:x1, :2] - self.skin_colour[:2], axis=2)
-        luma = np.log((self.luma[y0:y1, x0:x1] + 8.0) / (self.skin_luma + 8.0))
+        chroma, luma = self.chroma[y0:y1, x0:x1, :2], self.luma[y0:y1, x0:x1]
+        if blur > 0:
+            chroma = np.stack([gaussian_filter(chroma[..., c], blur) for c in range(2)], axis=-1)
+            luma = gaussian_filter(luma, blur)
+        chroma = np.linalg.norm(chroma - self.skin_colour[:2], axis=2)
+        luma = np.log((luma + 8.0) / (self.skin_luma + 8.0))
         weight = np.exp(-0.5 * (chroma / 0.05) ** 2 - 0.5 * (np.minimum(luma, 0.0) / 0.5) ** 2)
         return gaussian_filter(weight, self.sigma)
 
@@ -364,8 +375,9 @@ class ShadingLayers:
             guide = np.concatenate([self.points[path] + side * 0.01 * ex, beside_mouth])
             canvas = self._canvas(list(guide), reach=0.06)
             x0, y0, x1, y1 = canvas.box
-            valley = self._valley(canvas.box, 0.1, 2.0 * self.sigma, 0.3)
-            valley = np.stack([gaussian_filter(channel, self.sigma) for channel in valley])
+            detail = _FOLD_DETAIL * self.sigma
+            valley = self._valley(canvas.box, 0.1, 2.0 * self.sigma, _FOLD_LIMIT, detail=detail)
+            valley = np.stack([gaussian_filter(channel, detail) for channel in valley])
             lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
                                         inset=-0.03 * width, feather=0.02 * width)
             depth = valley.mean(axis=0) * (1.0 - lip_zone)
@@ -375,7 +387,10 @@ class ShadingLayers:
             along = nearest / (len(trace) - 1)
             dist = np.sqrt(dist2[np.arange(len(nearest)), nearest])
             band = (1.0 - smoothstep(0.025 * width, 0.045 * width, dist)) * smoothstep(0.0, 0.1, along) * smoothstep(1.0, 0.8, along)
-            canvas.log = _SMILE_FOLD_EASE * valley * (band.reshape(canvas.shape) * (1.0 - lip_zone))
+            # Only over skin: a beard or moustache over the fold is as dark as a valley, and lifted it went grey. Judged
+            # on the photo blurred wider than a fold, so that the fold itself counts as the skin around it.
+            skin = self._skin(canvas.box, blur=0.03 * width)
+            canvas.log = _SMILE_FOLD_EASE * valley * (band.reshape(canvas.shape) * (1.0 - lip_zone) * skin)
             canvases.append(canvas)
         return canvases
 
@@ -402,7 +417,8 @@ class ShadingLayers:
             canvases.append(canvas)
         return canvases
 
-    def _valley(self, box: tuple[int, int, int, int], reach: float, fill_sigma: float, limit: float) -> np.ndarray:
+    def _valley(self, box: tuple[int, int, int, int], reach: float, fill_sigma: float, limit: float,
+                detail: float | None = None) -> np.ndarray:
         """(3, h, w) log of how much each pixel of a box must brighten to reach its filled-in level: a grey closing
         `reach` face widths wide fills dark valleys (folds, pockets) in. Per channel: a shadow is also more saturated
         than the skin around it, so lifting each channel to its own level restores the skin's colour too (and a grey
@@ -411,7 +427,7 @@ class ShadingLayers:
         size = max(3, int(round(reach * self.frame.width)) | 1)
         valley = np.empty((3, y1 - y0, x1 - x0))
         for c in range(3):
-            channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma)
+            channel = gaussian_filter(self.rgb[y0:y1, x0:x1, c], self.sigma if detail is None else detail)
             filled = gaussian_filter(grey_closing(channel, size=(size, size)), fill_sigma)
             valley[c] = np.clip(np.log((filled + 1.0) / (channel + 1.0)), 0.0, limit)
         return valley
