@@ -48,7 +48,8 @@ def held(animator: PortraitAnimator, emotion: str, intensity: float = 0.85) -> n
     probs[:, EMOTION_INDEX[emotion]] = 1.0
     track = EmotionTrack(fps=25.0, probs=probs, intensity=np.full(frames, intensity, dtype=np.float32))
     row = clip_controls([], None, track, frames, 25.0, smile_at_rest=animator.smile_at_rest,
-                        parted_at_rest=animator.parted_at_rest, units=animator.units)[frames // 2]
+                        parted_at_rest=animator.parted_at_rest, frown_at_rest=animator.frown_at_rest,
+                        units=animator.units)[frames // 2]
     for name in HEAD + ("blink_left", "blink_right"):
         row[CONTROL_INDEX[name]] = 0.0
     return row

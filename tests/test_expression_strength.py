@@ -66,9 +66,9 @@ def test_strength_zero_leaves_speech_blinks_and_head_only():
     n = 40
     phonemes = _phonemes()
     energy = np.full(n, 0.5, dtype=np.float32)
-    angry = clip_controls(phonemes, energy, _track("angry", n), n, FPS, seed=3, smile_at_rest=0.6, parted_at_rest=0.4, strength=0.0)
-    speech_only = clip_controls(phonemes, energy, _track("angry", n, intensity=0.0), n, FPS, seed=3, smile_at_rest=0.6,
-                                parted_at_rest=0.4)
+    at_rest = dict(smile_at_rest=0.6, parted_at_rest=0.4, frown_at_rest=0.7)  # a photo that smiles, parted, and frowns
+    angry = clip_controls(phonemes, energy, _track("angry", n), n, FPS, seed=3, strength=0.0, **at_rest)
+    speech_only = clip_controls(phonemes, energy, _track("angry", n, intensity=0.0), n, FPS, seed=3, **at_rest)
     assert np.array_equal(angry, speech_only)
     for name in EXPRESSION_AUS:
         assert not angry[:, CONTROL_INDEX[name]].any(), name
@@ -202,6 +202,7 @@ def test_render_node_passes_its_strength_to_the_renderer(monkeypatch, portrait):
     class Recorder(pipeline.PortraitAnimator):  # records the controls, renders nothing (keeps the test fast)
         def __init__(self, image, landmarks, seed=0):
             self.image, self.seed, self.smile_at_rest, self.parted_at_rest, self.corners_at_rest = image, seed, 0.0, 0.0, 0.0
+            self.frown_at_rest = 0.0
             self.units = None  # the calibrated recipes
 
         def controls_for(self, *args, **kwargs):

@@ -37,6 +37,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "tongue_tip",  # tongue tip up to the teeth (th, l, t, d, n): drawn by the mouth layer, the skin does not move
     "upper_lip_cover",  # the upper lip down over a photo's bared teeth, the lower lip free (talking without the grin)
     "lower_lip_depress",  # lower lip pulled down off the lower teeth (AU16; fear)
+    "frown_release",  # a photo's own frown undone: its furrows between the brows eased, the inner brow ends let up
 )
 CONTROL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CONTROL_NAMES)}
 NUM_CONTROLS = len(CONTROL_NAMES)

@@ -116,7 +116,10 @@ class PortraitAnimator:
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey)
         self.stray_teeth = StrayTeeth.of(self._source, self.points, self.frame.width,
                                          self.mouth.photo_teeth_color, self.mouth.lip_color)
-        self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices)  # AU creases on the skin
+        # AU creases on the skin (an eyeglass frame's bridge is no furrow of the photo's own)
+        self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices,
+                                     rigid=glasses.mask if glasses.present else None)
+        self.frown_at_rest = self.shading.frown_at_rest  # furrows between the brows, to ease where the brows do not knit
 
     # ---- per frame -----------------------------------------------------------------------------------
     def _row(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
@@ -219,4 +222,5 @@ class PortraitAnimator:
         """
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
                              smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
-                             corners_at_rest=self.corners_at_rest, units=self.units)
+                             corners_at_rest=self.corners_at_rest, frown_at_rest=self.frown_at_rest,
+                             units=self.units)

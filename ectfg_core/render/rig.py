@@ -540,6 +540,13 @@ class Rig:
         c.update(self._forehead_slide(c))
         return c, 0.12
 
+    def _frown_release(self):
+        # The reverse of a little AU4 (a portrait that frowns at rest): the inner brow ends rise and part a little,
+        # the forehead above slides with them. The furrows between them are eased by the shading (shading.py).
+        brows = self._brows(lambda t, s: (-s * 0.01 * (1 - t), -0.012 * (1 - t)))
+        brows.update(self._forehead_slide(brows))
+        return brows, 0.1
+
     def _brow_lower(self):
         # Posed AU4 (Ekman & Friesen): the inner brow ends drop ~6 mm and move ~4 mm towards each other, the outer
         # ends follow by about half, and the brow's weight pushes the upper lid down over the eye.

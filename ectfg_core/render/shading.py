@@ -43,6 +43,12 @@ _SMILE_FOLD_EASE = 0.9
 # the fold can be eased almost all the way.
 _FOLD_DETAIL = 0.45
 _FOLD_LIMIT = 1.2
+# The photo's own furrows between the brows (see _frown_furrows): how much of them a full frown release eases, and
+# the valley depth (95th percentile over the glabella, log) from which a photo counts as frowning, fully so at
+# FROM + SPAN (over 18 portraits a smooth brow measured 0.01-0.09, light lines 0.13-0.16, a plain frown 0.25-0.5).
+_FROWN_EASE = 0.9
+_RELEASES = ("smile_release", "frown_release")  # layers that ease the photo's own folds rather than draw new ones
+_FROWN_FROM, _FROWN_SPAN = 0.1, 0.15
 # The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
 # lift may brighten (log), and the disc around each corner it fades out over (face widths).
 _POCKET_EASE = 0.85
@@ -134,7 +140,9 @@ def _box(points: np.ndarray, margin: float, image_size: tuple[int, int]) -> tupl
 class ShadingLayers:
     """The action-unit shading of one portrait: build once, apply per frame."""
 
-    def __init__(self, image: np.ndarray, points: np.ndarray, frame: FaceFrame, vertices: np.ndarray):
+    def __init__(self, image: np.ndarray, points: np.ndarray, frame: FaceFrame, vertices: np.ndarray,
+                 rigid: np.ndarray | None = None):
+        """rigid: (H, W) 0..1, what is not skin though it lies on the face (an eyeglass frame); its dark is no crease."""
         self.image_size = image.shape[:2]
         self.points = np.asarray(points, dtype=np.float64)
         self.frame = frame
@@ -147,11 +155,14 @@ class ShadingLayers:
         self.light = self._light_direction()
         self.skin_colour, self.skin_luma = self._skin_reference(self.rgb)
         self.chroma = self.rgb / (self.rgb.sum(axis=2, keepdims=True) + 1.0)
+        self.rigid = rigid
+        self.frown_at_rest = 0.0  # how plainly the photo shows furrows between its brows, 0..1 (see _frown_furrows)
         self.layers: list[_Layer] = []
         for name, build in (("brow_lower", self._glabella), ("brow_raise", self._forehead_raise),
                             ("brow_inner_raise", self._forehead_inner), ("nose_wrinkle", self._nose_wrinkle),
                             ("cheek_raise", self._crows_feet), ("chin_raise", self._chin),
-                            ("smile_release", self._smile_fold), ("smile_release", self._corner_pockets)):
+                            ("smile_release", self._smile_fold), ("smile_release", self._corner_pockets),
+                            ("frown_release", self._frown_furrows)):
             for canvas in build():
                 self._add(name, canvas)
 
@@ -394,6 +405,39 @@ class ShadingLayers:
             canvases.append(canvas)
         return canvases
 
+    def _frown_furrows(self) -> list[_Canvas]:
+        """The photo's own furrows between the brows, measured as dark valleys, to be eased when its frown is undone.
+
+        Measured like the smile folds (a grey closing wider than a furrow fills them in), over the glabella: between
+        the inner brow ends, from above them down to the nasal root, over skin (not brows, hair or an eyeglass
+        bridge). Also sets frown_at_rest: how deep the deepest of them are (0: a smooth brow, 1: a plain frown).
+        """
+        width = self.frame.width
+        ex, ey = self._axes()
+        inner_r, inner_l, root = self.points[55], self.points[285], self.points[168]
+        mid = 0.5 * (inner_r + inner_l)
+        half = max(0.5 * float(np.linalg.norm(inner_l - inner_r)), 0.04 * width)
+        top = mid - 0.09 * ey
+        canvas = self._canvas([top - 0.06 * ex, top + 0.06 * ex, root], reach=0.02)
+        x0, y0, x1, y1 = canvas.box
+        detail = _FOLD_DETAIL * self.sigma
+        valley = self._valley(canvas.box, 0.06, 2.0 * self.sigma, _FOLD_LIMIT, detail=detail)
+        valley = np.stack([gaussian_filter(channel, detail) for channel in valley])
+        # An upright ellipse over the glabella, soft edged.
+        rel = canvas.pixels - 0.5 * (top + root)
+        across = (rel @ self.frame.ex) / (0.9 * half)
+        down = (rel @ self.frame.ey) / max(0.5 * float((root - top) @ self.frame.ey), 1.0)
+        zone = (1.0 - smoothstep(0.7, 1.0, np.hypot(across, down))).reshape(canvas.shape)
+        zone = zone * self._skin(canvas.box, blur=0.02 * width)
+        if self.rigid is not None:
+            zone = zone * (1.0 - np.clip(gaussian_filter(self.rigid[y0:y1, x0:x1].astype(np.float64), self.sigma) * 3.0, 0.0, 1.0))
+        depth = valley.mean(axis=0) * zone
+        inside = zone > 0.5
+        if inside.any():
+            self.frown_at_rest = float(np.clip((np.percentile(depth[inside], 95) - _FROWN_FROM) / _FROWN_SPAN, 0.0, 1.0))
+        canvas.log = _FROWN_EASE * valley * zone
+        return [canvas]
+
     def _corner_pockets(self) -> list[_Canvas]:
         """The dark pockets beside a grin's mouth corners, lifted to the skin around them when its smile is undone.
 
@@ -452,7 +496,7 @@ class ShadingLayers:
         anchors = np.flatnonzero(inside)
         if len(anchors) < 3:
             return
-        if control != "smile_release":  # creases only where the photo shows skin
+        if control not in _RELEASES:  # creases only where the photo shows skin (the releases judge that themselves)
             canvas.log *= self._skin(canvas.box)
         # Fade to nothing at the map's border, so that no tail of a soft shape ends in a visible edge.
         h, w = canvas.shape

@@ -59,6 +59,8 @@ UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # and classifiers alike. Fear's dropped jaw keeps the edges of the upper teeth in view under a lowered lip: covered
 # whole, its open mouth was a flat dark slot; bared further, the grin's teeth read as happy again.
 CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6}
+# Classes whose brows do not knit (or, sad and fearful, only a little): a frowning photo's furrows ease for them.
+UNFROWNING = {"neutral": 1.0, "happy": 1.0, "surprised": 1.0, "sad": 0.5, "fearful": 0.5}
 # Unsmiling classes whose mouths are not wide: a photo's grin narrows for them (fear stretches the lips instead).
 NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
@@ -93,7 +95,7 @@ def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
                   strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None,
-                  units: np.ndarray | None = None) -> np.ndarray:
+                  frown_at_rest: float = 0.0, units: np.ndarray | None = None) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
@@ -103,6 +105,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     a frown on a calm face and a grimace on a sad one; the width is narrowed instead, two fifths of it still lowering.
     strength (a number or one per frame, 0..2) times the track's own per-word strength scales the expression:
     0 leaves speech, blinks and idle head motion only; mouth shapes are never scaled.
+    frown_at_rest (0..1, see ShadingLayers.frown_at_rest): a portrait that frowns must lose its furrows before it can
+    look calm, happy or surprised (half of them for sad and fearful, whose brows knit a little themselves).
     units: the portrait's own expression recipes (expressions.portrait_units; None: the calibrated ones).
     """
     num_frames = int(num_frames)
@@ -130,6 +134,9 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
         releasing = unsmiling
         controls[:, _C["smile_release"]] += grin_share(smile_at_rest) * releasing
+    if frown_at_rest > 0:
+        unfrowning = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in UNFROWNING.items()), 0.0, 1.0)
+        controls[:, _C["frown_release"]] += float(frown_at_rest) * unfrowning
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
         closing = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in CLOSED_LIPS.items()), 0.0, 1.0)
