@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ectfg_core.face.detect import detect_landmarks
 from ectfg_core.render.controls import CONTROL_NAMES, controls_row
@@ -610,3 +611,28 @@ def test_a_sliver_of_lower_teeth_shows_as_teeth_not_a_dotted_line(smiling):
         dips = 0.5 * (teeth[:-4] + teeth[4:]) - teeth[2:-2]
         assert dips.max() < 50.0, (jaw, dips.max())
 
+
+
+@pytest.mark.parametrize("which", ["smiling", "broad_grin"])
+def test_a_covered_grin_talking_shows_the_edges_of_its_upper_teeth_on_open_vowels(which, request):
+    """A smiling photo asked to talk calmly or angrily covers its grin with the upper lip; covered down to the teeth's
+    edges on every vowel, its open mouth was a dark hole with a sliver of teeth (read as shock, not speech). On /ɑ/
+    the lip now lets the incisal edges show, as talking mouths do: tooth-bright rows across the mouth's middle were
+    0.028-0.038 face widths (lower teeth mostly), now over 0.05."""
+    animator = request.getfixturevalue(which)
+    fw, frames = animator.frame.width, 50
+    vowel = [PhonemeTiming("m", 0.6, 0.75), PhonemeTiming("ɑ", 0.75, 1.25), PhonemeTiming("n", 1.25, 1.4)]
+    energy = np.zeros(frames, np.float32)
+    energy[18:36] = 0.8
+    bright = 0.75 * float(animator.mouth.photo_teeth_color @ torch.tensor([0.299, 0.587, 0.114]))
+    for emotion in ("neutral", "angry"):
+        row = animator.controls_for(vowel, energy, constant_track(emotion, frames), frames, FPS)[25]
+        frame = animator.render(row).astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        p = animator.driven_landmarks(row)
+        upper, lower = (c[np.argsort(c[:, 0])] for c in (p[UPPER_INNER], p[LOWER_INNER]))
+        middle, half = 0.5 * (p[61, 0] + p[291, 0]), 0.5 * abs(p[291, 0] - p[61, 0])
+        rows = []
+        for x in range(int(middle - 0.3 * half), int(middle + 0.3 * half)):
+            top, bottom = (int(round(np.interp(x, c[:, 0], c[:, 1]))) for c in (upper, lower))
+            rows.append(int((frame[top - 2 : bottom + 1, x] > bright).sum()))
+        assert np.median(rows) > 0.045 * fw, (emotion, np.median(rows) / fw)
