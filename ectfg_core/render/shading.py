@@ -34,8 +34,7 @@ _SHADE_TOPS = {"brow_lower": 1.1}
 _REFERENCE_CONTRAST = 0.016
 _CONTRAST_RANGE = (0.8, 1.35)
 _CREASE_SIGMA = 0.006  # furrow half-width (Gaussian sigma), face widths: ~1 px at 512
-# How much of the photo's nasolabial fold a full smile release removes: more lifts the fold's soft flanks but not
-# its sharp centre, which then stands out as a thin dark line.
+# How much of the photo's nasolabial fold a full smile release removes.
 _SMILE_FOLD_EASE = 0.9
 # The fold is measured on the photo smoothed only this much (a share of the crease sigma) and may be lifted this far
 # (log): a fold's dark centre is narrow, and measured on a smoother photo and capped lower, its flanks were lifted and
@@ -47,8 +46,8 @@ _FOLD_LIMIT = 1.2
 # the valley depth (95th percentile over the glabella, log) from which a photo counts as frowning, fully so at
 # FROM + SPAN (over 18 portraits a smooth brow measured 0.01-0.09, light lines 0.13-0.16, a plain frown 0.25-0.5).
 _FROWN_EASE = 0.9
-_RELEASES = ("smile_release", "frown_release")  # layers that ease the photo's own folds rather than draw new ones
 _FROWN_FROM, _FROWN_SPAN = 0.1, 0.15
+_RELEASES = ("smile_release", "frown_release")  # layers that ease the photo's own folds rather than draw new ones
 # The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
 # lift may brighten (log), and the disc around each corner it fades out over (face widths).
 _POCKET_EASE = 0.85
