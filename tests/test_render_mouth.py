@@ -621,7 +621,7 @@ def test_a_covered_grin_talking_shows_the_edges_of_its_upper_teeth_on_open_vowel
     0.028-0.038 face widths (lower teeth mostly), now over 0.05."""
     animator = request.getfixturevalue(which)
     fw, frames = animator.frame.width, 50
-    vowel = [PhonemeTiming("m", 0.6, 0.75), PhonemeTiming("ɑ", 0.75, 1.25), PhonemeTiming("n", 1.25, 1.4)]
+    vowel = timed([("m", 0.15), ("ɑ", 0.5), ("n", 0.15)], start=0.6)
     energy = np.zeros(frames, np.float32)
     energy[18:36] = 0.8
     bright = 0.75 * float(animator.mouth.photo_teeth_color @ torch.tensor([0.299, 0.587, 0.114]))

@@ -385,9 +385,7 @@ class ShadingLayers:
             guide = np.concatenate([self.points[path] + side * 0.01 * ex, beside_mouth])
             canvas = self._canvas(list(guide), reach=0.06)
             x0, y0, x1, y1 = canvas.box
-            detail = _FOLD_DETAIL * self.sigma
-            valley = self._valley(canvas.box, 0.1, 2.0 * self.sigma, _FOLD_LIMIT, detail=detail)
-            valley = np.stack([gaussian_filter(channel, detail) for channel in valley])
+            valley = self._fold_valley(canvas.box, 0.1)
             lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
                                         inset=-0.03 * width, feather=0.02 * width)
             depth = valley.mean(axis=0) * (1.0 - lip_zone)
@@ -419,9 +417,7 @@ class ShadingLayers:
         top = mid - 0.09 * ey
         canvas = self._canvas([top - 0.06 * ex, top + 0.06 * ex, root], reach=0.02)
         x0, y0, x1, y1 = canvas.box
-        detail = _FOLD_DETAIL * self.sigma
-        valley = self._valley(canvas.box, 0.06, 2.0 * self.sigma, _FOLD_LIMIT, detail=detail)
-        valley = np.stack([gaussian_filter(channel, detail) for channel in valley])
+        valley = self._fold_valley(canvas.box, 0.06)
         # An upright ellipse over the glabella, soft edged.
         rel = canvas.pixels - 0.5 * (top + root)
         across = (rel @ self.frame.ex) / (0.9 * half)
@@ -459,6 +455,13 @@ class ShadingLayers:
             canvas.log = _POCKET_EASE * valley * (near * outside)
             canvases.append(canvas)
         return canvases
+
+    def _fold_valley(self, box: tuple[int, int, int, int], reach: float) -> np.ndarray:
+        """_valley for a photo's own folds (smile folds, frown furrows): measured down to their narrow dark centre
+        (see _FOLD_DETAIL) and smoothed as little."""
+        detail = _FOLD_DETAIL * self.sigma
+        valley = self._valley(box, reach, 2.0 * self.sigma, _FOLD_LIMIT, detail=detail)
+        return np.stack([gaussian_filter(channel, detail) for channel in valley])
 
     def _valley(self, box: tuple[int, int, int, int], reach: float, fill_sigma: float, limit: float,
                 detail: float | None = None) -> np.ndarray:

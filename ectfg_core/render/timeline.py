@@ -94,6 +94,11 @@ def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
     return float(np.clip((gap - 0.015) / 0.05, 0.0, 1.0))
 
 
+def _class_share(weights: np.ndarray, shares: dict[str, float], gain: float = 1.5) -> np.ndarray:
+    """(T,) 0..1: how much of a class-dependent effect a frame gets, `gain` times its classes' weights by `shares`."""
+    return np.clip(gain * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in shares.items()), 0.0, 1.0)
+
+
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
                   strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None,
@@ -137,11 +142,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         releasing = unsmiling
         controls[:, _C["smile_release"]] += grin_share(smile_at_rest) * releasing
     if frown_at_rest > 0:
-        unfrowning = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in UNFROWNING.items()), 0.0, 1.0)
+        unfrowning = _class_share(weights, UNFROWNING)
         controls[:, _C["frown_release"]] += float(frown_at_rest) * unfrowning
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
-        closing = np.clip(1.5 * sum(share * weights[:, EMOTION_INDEX[name]] for name, share in CLOSED_LIPS.items()), 0.0, 1.0)
+        closing = _class_share(weights, CLOSED_LIPS)
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
         # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
         controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
@@ -164,7 +169,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     # An open vowel lets the lip up again by a third in calm and angry speech: talking mouths show the edges of their
     # upper teeth, and a mouth covered to the teeth's edges on every vowel was a dark hole (read as shock). Sad and
     # fearful speech keep them covered: teeth bared there read as a smile again (FER, smiling photos: 32 -> 44 %).
-    baring = np.clip(sum(share * weights[:, EMOTION_INDEX[name]] for name, share in VOWEL_TEETH.items()), 0.0, 1.0)
+    baring = _class_share(weights, VOWEL_TEETH, gain=1.0)
     cover = grin_cover * opened * (1.0 - press) * (1.0 - baring * speech_open)
     controls[:, _C["upper_lip_cover"]] = cover
     # The jaw drops by what the lowered upper lip takes from the opening (0.8 of the photo's gap; a full jaw_open
