@@ -280,3 +280,18 @@ def test_raised_brows_bunch_the_forehead_evenly_not_in_a_line_above_them(framed,
     fill_only = squeezes(PortraitAnimator(portrait.image, portrait.landmarks))
     for now, before in zip(even, fill_only, strict=True):
         assert now < 3.0 and now < 0.8 * before, (now, before)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "biden", "hopper", "obama_smile"])
+def test_no_class_leaves_the_skin_folded(framed, name):
+    """Every class at its calibrated strength comes out with no skin turned over: a fold shows as a mirrored sliver
+    with a hard edge. Relaxing folds towards the neighbours' motion left 3-8 turned triangles over the lids in anger
+    on each of these faces (brows low over the eyes, lowered further)."""
+    from ectfg_core.render.controls import clamp_controls
+    from ectfg_core.render.expressions import expression_row
+    from ectfg_core.types.emotion import EMOTIONS
+
+    animator = PortraitAnimator(framed(name).image, framed(name).landmarks)
+    left = {emotion: len(animator.fold_guard.folded(animator.skin_before_head(clamp_controls(expression_row(emotion, 1.0)))))
+            for emotion in EMOTIONS}
+    assert not any(left.values()), left

@@ -3,8 +3,9 @@
 The rig adds control motions linearly, so a strong expression (or a face whose features sit close together, such as
 brows pulled low in the photo) can push one row of vertices past the next: a brow raised above the forehead row over
 it, the skin over the lid pushed below the lid crease. The warp would then show a mirrored sliver of skin with a hard
-edge. Where a skin triangle turns over, the motion of its free vertices is relaxed towards their neighbours' until
-none does, so the skin bunches up instead of folding.
+edge. Where a skin triangle turns over, its free vertices are first moved by the least amount that gives it back a
+sliver of its area, so the rest of the skin keeps the rig's motion (a lowered brow stays low, the lid skin under it
+bunches up). Whatever that cannot open (skin caught between pinned contours) is relaxed towards its neighbours' motion.
 """
 
 from __future__ import annotations
@@ -16,11 +17,27 @@ from scipy import sparse
 _MIN_AREA_SHARE = 0.05
 _MAX_ROUNDS = 12
 _SLIVER_SHARE = 0.1  # triangles smaller than this share of the median one in the photo (slivers) are not judged
+_PROJECTION_ROUNDS = 100
+_OMEGA = 1.5  # over-relaxed: a Jacobi sweep of crossing constraints converges slowly (brows caught between lids and crease)
+# A triangle under min_share + _REACH is pushed back to min_share + _REACH_TO: the margin keeps a pushed triangle from
+# dipping under the floor again as its neighbours are pushed.
+_REACH, _REACH_TO = 0.005, 0.01
 
 
 def _signed_area(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     a, b, c = vertices[triangles[:, 0]], vertices[triangles[:, 1]], vertices[triangles[:, 2]]
     return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+
+
+def _across(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(N, 2): the gradient of the doubled signed area of (x, p, q) with respect to x."""
+    return np.stack([p[:, 1] - q[:, 1], q[:, 0] - p[:, 0]], axis=1)
+
+
+def _area_gradients(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(T, 3, 2): how each triangle's doubled signed area changes with each of its three vertices."""
+    a, b, c = vertices[triangles[:, 0]], vertices[triangles[:, 1]], vertices[triangles[:, 2]]
+    return np.stack([_across(b, c), _across(c, a), _across(a, b)], axis=1)
 
 
 class FoldGuard:
@@ -68,6 +85,45 @@ class FoldGuard:
         return relaxed if self._then is None else self._then(relaxed)
 
     def _relax(self, moved: np.ndarray) -> np.ndarray:
+        if len(self.folded(moved)) == 0:
+            return moved
+        projected = self._project(np.array(moved, dtype=np.float64))
+        left = len(self.folded(projected))
+        if left == 0:
+            return projected
+        # Skin caught between pinned contours that the projection could not open (beyond any calibrated expression):
+        # relaxing towards the neighbours opens some such folds and closes others, so it is kept where it opens more.
+        smoothed = self._smooth(projected.copy())
+        return smoothed if len(self.folded(smoothed)) < left else projected
+
+    def _project(self, moved: np.ndarray) -> np.ndarray:
+        """Position-based area constraints, swept Jacobi-style: every triangle under the floor asks its free vertices
+        for the least motion (along its area's gradient) that lifts it back over the floor; each vertex takes the
+        mean of what its triangles ask. Relaxing towards the neighbours instead moved every vertex of a folded
+        triangle, the brows too: anger's lowered brows came back up by half or more on faces whose brows sit close
+        over the eyes."""
+        count = len(moved)
+        give = self.free.astype(np.float64)
+        floor = self.min_share + _REACH_TO
+        for _ in range(_PROJECTION_ROUNDS):
+            share = _signed_area(moved, self.triangles) / self.area
+            under = np.flatnonzero(share < self.min_share + _REACH)
+            if len(under) == 0:
+                break
+            corners = self.triangles[under]  # (U, 3)
+            grad = _area_gradients(moved, corners) / self.area[under, None, None]  # d share / d vertex
+            weight = give[corners]
+            norm = (weight * (grad**2).sum(axis=2)).sum(axis=1)
+            step = (floor - share[under]) / np.maximum(norm, 1e-12)
+            push = (weight * step[:, None])[..., None] * grad  # (U, 3, 2)
+            ids = corners.ravel()
+            asks = np.bincount(ids, minlength=count).astype(np.float64)
+            for k in range(2):
+                moved[:, k] += _OMEGA * np.bincount(ids, push[..., k].ravel(), minlength=count) / np.maximum(asks, 1.0)
+        return moved
+
+    def _smooth(self, moved: np.ndarray) -> np.ndarray:
+        """What the projection left folded, its free vertices relaxed towards their neighbours' motion."""
         bad = self.folded(moved)
         if len(bad) == 0:
             return moved
