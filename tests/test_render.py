@@ -384,3 +384,26 @@ def test_a_raised_lower_lid_joins_the_skin_the_cheek_moved(name, framed):
         off = [np.abs(frame[int(y) + k, x].astype(int) - skin_only[int(y) + k, x]).mean()
                for x, y in zip(xs, ys, strict=True) for k in rows]
         assert np.mean(off) < 5.0, (side, np.mean(off))
+
+
+def test_the_far_eye_of_a_face_turned_well_away_is_not_completed(portrait):
+    """A lid raised for surprise or fear bares white the photo never showed, completed from the photo's own eyeball.
+    The far eye of a face turned well away (a three-quarter portrait in glasses, a man in profile) is seen nearly edge
+    on, foreshortened to half the near eye's width: the little of its ball the photo shows made a pale disc with a
+    grey iris beside the nose. Such an eye is not completed; frontal eyes (0.8-1 of each other's width) still are."""
+    import dataclasses
+
+    from ectfg_core.render.eyes import edge_on_eyes
+
+    points = portrait.landmarks.points.astype(np.float64)
+    assert edge_on_eyes(points) == set()
+    upper, lower = EYES["right"]
+    eye = sorted(set(upper + lower + list(IRIS["right"])))
+    centre = points[upper + lower].mean(axis=0)
+    squeezed = points.copy()
+    squeezed[eye, 0] = centre[0] + 0.5 * (points[eye, 0] - centre[0])  # the right eye seen at about 60 degrees
+    assert edge_on_eyes(squeezed) == {"right"}
+    landmarks = dataclasses.replace(portrait.landmarks, points=squeezed.astype(np.float32))
+    animator = PortraitAnimator(portrait.image, landmarks)
+    assert not animator.eyes["right"].eyeball.completes
+    assert animator.eyes["left"].eyeball.completes

@@ -34,7 +34,9 @@ class Eyeball:
     """Channels in photo space around one eye: the photo (3), the completed eyeball (3), and where a lid opened wider
     than in the photo bares what the photo does not show: the margin band and beyond, upper and lower (1 each)."""
 
-    def __init__(self, source: torch.Tensor, upper: np.ndarray, lower: np.ndarray, iris: np.ndarray, face_width: float):
+    def __init__(self, source: torch.Tensor, upper: np.ndarray, lower: np.ndarray, iris: np.ndarray, face_width: float,
+                 edge_on: bool = False):
+        """edge_on: the far eye of a face turned well away (see eyes.edge_on_eyes), never completed."""
         contour = np.concatenate([upper, lower[-2:0:-1]])
         opening = float(np.max(np.interp(upper[:, 0], *by_x(lower)) - upper[:, 1]))
         centre, radius = iris_circle(iris)
@@ -62,7 +64,9 @@ class Eyeball:
         all_pixels = photo[:, clear] if bool(clear.any()) else photo.reshape(3, -1)
         # A photo with the eye (nearly) shut, or none of its white in view, shows too little of the eyeball to
         # complete: a lid opened wider than in it shows what the photo has there (the lid) rather than an invented eye.
-        self.completes = bool(opening >= _MIN_OPENING * radius and white_pixels.shape[1] >= _MIN_SCLERA_PIXELS
+        # Nor does the far eye of a face turned well away: seen nearly edge on, the little of its ball the photo shows
+        # made a pale disc with a grey iris beside the nose.
+        self.completes = bool(not edge_on and opening >= _MIN_OPENING * radius and white_pixels.shape[1] >= _MIN_SCLERA_PIXELS
                               and iris_pixels.shape[1] >= 4)
         if iris_pixels.shape[1] >= 4:
             # The iris without its catchlight: the darker three quarters.

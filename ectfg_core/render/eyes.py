@@ -20,12 +20,24 @@ from ectfg_core.render.raster import apply_affine, box_around, invert_affine, po
 from ectfg_core.render.sampling import sample
 
 _MIN_CLOSURE_PX = 0.05  # below this the skin warp alone shows the eye correctly
+# An eye narrower than this share of the other (corner to corner) is the far eye of a face turned well away.
+_EDGE_ON_SHARE = 0.6
+
+
+def edge_on_eyes(points: np.ndarray) -> set[str]:
+    """The sides whose eye the photo shows nearly edge on: on a face turned well away (a three-quarter view or more)
+    the far eye is foreshortened to about half the near one's width; frontal faces measure 0.8-1."""
+    points = np.asarray(points, dtype=np.float64)
+    width = {side: float(np.linalg.norm(points[upper[0]] - points[upper[-1]])) for side, (upper, _) in EYES.items()}
+    widest = max(width.values())
+    return {side for side, w in width.items() if w < _EDGE_ON_SHARE * widest}
 
 
 class EyeLayer:
     """One eye of one portrait."""
 
-    def __init__(self, side: str, points: np.ndarray, face_width: float, source: torch.Tensor):
+    def __init__(self, side: str, points: np.ndarray, face_width: float, source: torch.Tensor, edge_on: bool = False):
+        """edge_on: the far eye of a face turned well away (edge_on_eyes): its eyeball is not completed."""
         self.side = side
         self.upper, self.lower = EYES[side]
         self.polygon = eye_polygon(side)
@@ -39,7 +51,7 @@ class EyeLayer:
         self.lash_width = max(0.8, 0.007 * face_width)
         self.lash_color = self._lash_color(np.asarray(points, dtype=np.float64), source)
         pts = np.asarray(points, dtype=np.float64)
-        self.eyeball = Eyeball(source, pts[self.upper], pts[self.lower], pts[self.iris], face_width)
+        self.eyeball = Eyeball(source, pts[self.upper], pts[self.lower], pts[self.iris], face_width, edge_on=edge_on)
 
     def _lash_color(self, points: np.ndarray, source: torch.Tensor) -> torch.Tensor:
         """The dark of the upper lid margin: a low percentile of the pixels along it."""

@@ -13,7 +13,7 @@ from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import portrait_units
-from ectfg_core.render.eyes import EyeLayer
+from ectfg_core.render.eyes import EyeLayer, edge_on_eyes
 from ectfg_core.render.geometry import (
     EYES,
     INNER_LIP_POLYGON,
@@ -109,7 +109,8 @@ class PortraitAnimator:
         self._skin_blurred = torch.from_numpy(ndimage.gaussian_filter(self._skin_source.numpy(), blur))  # see SkinWarp
         self._basis_flat = self.rig.basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
         self._lid_flat = self.rig.lid_basis.reshape(NUM_CONTROLS, -1).astype(np.float64)
-        self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source) for side in EYES}
+        edge_on = edge_on_eyes(self.points)
+        self.eyes = {side: EyeLayer(side, self.points, self.frame.width, self._source, edge_on=side in edge_on) for side in EYES}
         # A three-quarter face's far eye lies partly behind the nose: the eye layer is left out there (occlusion.py).
         self.eye_occluders = {side: eye_occluders(self.mesh, landmarks.depth, eye.polygon, self.frame.width)
                               for side, eye in self.eyes.items()}
