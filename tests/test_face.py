@@ -24,6 +24,31 @@ def test_no_face_is_a_clear_error():
         detect_landmarks(flat)
 
 
+def _half_length(astronaut: np.ndarray, side: int = 300) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """The bundled photograph shrunk to `side` px and set into a 1024 px picture of soft noise: her face about 55 px
+    wide in it, as in a half-length portrait or a speaker on a stage."""
+    from PIL import Image, ImageFilter
+
+    noise = np.random.default_rng(0).normal(120, 25, (1024, 1024, 3)).clip(0, 255).astype(np.uint8)
+    canvas = Image.fromarray(noise).filter(ImageFilter.GaussianBlur(6))
+    at = (600, 200)
+    canvas.paste(Image.fromarray(astronaut).resize((side, side), Image.Resampling.LANCZOS), at)
+    return np.asarray(canvas), side / astronaut.shape[1], at
+
+
+def test_a_small_face_in_a_large_picture_is_found(astronaut):
+    """MediaPipe's detector looks at the whole picture shrunk to a small square, where a face under about a fifth of
+    its width is a few pixels across: a 1024 px picture with a 55 px face found no face at all. Overlapping crops
+    are looked at one by one when the whole picture shows none; the face found is the one that is there."""
+    picture, scale, (ox, oy) = _half_length(astronaut)
+    found = detect_landmarks(picture)
+    expected = detect_landmarks(astronaut).points * scale + np.array([ox, oy])
+    error = np.linalg.norm(found.points - expected, axis=1)
+    assert np.median(error) < 0.05 * found.face_width, np.median(error)
+    framed = frame_portrait(picture, size=512)  # and `ectfg generate` frames it like any portrait
+    assert framed.landmarks.face_width > 150
+
+
 def test_wrong_image_shapes_are_named():
     with pytest.raises(InputError, match="expected an RGB image"):
         detect_landmarks(np.zeros((64, 64, 5), dtype=np.uint8))
