@@ -148,7 +148,7 @@ def test_angry_brows_come_down_as_far_as_the_rig_sends_them(animator):
     """Lowered brows push the skin over the lids down past the lid crease; the fold guard keeps that skin from turning
     over. It used to open each fold by relaxing every vertex of it towards its neighbours, the brows too, and took
     back half to two thirds of anger's AU4 on faces whose brows sit close over the eyes (the astronaut and Obama kept
-    0.3-0.4 of it): anger read as stern. Now only the least motion that opens the fold is taken back."""
+    0.46 and 0.36 of it): anger read as stern. Now only the least motion that opens the fold is taken back."""
     row = held(animator, "angry", intensity=1.0)
     guarded = au_values(animator.driven_landmarks(row).astype(np.float64), animator.points)["AU4"]
     guard = animator.fold_guard

@@ -28,8 +28,8 @@ _MIN_CROP = 96  # px: below this a crop holds no face large enough to animate
 def _faces_in_crops(image: np.ndarray, engine: FaceEngine) -> list[FaceLandmarks]:
     """Faces too small for MediaPipe's detector in the whole picture (a half-length portrait, a speaker on a stage).
 
-    The detector looks at the picture shrunk to a small square, where a face under about a fifth of the picture's
-    width is a few pixels across: a 1024-pixel picture with a 150-pixel face found none. Overlapping crops are looked
+    The detector looks at the picture shrunk to a small square, where a face under about a tenth of the picture's
+    width is a few pixels across: in a 1024-pixel picture a 90-pixel face was not found. Overlapping crops are looked
     at one by one instead; the first size that finds a confirmed face ends the search.
     """
     height, width = image.shape[:2]
