@@ -63,6 +63,10 @@ _HIDDEN_CROWN, _LIP_EDGE = 0.015, 2.0
 # _TONGUE_SHOWS), up to a fully open jaw. Lying as low as in speech, a wide-open mouth showed a sliver of it under
 # a flat dark cavity, a cartoon hole.
 _TONGUE_HALF, _TONGUE_RISE, _TONGUE_SHOWS = 0.1, 0.025, 0.6
+# The tongue tip rises to the upper teeth in full up to a jaw opened _TIP_OUT_OF_REACH - _TIP_FADE, not at all from
+# _TIP_OUT_OF_REACH on: a tip raised for /n t d l/ while the vowel before still held the jaw open wide (0.84 in an
+# angry "can't") stood in the mouth as a pink spike.
+_TIP_OUT_OF_REACH, _TIP_FADE = 0.9, 0.3
 # Its brightness against the teeth's: lips darker than that give the tongue their hue, not their darkness.
 _TONGUE_LIGHT = 0.6
 # An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
@@ -326,7 +330,7 @@ class MouthLayer:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body; a jaw opened wide
             # takes it out of reach (stretched up all the way, it stood in the open mouth as a pink spike).
             tip_line = skull_line + 0.016 * fw
-            reach = float(np.clip((1.05 - opened) / 0.35, 0.0, 1.0))
+            reach = float(np.clip((_TIP_OUT_OF_REACH - opened) / _TIP_FADE, 0.0, 1.0))
             raised = min(float(pose.tongue_tip), 1.0) * reach * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
         tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
