@@ -128,19 +128,18 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     controls = expression_controls(weights, shown, units)
     weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
     if smile_at_rest > 0:
-        unsmiling = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING), 0.0, 1.0)
+        unsmiling = _class_share(weights, dict.fromkeys(UNSMILING, 1.0))
         # Level corners for a calm face; the negative classes take them a third further, or the grin's curve still shows.
-        overshoot = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in UNSMILING if name != "neutral"), 0.0, 1.0)
+        overshoot = _class_share(weights, {name: 1.0 for name in UNSMILING if name != "neutral"})
         corners = smile_at_rest if corners_at_rest is None else min(corners_at_rest, smile_at_rest)
         breadth = smile_at_rest - corners  # how much more the grin smiles by its width than by its corners
         lowering = corners + 0.4 * breadth
         controls[:, _C["lip_corner_depress"]] += lowering * unsmiling * (1.0 + 0.35 * overshoot)
-        narrowing = np.clip(1.5 * sum(weights[:, EMOTION_INDEX[name]] for name in NARROW_MOUTHED), 0.0, 1.0)
+        narrowing = _class_share(weights, dict.fromkeys(NARROW_MOUTHED, 1.0))
         controls[:, _C["lip_pucker"]] += (0.2 * min(smile_at_rest, 1.0) + 0.15 * breadth) * narrowing  # a grin is also wide
         # Depressed corners alone leave the grin's raised cheeks, squinting lower lids and nasolabial bulge,
         # which still read as happy; a neutral-faced portrait (smile_at_rest 0) gets none of this.
-        releasing = unsmiling
-        controls[:, _C["smile_release"]] += grin_share(smile_at_rest) * releasing
+        controls[:, _C["smile_release"]] += grin_share(smile_at_rest) * unsmiling
     if frown_at_rest > 0:
         unfrowning = _class_share(weights, UNFROWNING)
         controls[:, _C["frown_release"]] += float(frown_at_rest) * unfrowning
