@@ -197,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     rows: list[list[Image.Image]] = []
     for path in portrait_files(args.portraits):
-        portrait = frame_portrait(np.asarray(Image.open(path).convert("RGB")), size=args.size)
+        try:
+            portrait = frame_portrait(np.asarray(Image.open(path).convert("RGB")), size=args.size)
+        except InputError as error:  # one unusable picture must not cost the whole sheet
+            print(f"  {path.stem:14s} skipped: {error}", file=sys.stderr, flush=True)
+            continue
         animator = PortraitAnimator(portrait.image, portrait.landmarks)
         still_scores = blendshape_scores(scorer, portrait.image)
         results[path.stem] = {}
@@ -211,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             tiles.append(face_tile(frame, portrait.landmarks, emotion))
             print(f"  {path.stem:14s} {emotion:9s} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
         rows.append(tiles)
+    if not rows:
+        print("no portrait with a usable face; nothing to draw", file=sys.stderr)
+        return 1
 
     sheet = Image.new("RGB", (TILE * max(len(r) for r in rows), TILE * len(rows)), (255, 255, 255))
     for y, row in enumerate(rows):

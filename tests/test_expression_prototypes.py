@@ -14,7 +14,7 @@ from PIL import Image
 
 from ectfg_core.evaluate.au_geometry import PROTOTYPES, au_values, inner_lip_gap, prototype_check
 from ectfg_core.face.framing import frame_portrait
-from ectfg_core.render.controls import CONTROL_INDEX
+from ectfg_core.render.controls import CONTROL_INDEX, controls_row
 from ectfg_core.render.geometry import EYES, IRIS, iris_circle
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.timeline import clip_controls
@@ -83,6 +83,26 @@ def test_a_smiling_photo_drops_its_grin_for_the_other_classes(smiling):
     for emotion in ("neutral", "sad", "angry", "fearful", "disgusted"):
         values = au_values(smiling.driven_landmarks(held(smiling, emotion)).astype(np.float64), smiling.points)
         assert values["AU12"] < 0.015, f"{emotion} keeps the photo's smile (AU12 {values['AU12']:.3f})"
+
+
+@pytest.fixture(scope="module")
+def open_mouthed() -> PortraitAnimator:
+    """A photo caught mid-word, the jaw dropped on a rounded vowel and no smile: Biden rendered so, then re-detected."""
+    photo = _animator("biden", None).render(controls_row(jaw_open=1.0, lip_pucker=0.35))
+    framed = frame_portrait(photo, size=512)
+    return PortraitAnimator(framed.image, framed.landmarks)
+
+
+def test_happy_and_disgust_close_a_mouth_the_photo_holds_open_without_smiling(open_mouthed):
+    """Their lips part by a smile's or a sneer's width, not a dropped jaw's: kept open, the happy face over such a photo
+    read as shock and the disgusted one as a shout. Surprise keeps the jaw dropped."""
+    assert open_mouthed.smile_at_rest < 0.15 and open_mouthed.parted_at_rest > 0.9  # open, and no smile
+    still = inner_lip_gap(open_mouthed.points)
+    for emotion in ("happy", "disgusted"):
+        gap = inner_lip_gap(open_mouthed.driven_landmarks(held(open_mouthed, emotion)).astype(np.float64))
+        assert gap < 0.35 * still, f"{emotion} keeps the photo's open mouth ({gap / still:.2f} of its gap)"
+    surprised = inner_lip_gap(open_mouthed.driven_landmarks(held(open_mouthed, "surprised")).astype(np.float64))
+    assert surprised > still
 
 
 def _lids(points: np.ndarray, side: str, ey: np.ndarray) -> tuple[float, float]:

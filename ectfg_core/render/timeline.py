@@ -9,6 +9,7 @@ import numpy as np
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import expression_controls, grin_share
+from ectfg_core.render.geometry import smoothstep
 from ectfg_core.render.motion import HEAD_CHANNELS, blink_curve, head_curves
 from ectfg_core.render.rig import JAW_DROP
 from ectfg_core.render.visemes import MOUTH_CONTROLS, mouth_curves
@@ -59,6 +60,11 @@ UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # and classifiers alike. Fear's dropped jaw keeps the edges of the upper teeth in view under a lowered lip: covered
 # whole, its open mouth was a flat dark slot; bared further, the grin's teeth read as happy again.
 CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6}
+# A photo whose mouth hangs open without smiling (a posed surprise, a word caught mid-speech) shows a dropped jaw, not
+# a grin's teeth: happy and disgusted close it too (their own lips part by a smile's and a sneer's width, not a jaw's).
+# Kept open, a happy face over it read as shock (FER: surprised) and a disgusted one as a shout.
+JAW_CLOSING = ("happy", "disgusted")
+UNSMILING_OPEN = (0.15, 0.45)  # resting_smile from which the photo's open mouth counts as a smile's, fully from the second
 # How much of a covered grin's upper-lip cover an open vowel takes back, by class (see clip_controls).
 VOWEL_TEETH = {"neutral": 0.35, "angry": 0.35, "disgusted": 0.35}
 # Classes whose brows do not knit (or, sad and fearful, only a little): a frowning photo's furrows ease for them.
@@ -68,9 +74,16 @@ NARROW_MOUTHED = ("neutral", "sad", "angry", "surprised", "disgusted")
 
 
 def _corner_lift(points: np.ndarray, face_width: float) -> float:
-    """The mouth corners' height above the lip line, in units of one full lip_corner_depress (unclipped)."""
-    lip_line = (points[13, 1] + points[14, 1]) / 2
+    """The mouth corners' height above the lip line, in units of one full lip_corner_depress (unclipped).
+
+    The lip line is half way between the inner lips, or the upper lip's edge where the corners hang well below it: a
+    jaw dropped without a smile (a word caught mid-speech) leaves the corners above the middle of its deep opening,
+    which read as a smile; a grin's corners sit at its upper lip or above (measured: grins -0.02..+0.04 face widths
+    below it, dropped jaws 0.05..0.10).
+    """
     corners = (points[61, 1] + points[291, 1]) / 2
+    dropped = float(smoothstep(0.025, 0.045, (corners - points[13, 1]) / max(face_width, 1.0)))
+    lip_line = points[13, 1] + 0.5 * (1.0 - dropped) * (points[14, 1] - points[13, 1])
     return ((lip_line - corners) / max(face_width, 1.0) - 0.005) / 0.045
 
 
@@ -145,7 +158,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         controls[:, _C["frown_release"]] += float(frown_at_rest) * unfrowning
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
-        closing = _class_share(weights, CLOSED_LIPS)
+        dropped_jaw = 1.0 - float(smoothstep(*UNSMILING_OPEN, smile_at_rest))
+        closing = _class_share(weights, CLOSED_LIPS | dict.fromkeys(JAW_CLOSING, dropped_jaw))
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
         # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
         controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
