@@ -49,7 +49,7 @@ def held(animator: PortraitAnimator, emotion: str, intensity: float = 0.85) -> n
     track = EmotionTrack(fps=25.0, probs=probs, intensity=np.full(frames, intensity, dtype=np.float32))
     row = clip_controls([], None, track, frames, 25.0, smile_at_rest=animator.smile_at_rest,
                         parted_at_rest=animator.parted_at_rest, frown_at_rest=animator.frown_at_rest,
-                        units=animator.units)[frames // 2]
+                        units=animator.units, jaw_at_rest=animator.jaw_at_rest)[frames // 2]
     for name in HEAD + ("blink_left", "blink_right"):
         row[CONTROL_INDEX[name]] = 0.0
     return row
@@ -85,24 +85,29 @@ def test_a_smiling_photo_drops_its_grin_for_the_other_classes(smiling):
         assert values["AU12"] < 0.015, f"{emotion} keeps the photo's smile (AU12 {values['AU12']:.3f})"
 
 
-@pytest.fixture(scope="module")
-def open_mouthed() -> PortraitAnimator:
-    """A photo caught mid-word, the jaw dropped on a rounded vowel and no smile: Biden rendered so, then re-detected."""
-    photo = _animator("biden", None).render(controls_row(jaw_open=1.0, lip_pucker=0.35))
+def _caught_mid_word(jaw: float) -> PortraitAnimator:
+    """A photo caught mid-word without a smile: Biden rendered with his jaw opened this far on a rounded vowel, then
+    re-detected."""
+    photo = _animator("biden", None).render(controls_row(jaw_open=jaw, lip_pucker=0.35 * jaw))
     framed = frame_portrait(photo, size=512)
     return PortraitAnimator(framed.image, framed.landmarks)
 
 
-def test_happy_and_disgust_close_a_mouth_the_photo_holds_open_without_smiling(open_mouthed):
-    """Their lips part by a smile's or a sneer's width, not a dropped jaw's: kept open, the happy face over such a photo
-    read as shock and the disgusted one as a shout. Surprise keeps the jaw dropped."""
-    assert open_mouthed.smile_at_rest < 0.15 and open_mouthed.parted_at_rest > 0.9  # open, and no smile
-    still = inner_lip_gap(open_mouthed.points)
-    for emotion in ("happy", "disgusted"):
-        gap = inner_lip_gap(open_mouthed.driven_landmarks(held(open_mouthed, emotion)).astype(np.float64))
-        assert gap < 0.35 * still, f"{emotion} keeps the photo's open mouth ({gap / still:.2f} of its gap)"
-    surprised = inner_lip_gap(open_mouthed.driven_landmarks(held(open_mouthed, "surprised")).astype(np.float64))
-    assert surprised > still
+def test_a_mouth_the_photo_holds_open_without_smiling_closes_for_disgust_and_for_happy_if_the_jaw_hangs():
+    """No grin's teeth to keep: a sneer parts the lips by its raised upper lip alone (kept open, it read as a shout),
+    and a happy face over a dropped jaw read as shock. Lips a word parts stay parted for happy (its smile bares teeth
+    there) and a dropped jaw stays dropped for surprise."""
+    dropped, parted = _caught_mid_word(1.0), _caught_mid_word(0.45)
+    for photo in (dropped, parted):
+        assert photo.smile_at_rest < 0.15 and photo.parted_at_rest > 0.5  # open, and no smile
+
+    def gap(photo: PortraitAnimator, emotion: str) -> float:
+        return inner_lip_gap(photo.driven_landmarks(held(photo, emotion)).astype(np.float64)) / inner_lip_gap(photo.points)
+
+    assert gap(dropped, "happy") < 0.35, f"happy keeps the dropped jaw ({gap(dropped, 'happy'):.2f} of its gap)"
+    assert gap(dropped, "disgusted") < 0.1 and gap(parted, "disgusted") < 0.1
+    assert gap(parted, "happy") > 1.0
+    assert gap(dropped, "surprised") > 1.0
 
 
 def _lids(points: np.ndarray, side: str, ey: np.ndarray) -> tuple[float, float]:

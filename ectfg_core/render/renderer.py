@@ -35,7 +35,7 @@ from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.shading import ShadingLayers
 from ectfg_core.render.stray_teeth import StrayTeeth
-from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_lip_gap, resting_smile
+from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_jaw_drop, resting_lip_gap, resting_smile
 from ectfg_core.render.unfold import FoldGuard
 from ectfg_core.render.warp import SQUEEZE_BLUR_SIGMA, SkinWarp
 from ectfg_core.types.emotion import EmotionTrack
@@ -81,6 +81,7 @@ class PortraitAnimator:
         self.seed = int(seed)
         self.smile_at_rest = resting_smile(landmarks.points, landmarks.face_width)
         self.parted_at_rest = resting_lip_gap(landmarks.points, landmarks.face_width)
+        self.jaw_at_rest = resting_jaw_drop(landmarks.points, landmarks.face_width)
         self.corners_at_rest = resting_corner_lift(landmarks.points, landmarks.face_width)
         self.points = landmarks.points.astype(np.float64)
         self.frame = FaceFrame.from_points(self.points)
@@ -224,4 +225,4 @@ class PortraitAnimator:
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
                              smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
                              corners_at_rest=self.corners_at_rest, frown_at_rest=self.frown_at_rest,
-                             units=self.units)
+                             units=self.units, jaw_at_rest=self.jaw_at_rest)

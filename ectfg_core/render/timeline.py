@@ -60,10 +60,10 @@ UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # and classifiers alike. Fear's dropped jaw keeps the edges of the upper teeth in view under a lowered lip: covered
 # whole, its open mouth was a flat dark slot; bared further, the grin's teeth read as happy again.
 CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6}
-# A photo whose mouth hangs open without smiling (a posed surprise, a word caught mid-speech) shows a dropped jaw, not
-# a grin's teeth: happy and disgusted close it too (their own lips part by a smile's and a sneer's width, not a jaw's).
-# Kept open, a happy face over it read as shock (FER: surprised) and a disgusted one as a shout.
-JAW_CLOSING = ("happy", "disgusted")
+# A photo whose mouth is open without smiling (a word caught mid-speech, a posed surprise) shows no grin's teeth to
+# keep: disgust closes it (a sneer parts the lips by the raised upper lip alone; kept open, it read as a shout), and
+# happy closes a dropped jaw (kept, a happy face over a posed surprise read as shock) but keeps lips parted by speech,
+# which its smile turns into a toothy one.
 UNSMILING_OPEN = (0.15, 0.45)  # resting_smile from which the photo's open mouth counts as a smile's, fully from the second
 # How much of a covered grin's upper-lip cover an open vowel takes back, by class (see clip_controls).
 VOWEL_TEETH = {"neutral": 0.35, "angry": 0.35, "disgusted": 0.35}
@@ -101,6 +101,13 @@ def resting_corner_lift(points: np.ndarray, face_width: float) -> float:
     return float(np.clip(_corner_lift(points, face_width), 0.0, 1.8))
 
 
+def resting_jaw_drop(points: np.ndarray, face_width: float) -> float:
+    """How far the portrait's jaw hangs open (0: lips parted no wider than a word or a grin part them, 1: dropped as
+    in a posed surprise)."""
+    gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
+    return float(smoothstep(0.06, 0.12, gap))
+
+
 def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
     """How far the portrait's lips are parted at rest (0 closed .. 1 wide open, showing teeth)."""
     gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
@@ -115,7 +122,7 @@ def _class_share(weights: np.ndarray, shares: dict[str, float], gain: float = 1.
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
                   strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None,
-                  frown_at_rest: float = 0.0, units: np.ndarray | None = None) -> np.ndarray:
+                  frown_at_rest: float = 0.0, units: np.ndarray | None = None, jaw_at_rest: float = 0.0) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
@@ -128,6 +135,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     frown_at_rest (0..1, see ShadingLayers.frown_at_rest): a portrait that frowns must lose its furrows before it can
     look calm, happy or surprised (half of them for sad and fearful, whose brows knit a little themselves).
     units: the portrait's own expression recipes (expressions.portrait_units; None: the calibrated ones).
+    jaw_at_rest (see resting_jaw_drop): an open mouth that is no smile's is closed for happy too when the jaw drops.
     """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
@@ -158,8 +166,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         controls[:, _C["frown_release"]] += float(frown_at_rest) * unfrowning
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
-        dropped_jaw = 1.0 - float(smoothstep(*UNSMILING_OPEN, smile_at_rest))
-        closing = _class_share(weights, CLOSED_LIPS | dict.fromkeys(JAW_CLOSING, dropped_jaw))
+        no_grin = 1.0 - float(smoothstep(*UNSMILING_OPEN, smile_at_rest))
+        closing = _class_share(weights, CLOSED_LIPS | {"happy": no_grin * float(jaw_at_rest), "disgusted": no_grin})
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
         # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
         controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
