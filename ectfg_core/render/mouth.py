@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter
 
 from ectfg_core.render.geometry import (
     EYES,
@@ -33,7 +34,7 @@ from ectfg_core.render.geometry import (
 from ectfg_core.render.raster import box_around, polygon_coverage
 from ectfg_core.render.rig import JAW_DROP
 from ectfg_core.render.sampling import sample
-from ectfg_core.render.stray_teeth import toothiness, unlike_lips
+from ectfg_core.render.stray_teeth import redness, toothiness, unlike_lips
 
 _UPPER_COUNT = len(UPPER_INNER)
 # Where neighbouring teeth meet, face widths from the midline as seen from the front (the arch turns away, so
@@ -71,6 +72,7 @@ _TIP_OUT_OF_REACH, _TIP_FADE = 0.9, 0.3
 _TONGUE_LIGHT = 0.6
 # An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
 _OPENING_SHARE = 0.8
+_DRAWN_SOFTNESS, _LEAST_BLUR = 0.5, 0.3  # pixels: the drawing's own antialiasing, and the least blur worth applying
 
 
 @dataclass
@@ -118,16 +120,26 @@ def _luma(color: torch.Tensor) -> float:
 class MouthLayer:
     """Mouth interior of one portrait."""
 
-    def __init__(self, points: np.ndarray, face_width: float, source: torch.Tensor, ex: np.ndarray, ey: np.ndarray):
+    def __init__(self, points: np.ndarray, face_width: float, source: torch.Tensor, ex: np.ndarray, ey: np.ndarray,
+                 blur: float = 0.0):
+        """blur: the photo's own softness (sharpness.photo_blur, pixels): what is drawn is blurred to match it."""
         pts = np.asarray(points, dtype=np.float64)
         self.face_width = face_width
+        # The drawn parts already have about half a pixel of antialiasing.
+        self.blur = float(np.sqrt(max(blur**2 - _DRAWN_SOFTNESS**2, 0.0)))
+        if self.blur < _LEAST_BLUR:
+            self.blur = 0.0
         self.source_inner = pts[INNER_LIP_POLYGON]
         self.source_upper = pts[UPPER_INNER]
         self.source_lower = pts[LOWER_INNER]
         self.source_center = 0.5 * (pts[13] + pts[14])
         gap = float((pts[14] - pts[13]) @ ey)
         image = source
-        self.lip_color = self._lip_pixels(pts, image).median(dim=1).values
+        lips = self._lip_pixels(pts, image)
+        self.lip_color = lips.median(dim=1).values
+        # The lips' own red, without the skin and teeth a soft photo smears into their outline: the redder half.
+        red = redness(lips)
+        self.lip_red = lips[:, red >= red.quantile(0.5)].median(dim=1).values
         skin = self._skin_color(pts, image)
         interior = self._interior_pixels(image)
         lum = interior.mean(dim=0) if interior.numel() else torch.zeros(0)
@@ -244,7 +256,7 @@ class MouthLayer:
         """Draw the interior into canvas (3, h, w), whose pixel (0, 0) is image pixel origin."""
         ox, oy = origin
         _, height, width = canvas.shape
-        box = box_around(pose.inner, 2.0, (ox, oy, ox + width, oy + height))
+        box = box_around(pose.inner, 2.0 + 3.0 * self.blur, (ox, oy, ox + width, oy + height))
         if box is None:
             return
         x0, y0, x1, y1 = box
@@ -285,6 +297,8 @@ class MouthLayer:
             return torch.from_numpy(np.asarray(x, dtype=np.float32))
 
         view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+        if seam is not None and self.blur:
+            seam = gaussian_filter(seam, self.blur)
         if seam is not None:
             # Firm, not faint: with everything the photo showed between its lips painted over (stray_teeth), this
             # line is all that tells shut lips apart, to viewers and to landmark detectors alike.
@@ -363,9 +377,16 @@ class MouthLayer:
         below_lip = np.clip(v - upper, 0.0, None)
         shadow = (1.0 - 0.35 * np.exp(-below_lip / (0.01 * fw))) * (1.0 - 0.35 * np.abs(ur) ** 3)
         color = color * tensor(shadow)
-        if self._source_layer is not None:
-            color = self._own_teeth(color, gx, gy, pose)
         a = tensor(mask)
+        if self.blur:
+            # Edges (lips on the cavity, teeth on the cavity) as soft as the photo's: coverage blurred, and the colours
+            # blurred within the opening only, so nothing from outside it bleeds in.
+            coverage = gaussian_filter(mask, self.blur)
+            weighted = gaussian_filter((color * a).numpy(), (0.0, self.blur, self.blur))
+            color = tensor(weighted / np.maximum(coverage, 1e-6)[None])
+            a = tensor(coverage)
+        if self._source_layer is not None:
+            color = self._own_teeth(color, gx, gy, pose)  # the photo's own teeth are as soft as the photo already
         view.mul_(1 - a).add_(color * a)
 
     def _teeth(self, tu: np.ndarray, v: np.ndarray, root: np.ndarray, edges: np.ndarray, reach: np.ndarray,

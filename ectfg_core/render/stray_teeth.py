@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import label
+from scipy.ndimage import gaussian_filter, label
 
 from ectfg_core.render.geometry import INNER_LIP_POLYGON, LOWER_INNER, OUTER_CORNERS, UPPER_INNER, by_x
 from ectfg_core.render.raster import box_around, polygon_coverage
@@ -26,6 +26,8 @@ _RED_APART = 0.15  # lips at least this much redder than the teeth (redness per 
 _FILL_REACH = 6  # pixels around a covered one (up, down and along the lips) the fill takes its colours from
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
 _LOWER_TEETH = 2.0  # how far (in reaches) below the lower lip's contour a laughing photo's lower teeth may lie
+_FILL_SHADE = 0.9  # the lips' red where they meet, where the cover finds no lip near: a little into the mouth's shade
+_LEAST_BLUR = 0.3  # pixels of photo blur from which the cover's edge is softened
 _CAVITY_DARK = 0.55  # below this share of the lips' brightness a pixel beside the opening is the cavity (fully below 0.4)
 
 
@@ -34,7 +36,7 @@ def _area(polygon: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def _redness(color: torch.Tensor) -> torch.Tensor:
+def redness(color: torch.Tensor) -> torch.Tensor:
     """How much redder than gray a colour is, per unit of brightness: lips are, teeth are not (whatever the light)."""
     luma = color.mean(dim=0).clamp_min(1.0)
     return (color[0] - 0.5 * (color[1] + color[2])) / luma
@@ -46,7 +48,7 @@ def _brighter(teeth_color: torch.Tensor, lip_color: torch.Tensor) -> bool:
 
 def unlike_lips(teeth_color: torch.Tensor, lip_color: torch.Tensor) -> bool:
     """Whether a colour seen between the lips is plainly not lip: brighter and much less red."""
-    less_red = float(_redness(lip_color[:, None]) - _redness(teeth_color[:, None])) > _RED_APART
+    less_red = float(redness(lip_color[:, None]) - redness(teeth_color[:, None])) > _RED_APART
     return _brighter(teeth_color, lip_color) and less_red
 
 
@@ -54,9 +56,9 @@ def toothiness(crop: torch.Tensor, teeth_color: torch.Tensor, lip_color: torch.T
     """0..1 per pixel of crop (3, h, w): how much more like the photo's teeth than its lips it looks. By redness
     where the lips are clearly redder than the teeth (the lips' own shading stays lip); by brightness in a gray
     photo."""
-    lip_red, teeth_red = float(_redness(lip_color[:, None])), float(_redness(teeth_color[:, None]))
+    lip_red, teeth_red = float(redness(lip_color[:, None])), float(redness(teeth_color[:, None]))
     if lip_red - teeth_red > _RED_APART:
-        along = (lip_red - _redness(crop)) / (lip_red - teeth_red)
+        along = (lip_red - redness(crop)) / (lip_red - teeth_red)
     else:
         lip_luma, teeth_luma = float(lip_color.mean()), float(teeth_color.mean())
         along = (crop.mean(dim=0) - lip_luma) / max(teeth_luma - lip_luma, 1.0)
@@ -107,13 +109,16 @@ class StrayTeeth:
     """The portrait's teeth near its mouth opening as a mask in photo space, and its lip colour to cover them."""
 
     def __init__(self, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor,
-                 lip_color: torch.Tensor):
+                 lip_color: torch.Tensor, blur: float = 0.0, lip_red: torch.Tensor | None = None):
+        """lip_red: the lips' own colour without what a soft photo smears into them (default lip_color); the cover
+        takes it, a little into shade, where no lip is near."""
         points = np.asarray(points, dtype=np.float64)
+        self.blur = float(blur)  # the photo's softness beyond the drawing's own (MouthLayer.blur): the cover's edge as soft
         self.inner = points[INNER_LIP_POLYGON]
         self.reach = _REACH * face_width
         self.margin = _LOWER_TEETH * self.reach  # how far past the opening anything to cover may lie
         self.source_area = max(_area(self.inner), 1.0)
-        self.fill = (lip_color * 0.8)[:, None, None]
+        self.fill = (lip_color * 0.8 if lip_red is None else lip_red * _FILL_SHADE)[:, None, None]
         _, height, width = source.shape
         x0, y0, x1, y1 = box_around(self.inner, self.margin + 2.0, (0, 0, width, height))
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
@@ -150,11 +155,11 @@ class StrayTeeth:
 
     @classmethod
     def of(cls, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
-           lip_color: torch.Tensor) -> StrayTeeth | None:
+           lip_color: torch.Tensor, blur: float = 0.0, lip_red: torch.Tensor | None = None) -> StrayTeeth | None:
         """None where the photo's lips are closed or nothing brighter than its lips shows between them."""
         if teeth_color is None or not _brighter(teeth_color, lip_color):
             return None
-        return cls(source, points, face_width, teeth_color, lip_color)
+        return cls(source, points, face_width, teeth_color, lip_color, blur, lip_red)
 
     def cover(self, region: torch.Tensor, origin: tuple[int, int], coords: torch.Tensor, inner: np.ndarray) -> None:
         """Paint over, in region (3, h, w) at image pixel origin, the photo's teeth that coords (h, w, 2) brought
@@ -179,5 +184,10 @@ class StrayTeeth:
         xs, ys = np.arange(x0 + c0, x0 + c1, dtype=np.float64), np.arange(y0 + f0, y0 + f1, dtype=np.float64)
         opening = torch.from_numpy(polygon_coverage(inner, xs, ys, feather=1.0))
         alpha = seen[f0:f1, c0:c1] * (1.0 - opening) * closed
+        if self.blur >= _LEAST_BLUR:
+            # Full cover where it was, a soft edge around it as wide as the photo's own blur: a hard-edged cover
+            # showed on a soft photo as a flat band laid over the lips.
+            soft = torch.from_numpy(gaussian_filter(alpha.numpy(), self.blur))
+            alpha = torch.maximum(alpha, soft * (1.0 - opening) * closed)
         view = region[:, y0 - oy + f0 : y0 - oy + f1, x0 - ox + c0 : x0 - ox + c1]
         view.mul_(1.0 - alpha).add_(_lip_fill(view, alpha, self.fill) * alpha)
