@@ -93,10 +93,10 @@ def _caught_mid_word(jaw: float) -> PortraitAnimator:
     return PortraitAnimator(framed.image, framed.landmarks)
 
 
-def test_a_mouth_the_photo_holds_open_without_smiling_closes_for_disgust_and_for_happy_if_the_jaw_hangs():
-    """No grin's teeth to keep: a sneer parts the lips by its raised upper lip alone (kept open, it read as a shout),
-    and a happy face over a dropped jaw read as shock. Lips a word parts stay parted for happy (its smile bares teeth
-    there) and a dropped jaw stays dropped for surprise."""
+def test_happy_closes_a_jaw_the_photo_holds_dropped_without_smiling():
+    """No grin's teeth to keep: a happy face over a dropped jaw read as shock (it kept 1.18 of the photo's opening).
+    Lips a word parts stay parted for happy (its smile bares teeth there), and a dropped jaw stays dropped for
+    surprise."""
     dropped, parted = _caught_mid_word(1.0), _caught_mid_word(0.45)
     for photo in (dropped, parted):
         assert photo.smile_at_rest < 0.15 and photo.parted_at_rest > 0.5  # open, and no smile
@@ -105,7 +105,6 @@ def test_a_mouth_the_photo_holds_open_without_smiling_closes_for_disgust_and_for
         return inner_lip_gap(photo.driven_landmarks(held(photo, emotion)).astype(np.float64)) / inner_lip_gap(photo.points)
 
     assert gap(dropped, "happy") < 0.35, f"happy keeps the dropped jaw ({gap(dropped, 'happy'):.2f} of its gap)"
-    assert gap(dropped, "disgusted") < 0.1 and gap(parted, "disgusted") < 0.1
     assert gap(parted, "happy") > 1.0
     assert gap(dropped, "surprised") > 1.0
 

@@ -60,10 +60,9 @@ UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # and classifiers alike. Fear's dropped jaw keeps the edges of the upper teeth in view under a lowered lip: covered
 # whole, its open mouth was a flat dark slot; bared further, the grin's teeth read as happy again.
 CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6}
-# A photo whose mouth is open without smiling (a word caught mid-speech, a posed surprise) shows no grin's teeth to
-# keep: disgust closes it (a sneer parts the lips by the raised upper lip alone; kept open, it read as a shout), and
-# happy closes a dropped jaw (kept, a happy face over a posed surprise read as shock) but keeps lips parted by speech,
-# which its smile turns into a toothy one.
+# A photo whose jaw hangs open without a smile (a posed surprise) has no grin's teeth to keep: happy closes it (kept
+# open, a happy face over it read as shock), but keeps lips a word parts, which its smile turns into a toothy one.
+# (Disgust keeps it: closed, its raised upper lip came down below the photo's, and the sneer went with it.)
 UNSMILING_OPEN = (0.15, 0.45)  # resting_smile from which the photo's open mouth counts as a smile's, fully from the second
 # How much of a covered grin's upper-lip cover an open vowel takes back, by class (see clip_controls).
 VOWEL_TEETH = {"neutral": 0.35, "angry": 0.35, "disgusted": 0.35}
@@ -167,7 +166,7 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     grin_cover = np.zeros(num_frames, dtype=np.float32)
     if parted_at_rest > 0:
         no_grin = 1.0 - float(smoothstep(*UNSMILING_OPEN, smile_at_rest))
-        closing = _class_share(weights, CLOSED_LIPS | {"happy": no_grin * float(jaw_at_rest), "disgusted": no_grin})
+        closing = _class_share(weights, CLOSED_LIPS | {"happy": no_grin * float(jaw_at_rest)})
         grin_cover = (0.9 * parted_at_rest * closing).astype(np.float32)
         # Closed all the way over a photo that bares its teeth: a gap left open shows them as a dotted white seam.
         controls[:, _C["lip_press"]] += np.clip(4.0 * parted_at_rest, 0.0, 1.0) * closing
