@@ -73,6 +73,7 @@ _TONGUE_LIGHT = 0.6
 # An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
 _OPENING_SHARE = 0.8
 _DRAWN_SOFTNESS, _LEAST_BLUR = 0.5, 0.3  # pixels: the drawing's own antialiasing, and the least blur worth applying
+_BLUR_REACH = 2.5  # sigmas the blur reaches (and the drawn box grows by): the rest of a Gaussian is below 1 %
 
 
 @dataclass
@@ -256,7 +257,8 @@ class MouthLayer:
         """Draw the interior into canvas (3, h, w), whose pixel (0, 0) is image pixel origin."""
         ox, oy = origin
         _, height, width = canvas.shape
-        box = box_around(pose.inner, 2.0 + 3.0 * self.blur, (ox, oy, ox + width, oy + height))
+        # The box's 2 px around the opening hold its antialiased edge and a pixel of blur already.
+        box = box_around(pose.inner, 2.0 + max(_BLUR_REACH * self.blur - 1.0, 0.0), (ox, oy, ox + width, oy + height))
         if box is None:
             return
         x0, y0, x1, y1 = box
@@ -298,7 +300,7 @@ class MouthLayer:
 
         view = canvas[:, y0 - oy : y1 - oy, x0 - ox : x1 - ox]
         if seam is not None and self.blur:
-            seam = gaussian_filter(seam, self.blur)
+            seam = gaussian_filter(seam, self.blur, truncate=_BLUR_REACH)
         if seam is not None:
             # Firm, not faint: with everything the photo showed between its lips painted over (stray_teeth), this
             # line is all that tells shut lips apart, to viewers and to landmark detectors alike.
@@ -381,9 +383,9 @@ class MouthLayer:
         if self.blur:
             # Edges (lips on the cavity, teeth on the cavity) as soft as the photo's: coverage blurred, and the colours
             # blurred within the opening only, so nothing from outside it bleeds in.
-            coverage = gaussian_filter(mask, self.blur)
-            weighted = gaussian_filter((color * a).numpy(), (0.0, self.blur, self.blur))
-            color = tensor(weighted / np.maximum(coverage, 1e-6)[None])
+            both = gaussian_filter(torch.cat([color * a, a[None]]).numpy(), (0.0, self.blur, self.blur), truncate=_BLUR_REACH)
+            coverage = both[3]
+            color = tensor(both[:3] / np.maximum(coverage, 1e-6)[None])
             a = tensor(coverage)
         if self._source_layer is not None:
             color = self._own_teeth(color, gx, gy, pose)  # the photo's own teeth are as soft as the photo already
