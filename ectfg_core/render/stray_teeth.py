@@ -190,4 +190,7 @@ class StrayTeeth:
             soft = torch.from_numpy(gaussian_filter(alpha.numpy(), self.blur))
             alpha = torch.maximum(alpha, soft * (1.0 - opening) * closed)
         view = region[:, y0 - oy + f0 : y0 - oy + f1, x0 - ox + c0 : x0 - ox + c1]
-        view.mul_(1.0 - alpha).add_(_lip_fill(view, alpha, self.fill) * alpha)
+        # The fill reads the pixels as they are, before the cover darkens them (read after, a half-covered pixel at
+        # the cover's edge counted with its colour already faded towards black: a brown band over soft photos' lips).
+        fill = _lip_fill(view, alpha, self.fill)
+        view.mul_(1.0 - alpha).add_(fill * alpha)
