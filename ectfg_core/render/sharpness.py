@@ -4,7 +4,7 @@ cavity) is no sharper than the photo around it.
 A photo upscaled from a small face, or simply out of focus, showed closed lips meeting at a crisp dark pencil line and
 teeth with hard edges in an otherwise soft face. The estimate re-blurs the face by a known amount and compares the
 strongest edges' gradients before and after: an edge already blurred by sigma loses little (its gradient falls by
-sqrt(sigma^2 + a^2) / sigma), a sharp one loses much (Elder & Zucker's and Hu & de Haan's re-blur principle).
+sqrt(sigma^2 + a^2) / sigma), a sharp one loses much (the re-blur principle of Hu & de Haan's blur estimator).
 """
 
 from __future__ import annotations

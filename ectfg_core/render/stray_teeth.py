@@ -27,7 +27,6 @@ _FILL_REACH = 6  # pixels around a covered one (up, down and along the lips) the
 _BRIGHTER = 1.15  # teeth at least this much brighter than the lips, or there is nothing to tell apart
 _LOWER_TEETH = 2.0  # how far (in reaches) below the lower lip's contour a laughing photo's lower teeth may lie
 _FILL_SHADE = 0.9  # the lips' red where they meet, where the cover finds no lip near: a little into the mouth's shade
-_LEAST_BLUR = 0.3  # pixels of photo blur from which the cover's edge is softened
 _CAVITY_DARK = 0.55  # below this share of the lips' brightness a pixel beside the opening is the cavity (fully below 0.4)
 
 
@@ -184,7 +183,7 @@ class StrayTeeth:
         xs, ys = np.arange(x0 + c0, x0 + c1, dtype=np.float64), np.arange(y0 + f0, y0 + f1, dtype=np.float64)
         opening = torch.from_numpy(polygon_coverage(inner, xs, ys, feather=1.0))
         alpha = seen[f0:f1, c0:c1] * (1.0 - opening) * closed
-        if self.blur >= _LEAST_BLUR:
+        if self.blur:
             # Full cover where it was, a soft edge around it as wide as the photo's own blur: a hard-edged cover
             # showed on a soft photo as a flat band laid over the lips.
             soft = torch.from_numpy(gaussian_filter(alpha.numpy(), self.blur))

@@ -77,8 +77,8 @@ def _corner_lift(points: np.ndarray, face_width: float) -> float:
 
     The lip line is half way between the inner lips, or the upper lip's edge where the corners hang well below it: a
     jaw dropped without a smile (a word caught mid-speech) leaves the corners above the middle of its deep opening,
-    which read as a smile; a grin's corners sit at its upper lip or above (measured: grins -0.02..+0.04 face widths
-    below it, dropped jaws 0.05..0.10).
+    which read as a smile. Measured against the upper lip's edge: the corners of eight grins lie from 0.04 face widths
+    above it to 0.02 below, those of three dropped jaws 0.05 to 0.10 below.
     """
     corners = (points[61, 1] + points[291, 1]) / 2
     dropped = float(smoothstep(0.025, 0.045, (corners - points[13, 1]) / max(face_width, 1.0)))
