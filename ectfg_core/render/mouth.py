@@ -72,7 +72,6 @@ _TIP_OUT_OF_REACH, _TIP_FADE = 0.9, 0.3
 _TONGUE_LIGHT = 0.6
 # An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
 _OPENING_SHARE = 0.8
-_DRAWN_SOFTNESS, _LEAST_BLUR = 0.5, 0.3  # pixels: the drawing's own antialiasing, and the least blur worth applying
 _BLUR_REACH = 2.5  # sigmas the blur reaches (and the drawn box grows by): the rest of a Gaussian is below 1 %
 
 
@@ -123,13 +122,11 @@ class MouthLayer:
 
     def __init__(self, points: np.ndarray, face_width: float, source: torch.Tensor, ex: np.ndarray, ey: np.ndarray,
                  blur: float = 0.0):
-        """blur: the photo's own softness (sharpness.photo_blur, pixels): what is drawn is blurred to match it."""
+        """blur: how much softer than its own drawing the photo is (sharpness.drawn_blur, sigma in pixels): what the
+        layer draws is blurred by that much."""
         pts = np.asarray(points, dtype=np.float64)
         self.face_width = face_width
-        # The drawn parts already have about half a pixel of antialiasing.
-        self.blur = float(np.sqrt(max(blur**2 - _DRAWN_SOFTNESS**2, 0.0)))
-        if self.blur < _LEAST_BLUR:
-            self.blur = 0.0
+        self.blur = float(blur)
         self.source_inner = pts[INNER_LIP_POLYGON]
         self.source_upper = pts[UPPER_INNER]
         self.source_lower = pts[LOWER_INNER]

@@ -34,7 +34,7 @@ from ectfg_core.render.rig import Rig
 from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.shading import ShadingLayers
-from ectfg_core.render.sharpness import photo_blur
+from ectfg_core.render.sharpness import drawn_blur, photo_blur
 from ectfg_core.render.stray_teeth import StrayTeeth
 from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_jaw_drop, resting_lip_gap, resting_smile
 from ectfg_core.render.unfold import FoldGuard
@@ -116,11 +116,11 @@ class PortraitAnimator:
         # A three-quarter face's far eye lies partly behind the nose: the eye layer is left out there (occlusion.py).
         self.eye_occluders = {side: eye_occluders(self.mesh, landmarks.depth, eye.polygon, self.frame.width)
                               for side, eye in self.eyes.items()}
-        # What the mouth layer draws is softened to the photo's own blur (a soft photo's lips met at a pencil line).
-        self.softness = photo_blur(self.image, self.points)
+        # What the mouth layer draws is made as soft as the photo (a soft photo's lips met at a pencil line).
+        self.softness = drawn_blur(photo_blur(self.image, self.points))
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey, blur=self.softness)
         self.stray_teeth = StrayTeeth.of(self._source, self.points, self.frame.width,
-                                         self.mouth.photo_teeth_color, self.mouth.lip_color, blur=self.mouth.blur,
+                                         self.mouth.photo_teeth_color, self.mouth.lip_color, blur=self.softness,
                                          lip_red=self.mouth.lip_red)
         # AU creases on the skin (an eyeglass frame's bridge is no furrow of the photo's own)
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices,

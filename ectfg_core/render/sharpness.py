@@ -19,6 +19,8 @@ _AGAIN = 1.0  # the known re-blur, pixels
 _TOP = 95.0  # percentile of the face's gradients an edge must reach to be measured
 _SHARPEST = 25.0  # percentile of the measured edges' blur taken as the photo's
 _LEAST = 4.0  # grey levels per pixel an edge must rise by at least (flat, noisy skin is not measured)
+_DRAWN = 0.5  # pixels of blur the renderer's antialiased drawing has of its own
+_WORTH = 0.3  # pixels: less added blur than this changes nothing a viewer sees
 
 
 def _gradient(luma: np.ndarray, sigma: float) -> np.ndarray:
@@ -47,3 +49,11 @@ def photo_blur(image: np.ndarray, points: np.ndarray) -> float:
         return 0.0
     sigma = _AGAIN / np.sqrt(ratio**2 - 1.0)
     return float(np.sqrt(max(float(np.percentile(sigma, _SHARPEST)) ** 2 - _PRE**2, 0.0)))
+
+
+def drawn_blur(photo_sigma: float) -> float:
+    """The blur (sigma, pixels) to add to what the renderer draws so that it is as soft as a photo blurred by
+    `photo_sigma`: the photo's blur less the drawing's own antialiasing (in quadrature); 0 when that is too little
+    to matter, so a sharp photo renders exactly as before."""
+    extra = float(np.sqrt(max(photo_sigma**2 - _DRAWN**2, 0.0)))
+    return extra if extra >= _WORTH else 0.0
