@@ -122,8 +122,8 @@ class MouthLayer:
 
     def __init__(self, points: np.ndarray, face_width: float, source: torch.Tensor, ex: np.ndarray, ey: np.ndarray,
                  blur: float = 0.0):
-        """blur: how much softer than its own drawing the photo is (sharpness.drawn_blur, sigma in pixels): what the
-        layer draws is blurred by that much."""
+        """blur: how much softer than its own drawing the photo is (sharpness.drawn_blur, sigma in pixels): the seam
+        of shut lips and the opening's outline are blurred by that much."""
         pts = np.asarray(points, dtype=np.float64)
         self.face_width = face_width
         self.blur = float(blur)
@@ -382,7 +382,7 @@ class MouthLayer:
             # blurred too, the narrow gaps between the lower teeth washed out and the row read as one white strip.
             a = tensor(gaussian_filter(mask, self.blur, truncate=_BLUR_REACH))
         if self._source_layer is not None:
-            color = self._own_teeth(color, gx, gy, pose)  # the photo's own teeth are as soft as the photo already
+            color = self._own_teeth(color, gx, gy, pose)
         view.mul_(1 - a).add_(color * a)
 
     def _teeth(self, tu: np.ndarray, v: np.ndarray, root: np.ndarray, edges: np.ndarray, reach: np.ndarray,

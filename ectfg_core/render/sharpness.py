@@ -1,8 +1,8 @@
-"""How soft the portrait is: the blur of its face's edges, so that what the renderer draws (the mouth's seam, teeth and
-cavity) is no sharper than the photo around it.
+"""How soft the portrait is: the blur of its face's edges, so that the edges the renderer draws (the seam of shut lips,
+the mouth's opening) are no sharper than the photo around them.
 
-A photo upscaled from a small face, or simply out of focus, showed closed lips meeting at a crisp dark pencil line and
-teeth with hard edges in an otherwise soft face. The estimate re-blurs the face by a known amount and compares the
+A photo upscaled from a small face, or simply out of focus, showed closed lips meeting at a crisp dark pencil line in
+an otherwise soft face. The estimate re-blurs the face by a known amount and compares the
 strongest edges' gradients before and after: an edge already blurred by sigma loses little (its gradient falls by
 sqrt(sigma^2 + a^2) / sigma), a sharp one loses much (the re-blur principle of Hu & de Haan's blur estimator).
 """
