@@ -120,8 +120,8 @@ class PortraitAnimator:
         self.softness = drawn_blur(photo_blur(self.image, self.points))
         self.mouth = MouthLayer(self.points, self.frame.width, self._source, self.frame.ex, self.frame.ey, blur=self.softness)
         self.stray_teeth = StrayTeeth.of(self._source, self.points, self.frame.width,
-                                         self.mouth.photo_teeth_color, self.mouth.lip_color, blur=self.softness,
-                                         lip_red=self.mouth.lip_red)
+                                         self.mouth.photo_teeth_color, self.mouth.lip_color, self.mouth.lip_red,
+                                         blur=self.softness)
         # AU creases on the skin (an eyeglass frame's bridge is no furrow of the photo's own)
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices,
                                      rigid=glasses.mask if glasses.present else None)

@@ -108,8 +108,8 @@ class StrayTeeth:
     """The portrait's teeth near its mouth opening as a mask in photo space, and its lip colour to cover them."""
 
     def __init__(self, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor,
-                 lip_color: torch.Tensor, blur: float = 0.0, lip_red: torch.Tensor | None = None):
-        """lip_red: the lips' own colour without what a soft photo smears into them (default lip_color); the cover
+                 lip_color: torch.Tensor, lip_red: torch.Tensor, blur: float = 0.0):
+        """lip_red: the lips' own colour without what a soft photo smears into them (MouthLayer.lip_red); the cover
         takes it, a little into shade, where no lip is near."""
         points = np.asarray(points, dtype=np.float64)
         self.blur = float(blur)  # the photo's softness beyond the drawing's own (MouthLayer.blur): the cover's edge as soft
@@ -117,7 +117,7 @@ class StrayTeeth:
         self.reach = _REACH * face_width
         self.margin = _LOWER_TEETH * self.reach  # how far past the opening anything to cover may lie
         self.source_area = max(_area(self.inner), 1.0)
-        self.fill = (lip_color * 0.8 if lip_red is None else lip_red * _FILL_SHADE)[:, None, None]
+        self.fill = (lip_red * _FILL_SHADE)[:, None, None]
         _, height, width = source.shape
         x0, y0, x1, y1 = box_around(self.inner, self.margin + 2.0, (0, 0, width, height))
         xs, ys = np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64)
@@ -154,11 +154,11 @@ class StrayTeeth:
 
     @classmethod
     def of(cls, source: torch.Tensor, points: np.ndarray, face_width: float, teeth_color: torch.Tensor | None,
-           lip_color: torch.Tensor, blur: float = 0.0, lip_red: torch.Tensor | None = None) -> StrayTeeth | None:
+           lip_color: torch.Tensor, lip_red: torch.Tensor, blur: float = 0.0) -> StrayTeeth | None:
         """None where the photo's lips are closed or nothing brighter than its lips shows between them."""
         if teeth_color is None or not _brighter(teeth_color, lip_color):
             return None
-        return cls(source, points, face_width, teeth_color, lip_color, blur, lip_red)
+        return cls(source, points, face_width, teeth_color, lip_color, lip_red, blur)
 
     def cover(self, region: torch.Tensor, origin: tuple[int, int], coords: torch.Tensor, inner: np.ndarray) -> None:
         """Paint over, in region (3, h, w) at image pixel origin, the photo's teeth that coords (h, w, 2) brought

@@ -100,17 +100,20 @@ def resting_corner_lift(points: np.ndarray, face_width: float) -> float:
     return float(np.clip(_corner_lift(points, face_width), 0.0, 1.8))
 
 
+def _inner_gap(points: np.ndarray, face_width: float) -> float:
+    """The portrait's inner-lip gap at the middle of the mouth, face widths."""
+    return float(points[14, 1] - points[13, 1]) / max(face_width, 1.0)
+
+
 def resting_jaw_drop(points: np.ndarray, face_width: float) -> float:
     """How far the portrait's jaw hangs open (0: lips parted no wider than a word or a grin part them, 1: dropped as
     in a posed surprise)."""
-    gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
-    return float(smoothstep(0.06, 0.12, gap))
+    return float(smoothstep(0.06, 0.12, _inner_gap(points, face_width)))
 
 
 def resting_lip_gap(points: np.ndarray, face_width: float) -> float:
     """How far the portrait's lips are parted at rest (0 closed .. 1 wide open, showing teeth)."""
-    gap = (points[14, 1] - points[13, 1]) / max(face_width, 1.0)
-    return float(np.clip((gap - 0.015) / 0.05, 0.0, 1.0))
+    return float(np.clip((_inner_gap(points, face_width) - 0.015) / 0.05, 0.0, 1.0))
 
 
 def _class_share(weights: np.ndarray, shares: dict[str, float], gain: float = 1.5) -> np.ndarray:
