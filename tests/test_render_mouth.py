@@ -431,6 +431,37 @@ def test_fear_over_a_toothy_grin_shows_the_edges_of_the_upper_teeth(smiling, bro
     assert min(under_the_upper_lip(smiling, "fearful"), under_the_upper_lip(broad_grin, "fearful")) > 0.7
 
 
+def upper_teeth_share(animator: PortraitAnimator, emotion: str) -> tuple[float, float]:
+    """Of the held expression's open mouth, over the middle half of its width: the share of the upper half of the
+    opening that is as bright as the photo's teeth, and the opening's height in face widths (both medians)."""
+    row = held_row(animator, emotion)
+    frame = animator.render(row).astype(np.float64).mean(axis=2)
+    driven = animator.driven_landmarks(row)
+    points = animator.points
+    opening = animator.image[int(points[13, 1]) : int(points[14, 1]), int(points[78, 0]) : int(points[308, 0])]
+    teeth = np.percentile(opening.mean(axis=2), 75)  # the photo's teeth, as under_the_upper_lip takes them
+    upper, lower = (c[np.argsort(c[:, 0])] for c in (driven[UPPER_INNER], driven[LOWER_INNER]))
+    half = 0.25 * abs(driven[308, 0] - driven[78, 0])
+    shares, heights = [], []
+    for x in range(int(driven[13, 0] - half), int(driven[13, 0] + half)):
+        top, bottom = np.interp(x, upper[:, 0], upper[:, 1]), np.interp(x, lower[:, 0], lower[:, 1])
+        column = frame[int(round(top)) + 1 : int(round(bottom)), x]
+        shares.append(float(np.mean(column[: max(1, len(column) // 2)] > 0.7 * teeth)))
+        heights.append((bottom - top) / animator.frame.width)
+    return float(np.median(shares)), float(np.median(heights))
+
+
+def test_surprise_over_a_toothy_grin_drops_the_jaw_under_the_lip_not_the_grin(smiling, broad_grin):
+    """Surprise drops the jaw (AU26); over a photo that grins, the grin's whole upper row of teeth stayed bared over
+    the dropped jaw, and the face laughed rather than gasped (teeth filled 0.72 and 0.70 of the upper half of the
+    opening; FER read happy on 69 % of the surprised frames of eight smiling portraits). The upper lip now comes down
+    over the grin as a relaxed lip does, to the teeth's edges (0.29 and 0.27), and the mouth stays wide open."""
+    for animator in (smiling, broad_grin):
+        share, height = upper_teeth_share(animator, "surprised")
+        assert share < 0.4 and height > 0.15
+        assert under_the_upper_lip(animator, "surprised") > 0.7  # the edges of the teeth still show, no dark slot
+
+
 @pytest.fixture(scope="module")
 def open_mouthed(portrait) -> PortraitAnimator:
     """The bundled portrait with its opening painted as a dark cavity over a tongue: a mouth open on no teeth."""
