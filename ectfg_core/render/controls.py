@@ -38,6 +38,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "upper_lip_cover",  # the upper lip down over a photo's bared teeth, the lower lip free (talking without the grin)
     "lower_lip_depress",  # lower lip pulled down off the lower teeth (AU16; fear)
     "frown_release",  # a photo's own frown undone: its furrows between the brows eased, the inner brow ends let up
+    "upper_lip_ends_lower",  # the upper lip's ends down with the corners a dropped jaw lowers (set with jaw_open)
 )
 CONTROL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CONTROL_NAMES)}
 NUM_CONTROLS = len(CONTROL_NAMES)
@@ -51,6 +52,7 @@ CONTROL_RANGES: dict[str, tuple[float, float]] = {name: (0.0, 1.0) for name in C
 # Corner depression goes past 1 so a portrait that already smiles broadly can be brought down to sad.
 CONTROL_RANGES.update({"jaw_open": (0.0, 1.4), "lip_corner_depress": (0.0, 2.5), "head_yaw": (-12.0, 12.0), "head_pitch": (-10.0, 10.0),
                        "head_roll": (-10.0, 10.0), "head_x": (-8.0, 8.0), "head_y": (-8.0, 8.0)})
+CONTROL_RANGES["upper_lip_ends_lower"] = CONTROL_RANGES["jaw_open"]  # follows the jaw all the way down
 # Headroom above the calibrated 1 for the expression action units, so an artist's expression strength above 1 can
 # exaggerate them (softly saturating, see expressions.soften). The tops were tuned on the bundled portrait so that each
 # emotion at strength 2 folds hardly more skin over than at 1: the brows and lids fold the eyelid crease soon after 1,

@@ -42,6 +42,10 @@ _BROW_RISE_SHARE = 0.6  # of the skin between a brow point and the face's outlin
 # 0.040-0.069 lower), unless the photo's own lips are thicker.
 CLOSED_LIP_RED = {"upper": 0.043, "lower": 0.069}
 _CHIN_RAISE_UPPER_LIP = 0.005  # how far a full AU17 pushes the upper lip up (face widths), in the middle
+_CORNER_DROP = 0.45  # of the lower lip's drop that a dropped jaw takes the mouth corners down
+# How the upper lip's ends follow the corners down (upper_lip_ends_lower): by |u| ** this of the corners' drop, u
+# running -1..1 along the lip, so that the lips meet at pointed corners halfway down the opening.
+_ENDS_FOLLOW = 3.0
 
 
 def cotangent_stiffness(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,13 +201,23 @@ class Rig:
             return lambda u, i: (-0.02 * u, drop * scale * (0.45 + 0.55 * (1.0 - min(u * u, 1.0)) ** 0.7))
 
         c = self._lips(lambda u, i: (0, 0), lambda u, i: (0, 0), lower(1.0), lower(1.04))
-        c.update(self._corners((-0.012, 0.45 * drop)))
+        c.update(self._corners((-0.012, _CORNER_DROP * drop)))
         for idx in OVAL:
             u, v = self.local[idx] - self.mouth_center
             lateral = math.sqrt(max(0.0, 1.0 - (u / 0.5) ** 2))  # the jaw angles sit near the hinge
             below = float(smoothstep(self.corner_v - 0.05, self.corner_v + 0.12, self.local[idx, 1]))
             c[idx] = np.array([0.0, drop * 1.08 * lateral * below])
         return c, 0.25
+
+    def _upper_lip_ends_lower(self):
+        """The upper lip's ends brought down to the corners a full jaw_open lowers. Left where they were, the opening got
+        near-vertical sides up to the upper lip's height, a box whose top corners read as a grin's."""
+        def ends(u: float, i: int) -> tuple[float, float]:
+            return (0.0, _CORNER_DROP * JAW_DROP * abs(u) ** _ENDS_FOLLOW)
+
+        c = self._lips(ends, ends, lambda u, i: (0.0, 0.0), lambda u, i: (0.0, 0.0))
+        c.update(self._corners((0.0, 0.0)))
+        return c, 0.06
 
     def _lip_stretch(self):
         c = self._lips(

@@ -211,6 +211,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     controls[:, _C["tongue_tip"]] = m["tongue_tip"]
     controls[:, _C["upper_lip_raise"]] = (controls[:, _C["upper_lip_raise"]] + m["upper_lip_raise"]) * (1.0 - press)
 
+    # The upper lip's ends come down with the corners the jaw lowers, so an open mouth is a lens with pointed corners,
+    # not a box whose top corners read as a grin's; a smile holds its corners up against the jaw, keeping its crescent.
+    smiling = np.clip(controls[:, _C["smile"]], 0.0, 1.0)
+    controls[:, _C["upper_lip_ends_lower"]] = controls[:, _C["jaw_open"]] * (1.0 - smiling)
+
     wide_eyed = weights[:, EMOTION_INDEX["surprised"]] + weights[:, EMOTION_INDEX["fearful"]]
     blink = blink_curve(num_frames, fps, rng, np.clip(wide_eyed, 0.0, 1.0))
     for side in ("blink_left", "blink_right"):
