@@ -507,15 +507,15 @@ def test_an_open_mouth_narrows_to_pointed_corners_not_a_grinning_box(closed, bro
 def test_a_smile_talking_holds_its_corners_up_and_keeps_its_crescent(closed):
     """A smile holds the mouth corners up against the jaw, so the lens an open vowel makes is for unsmiling speech:
     lowering the upper lip's ends under a smile too took the crescent out of happy speech (FER's happy on the
-    non-smiling portraits' happy clips fell from 45 % to 40 %). An open vowel keeps 0.72 of the opening's middle
-    height near the corners when happy, 0.64 when calm."""
+    non-smiling portraits' happy clips fell from 45 % to 40 %). An open vowel keeps 0.70-0.72 of the opening's
+    middle height near the corners when happy (0.56-0.57 with the ends lowered), 0.62-0.64 when calm."""
     phonemes, frames = timed([("a", 0.4)]), 15
 
     def widest_open(emotion: str) -> np.ndarray:
         controls = closed.controls_for(phonemes, np.ones(frames, np.float32), constant_track(emotion, frames), frames, FPS)
         return controls[int(np.argmax(controls[:, CONTROL_NAMES.index("jaw_open")]))]
 
-    assert opening_height_near_the_corners(closed, widest_open("happy")) > 0.7
+    assert opening_height_near_the_corners(closed, widest_open("happy")) > 0.66
     assert opening_height_near_the_corners(closed, widest_open("neutral")) < 0.68
 
 
