@@ -198,7 +198,7 @@ class Rig:
 
         def lower(scale: float):
             # The lower lip stays joined to the corners, so its drop tapers towards them: the opening is a lens, not a box.
-            return lambda u, i: (-0.02 * u, drop * scale * (0.45 + 0.55 * (1.0 - min(u * u, 1.0)) ** 0.7))
+            return lambda u, i: (-0.02 * u, drop * scale * (_CORNER_DROP + (1.0 - _CORNER_DROP) * (1.0 - min(u * u, 1.0)) ** 0.7))
 
         c = self._lips(lambda u, i: (0, 0), lambda u, i: (0, 0), lower(1.0), lower(1.04))
         c.update(self._corners((-0.012, _CORNER_DROP * drop)))

@@ -59,7 +59,7 @@ UNSMILING = ("neutral", "sad", "angry", "fearful", "surprised", "disgusted")
 # teeth anyway); a calm face with the photo's grin and teeth still reads as happy, to viewers and classifiers alike.
 # The dropped jaws of fear and surprise keep the edges of the upper teeth in view under a lowered lip: covered whole,
 # the open mouth was a flat dark slot; bared further, the grin's teeth read as happy again (surprise kept the whole
-# grin open over its dropped jaw, a laugh: FER said happy on 69 % of a smiling photo's surprised frames, 59 % now).
+# grin open over its dropped jaw, a laugh: FER said happy on 69 % of eight smiling photos' surprised frames, 59 % now).
 CLOSED_LIPS = {"neutral": 1.0, "sad": 1.0, "angry": 1.0, "fearful": 0.6, "surprised": 0.5}
 # A photo whose jaw hangs open without a smile (a posed surprise) has no grin's teeth to keep: happy closes it (kept
 # open, a happy face over it read as shock), but keeps lips a word parts, which its smile turns into a toothy one.
