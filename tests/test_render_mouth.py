@@ -691,6 +691,35 @@ def _middle_under_the_teeth(animator: PortraitAnimator, row: np.ndarray, down: f
     return float(frame[y - 1 : y + 2, cx - int(0.02 * fw) : cx + int(0.02 * fw)].astype(np.float64).mean())
 
 
+def raised_tip(animator: PortraitAnimator) -> tuple[np.ndarray, np.ndarray]:
+    """What a raised tongue tip adds to a half-open mouth: the grey levels of tip up minus tip down, and the driven
+    landmarks."""
+    up, down = (controls_row(jaw_open=0.6, tongue_tip=tip, upper_lip_cover=0.9) for tip in (1.0, 0.0))
+    diff = animator.render(up).astype(np.float64).mean(axis=2) - animator.render(down).astype(np.float64).mean(axis=2)
+    return diff, animator.driven_landmarks(up)
+
+
+def test_a_raised_tongue_tip_is_rounded_not_a_pink_wedge(smiling):
+    """The tip raised for /t d n l/ rose from the tongue's body as a narrow bell: between the bundled portrait's teeth
+    a pink wedge with straight flanks and hard edges, narrower near the upper teeth (16 px at 0.3 of the opening
+    against 21 at its middle) and falling from 80 % to 20 % of its brightness within 2-3 px at its sides. It is now
+    a dome as broad as the front teeth, whose flanks turn into the mouth's shadow: 20 px and 20, over 5 px."""
+    diff, driven = raised_tip(smiling)
+    fw, cx = smiling.frame.width, driven[13, 0]
+
+    def row(share: float) -> np.ndarray:
+        y = int(round(driven[13, 1] + share * (driven[14, 1] - driven[13, 1])))
+        return diff[y, int(cx - 0.12 * fw) : int(cx + 0.12 * fw)]
+
+    middle = row(0.5)
+    peak = middle.max()
+    assert peak > 60  # the tip shows
+    assert (row(0.3) > 0.5 * peak).sum() >= 0.9 * (middle > 0.5 * peak).sum()
+    top = int(np.argmax(middle))
+    for flank in (middle[: top + 1][::-1], middle[top:]):
+        assert np.argmax(flank < 0.2 * peak) - np.argmax(flank < 0.8 * peak) >= 4
+
+
 def test_a_jaw_opened_wide_takes_the_tongue_tip_out_of_reach(closed):
     """A raised tongue tip (t, d, n, l) over a jaw opened wide (an angry or surprised word) was stretched all the way
     up to the upper teeth and stood in the open mouth as a pink spike (the cavity under the upper teeth 50 grey levels

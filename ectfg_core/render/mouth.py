@@ -68,6 +68,9 @@ _TONGUE_HALF, _TONGUE_RISE, _TONGUE_SHOWS = 0.1, 0.025, 0.6
 # _TIP_OUT_OF_REACH on: a tip raised for /n t d l/ while the vowel before still held the jaw open wide (0.84 in an
 # angry "can't") stood in the mouth as a pink spike.
 _TIP_OUT_OF_REACH, _TIP_FADE = 0.9, 0.3
+# Its half width (face widths): a dome about as broad as the four front teeth, rounded at its shoulders (a narrow bell
+# rising from the tongue's body had straight flanks, a pink wedge in every /t d n l/).
+_TIP_HALF, _TIP_FLANK_SHADE = 0.075, 0.35
 # Its brightness against the teeth's: lips darker than that give the tongue their hue, not their darkness.
 _TONGUE_LIGHT = 0.6
 # An opening counts for this share of a jaw opened as wide (rig.JAW_DROP).
@@ -339,16 +342,20 @@ class MouthLayer:
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
         rise = 0.006 + 0.03 * opened + _TONGUE_RISE * max(opened - _TONGUE_SHOWS, 0.0) / (1.0 - _TONGUE_SHOWS)
         tongue_top = tongue_floor - rise * fw * across**0.3 + (1.0 - across) * 0.02 * fw
+        body_top, side = tongue_top, 0.0
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body; a jaw opened wide
             # takes it out of reach (stretched up all the way, it stood in the open mouth as a pink spike).
             tip_line = skull_line + 0.016 * fw
             reach = float(np.clip((_TIP_OUT_OF_REACH - opened) / _TIP_FADE, 0.0, 1.0))
-            raised = min(float(pose.tongue_tip), 1.0) * reach * np.exp(-((tu_lower / (0.045 * fw)) ** 2))
+            dome = np.clip(1.0 - (tu_lower / (_TIP_HALF * fw)) ** 2, 0.0, 1.0) ** 0.8
+            raised = min(float(pose.tongue_tip), 1.0) * reach * dome
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
-        tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
+            # Its flanks turn away from the light and fade into the mouth's shadow: a rounded tip, not a flat cut-out.
+            side = np.clip(np.abs(tu_lower) / (_TIP_HALF * fw), 0.0, 1.0) ** 2 * np.clip(raised / 0.1, 0.0, 1.0)
+        tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0) * np.where(v < body_top, 1.0 - side**2, 1.0)
         tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
-        tongue_shade *= 1.0 - 0.08 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))
+        tongue_shade *= (1.0 - 0.08 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))) * (1.0 - _TIP_FLANK_SHADE * side)
         color = _over(color, self.tongue_color[:, None, None] * tensor(tongue_shade), tensor(tongue))
 
         # Lower teeth rise with the jaw, mostly behind the lower lip; more of them shows as the jaw opens.
