@@ -407,12 +407,17 @@ def under_the_lip_level(animator: PortraitAnimator, emotion: str) -> float:
     return float(np.median([frame[y + 2 : y + 6, x] for x, y in line[quarter:-quarter]]))
 
 
-def under_the_upper_lip(animator: PortraitAnimator, emotion: str) -> float:
-    """under_the_lip_level as a share of the photo's teeth's brightness (the upper quartile of its opening): about 1
-    where teeth show there, about half over a dark cavity or gum."""
+def photo_teeth_level(animator: PortraitAnimator) -> float:
+    """The brightness of the photo's own teeth: the upper quartile of the grey levels of its opening."""
     points = animator.points
     opening = animator.image[int(points[13, 1]) : int(points[14, 1]), int(points[78, 0]) : int(points[308, 0])]
-    return under_the_lip_level(animator, emotion) / float(np.percentile(opening.mean(axis=2), 75))
+    return float(np.percentile(opening.mean(axis=2), 75))
+
+
+def under_the_upper_lip(animator: PortraitAnimator, emotion: str) -> float:
+    """under_the_lip_level as a share of the photo's teeth's brightness: about 1 where teeth show there, about half
+    over a dark cavity or gum."""
+    return under_the_lip_level(animator, emotion) / photo_teeth_level(animator)
 
 
 def test_a_smile_lifting_the_lip_of_a_toothy_photo_bares_more_tooth_not_a_dark_band(smiling, broad_grin):
@@ -437,9 +442,7 @@ def upper_teeth_share(animator: PortraitAnimator, emotion: str) -> tuple[float, 
     row = held_row(animator, emotion)
     frame = animator.render(row).astype(np.float64).mean(axis=2)
     driven = animator.driven_landmarks(row)
-    points = animator.points
-    opening = animator.image[int(points[13, 1]) : int(points[14, 1]), int(points[78, 0]) : int(points[308, 0])]
-    teeth = np.percentile(opening.mean(axis=2), 75)  # the photo's teeth, as under_the_upper_lip takes them
+    teeth = photo_teeth_level(animator)
     upper, lower = (c[np.argsort(c[:, 0])] for c in (driven[UPPER_INNER], driven[LOWER_INNER]))
     half = 0.25 * abs(driven[308, 0] - driven[78, 0])
     shares, heights = [], []

@@ -342,7 +342,7 @@ class MouthLayer:
         across = np.clip(1.0 - (tu_lower / tongue_half) ** 2, 0.0, 1.0)
         rise = 0.006 + 0.03 * opened + _TONGUE_RISE * max(opened - _TONGUE_SHOWS, 0.0) / (1.0 - _TONGUE_SHOWS)
         tongue_top = tongue_floor - rise * fw * across**0.3 + (1.0 - across) * 0.02 * fw
-        body_top, side = tongue_top, 0.0  # the tongue's body, and how far a raised tip's side has turned away
+        side, fade = 0.0, 1.0  # how far a raised tip's side has turned away, and how much of it still shows
         if pose.tongue_tip > 0:
             # The tip rises to the edge of the upper front teeth, narrower than the tongue's body; a jaw opened wide
             # takes it out of reach (stretched up all the way, it stood in the open mouth as a pink spike).
@@ -350,12 +350,12 @@ class MouthLayer:
             reach = float(np.clip((_TIP_OUT_OF_REACH - opened) / _TIP_FADE, 0.0, 1.0))
             dome = np.clip(1.0 - (tu_lower / (_TIP_HALF * fw)) ** 2, 0.0, 1.0) ** 0.8
             raised = min(float(pose.tongue_tip), 1.0) * reach * dome
+            body_top = tongue_top
             tongue_top = tongue_top + (np.minimum(tip_line, tongue_top) - tongue_top) * raised
             # Its flanks turn away from the light and fade into the mouth's shadow: a rounded tip, not a flat cut-out.
             side = np.clip(np.abs(tu_lower) / (_TIP_HALF * fw), 0.0, 1.0) ** 2 * np.clip(raised / 0.1, 0.0, 1.0)
-        tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0)
-        if pose.tongue_tip > 0:
-            tongue = tongue * np.where(v < body_top, 1.0 - side**2, 1.0)  # only the raised tip fades at its sides
+            fade = np.where(v < body_top, 1.0 - side**2, 1.0)  # only the raised tip, not the tongue's body below it
+        tongue = np.clip(v - tongue_top + 0.5, 0.0, 1.0) * (across > 0) * fade
         tongue_shade = (0.45 + 0.55 * np.clip((v - tongue_top) / (0.03 * fw), 0.0, 1.0)) * (1.0 - 0.5 * ur**2)
         tongue_shade *= (1.0 - 0.08 * np.exp(-((tu_lower / (0.012 * fw)) ** 2))) * (1.0 - _TIP_FLANK_SHADE * side)
         color = _over(color, self.tongue_color[:, None, None] * tensor(tongue_shade), tensor(tongue))
