@@ -266,6 +266,28 @@ def test_wide_eyes_bare_white_above_a_round_iris(animator, portrait):
         assert above.size and above.mean() > iris_lum + 40, side
 
 
+@pytest.mark.parametrize("name", ["obama_smile", "biden"])
+@pytest.mark.parametrize("emotion", ["surprised", "fearful"])
+def test_surprise_and_fear_bare_white_above_the_iris_of_narrow_eyes_too(name, emotion, framed):
+    """AU5 raises the upper lid by a share of the eye's opening. A grin's squint (Obama) or hooded lids (Biden) leave
+    the photo's eye a narrow slit, and a share of that raised the lid no further than the iris's top: surprise and fear
+    showed no white above the iris at all on the smiling photo (-0.05 and -0.10 iris radii), little on Biden (0.11
+    for fear). Such eyes now open by a share of the opening a relaxed eye of their width has: 0.16-0.27 radii."""
+    face = PortraitAnimator(framed(name).image, framed(name).landmarks)
+    track = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index(emotion)]],
+                         intensity=np.ones(1, dtype=np.float32))
+    row = face.controls_for([], None, track, 1, 25.0)[0]  # as the pipeline builds it: a grin's release included
+    for channel in ("head_yaw", "head_pitch", "head_roll", "head_x", "head_y", "blink_left", "blink_right"):
+        row[CONTROL_INDEX[channel]] = 0.0
+    driven = face.driven_landmarks(row)
+    for side, iris in IRIS.items():
+        centre, radius = iris_circle(driven[iris])
+        lid = driven[EYES[side][0]]
+        order = np.argsort(lid[:, 0])
+        white = (centre[1] - radius - np.interp(centre[0], lid[order, 0], lid[order, 1])) / radius
+        assert white > 0.12, (side, white)
+
+
 def test_the_white_bared_above_the_iris_darkens_upwards(animator, portrait):
     """A lid raised for surprise or fear bares white the photo never showed. Filled flat in the photo's lit white it
     showed as a pale cut-out crescent on a photo whose lids were low (a wide band of it, as bright as the white beside

@@ -33,6 +33,7 @@ from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, Mesh
 
 # How far a full jaw_open drops the lower lip (face widths).
 JAW_DROP = 0.12
+_OPEN_EYE, _MOST_WIDEN = 0.30, 2.0  # an eye's ordinary opening (eye widths); how much more a squint's lids open
 
 Constraints = dict[int, np.ndarray]
 _FOREHEAD_SQUEEZE = 1.6  # at most this many pixels of forehead per pixel shown between raised brows and the oval
@@ -105,6 +106,14 @@ class Rig:
             side: {upper[i]: loc[lower[i]] - loc[upper[i]] for i in range(1, len(upper) - 1)}
             for side, (upper, lower) in EYES.items()
         }
+        # A squinting photo's eyes (a laugh, a smile's squint, hooded lids) open by more of their own small gap, to
+        # widen as far as eyes of ordinary opening do. Judged by the more open eye, one factor for both: the far eye of
+        # a turned face looks narrow without squinting, and opened alone it stared.
+        ratios = []
+        for side, (upper, _) in EYES.items():
+            width = float(np.linalg.norm(loc[upper[-1]] - loc[upper[0]]))
+            ratios.append(max(float(g[1]) for g in self.eye_gap[side].values()) / max(width, 1e-6))
+        self.squint_widen = float(np.clip(_OPEN_EYE / max(max(ratios), 1e-6), 1.0, _MOST_WIDEN))
         # Skin vertices next to each lid margin (the first ring of the mesh around the eye), per side.
         neighbours: dict[int, set[int]] = {}
         for tri in self.mesh.surface:
@@ -513,13 +522,15 @@ class Rig:
         return out
 
     def _lids(self, upper: float = 0.0, lower: float = 0.0, sides: tuple[str, ...] = ("right", "left")) -> Constraints:
-        """Lid margins moved with the skin by a fraction of the eye's own opening (negative opens the eye)."""
+        """Lid margins moved with the skin by a fraction of the eye's own opening (negative opens the eye; an upper lid
+        raised over a squint by a fraction of an ordinary eye's opening, see squint_widen)."""
         c: Constraints = {}
+        widen = self.squint_widen if upper < 0 else 1.0
         for side in sides:
             up, low = EYES[side]
             for i in range(1, len(up) - 1):
                 gap = self.eye_gap[side][up[i]]
-                c[up[i]] = upper * gap
+                c[up[i]] = upper * widen * gap
                 c[low[i]] = -lower * gap
         return c
 
