@@ -33,7 +33,8 @@ from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, Mesh
 
 # How far a full jaw_open drops the lower lip (face widths).
 JAW_DROP = 0.12
-_OPEN_EYE, _MOST_WIDEN = 0.30, 2.0  # an eye's ordinary opening (eye widths); how much more a squint's lids open
+# An ordinary eye's opening (eye widths), and the most times its own gap a narrower eye's upper lid rises by for it.
+_OPEN_EYE, _MOST_WIDEN = 0.30, 2.0
 
 Constraints = dict[int, np.ndarray]
 _FOREHEAD_SQUEEZE = 1.6  # at most this many pixels of forehead per pixel shown between raised brows and the oval
@@ -109,11 +110,9 @@ class Rig:
         # A squinting photo's eyes (a laugh, a smile's squint, hooded lids) open by more of their own small gap, to
         # widen as far as eyes of ordinary opening do. Judged by the more open eye, one factor for both: the far eye of
         # a turned face looks narrow without squinting, and opened alone it stared.
-        ratios = []
-        for side, (upper, _) in EYES.items():
-            width = float(np.linalg.norm(loc[upper[-1]] - loc[upper[0]]))
-            ratios.append(max(float(g[1]) for g in self.eye_gap[side].values()) / max(width, 1e-6))
-        self.squint_widen = float(np.clip(_OPEN_EYE / max(max(ratios), 1e-6), 1.0, _MOST_WIDEN))
+        widest = max(self._eye_opening(side) / max(float(np.linalg.norm(loc[upper[-1]] - loc[upper[0]])), 1e-6)
+                     for side, (upper, _) in EYES.items())
+        self.squint_widen = float(np.clip(_OPEN_EYE / max(widest, 1e-6), 1.0, _MOST_WIDEN))
         # Skin vertices next to each lid margin (the first ring of the mesh around the eye), per side.
         neighbours: dict[int, set[int]] = {}
         for tri in self.mesh.surface:
@@ -412,9 +411,13 @@ class Rig:
         lower = EYES[side][1]
         centre, radius = self._iris(side)
         margin = float(np.interp(centre[0], *by_x(self.local[lower])))
-        opening = max(float(gap[1]) for gap in self.eye_gap[side].values())
+        opening = self._eye_opening(side)
         hidden = centre[1] + radius - margin  # how much of the iris the lower lid covers (face units)
         return float(np.clip(hidden / max(opening, 1e-6), 0.0, 0.3))
+
+    def _eye_opening(self, side: str) -> float:
+        """An eye's opening in the photo: the widest gap between its lids (face units)."""
+        return max(float(gap[1]) for gap in self.eye_gap[side].values())
 
     def _iris(self, side: str) -> tuple[np.ndarray, float]:
         """An eye's iris centre (face units) and radius."""
