@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ectfg_core.render.eyeball import Eyeball
-from ectfg_core.render.geometry import EYES, IRIS, eye_polygon
+from ectfg_core.render.geometry import EYES, IRIS, eye_polygon, eye_width
 from ectfg_core.render.occlusion import occluded
 from ectfg_core.render.raster import apply_affine, box_around, invert_affine, polygon_coverage
 from ectfg_core.render.sampling import sample
@@ -28,7 +28,7 @@ def edge_on_eyes(points: np.ndarray) -> set[str]:
     """The sides whose eye the photo shows nearly edge on: on a face turned well away (a three-quarter view or more)
     the far eye is foreshortened to about half the near one's width; frontal faces measure 0.8-1."""
     points = np.asarray(points, dtype=np.float64)
-    width = {side: float(np.linalg.norm(points[upper[0]] - points[upper[-1]])) for side, (upper, _) in EYES.items()}
+    width = {side: eye_width(points, side) for side in EYES}
     widest = max(width.values())
     return {side for side, w in width.items() if w < _EDGE_ON_SHARE * widest}
 

@@ -57,6 +57,12 @@ NOSE_WINGS = [48, 278, 64, 294, 98, 327, 129, 358, 102, 331, 49, 279, 115, 344, 
 OVAL = list(FACE_OVAL)
 
 
+def eye_width(points: np.ndarray, side: str) -> float:
+    """An eye's width, corner to corner, in the units of `points`."""
+    upper = EYES[side][0]
+    return float(np.linalg.norm(points[upper[0]] - points[upper[-1]]))
+
+
 def eye_polygon(side: str) -> list[int]:
     """The eye opening as one closed polygon."""
     upper, lower = EYES[side]

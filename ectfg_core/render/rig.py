@@ -26,6 +26,7 @@ from ectfg_core.render.geometry import (
     UPPER_OUTER,
     FaceFrame,
     by_x,
+    eye_width,
     iris_circle,
     smoothstep,
 )
@@ -110,8 +111,7 @@ class Rig:
         # A squinting photo's eyes (a laugh, a smile's squint, hooded lids) open by more of their own small gap, to
         # widen as far as eyes of ordinary opening do. Judged by the more open eye, one factor for both: the far eye of
         # a turned face looks narrow without squinting, and opened alone it stared.
-        widest = max(self._eye_opening(side) / max(float(np.linalg.norm(loc[upper[-1]] - loc[upper[0]])), 1e-6)
-                     for side, (upper, _) in EYES.items())
+        widest = max(self._eye_opening(side) / max(eye_width(loc, side), 1e-6) for side in EYES)
         self.squint_widen = float(np.clip(_OPEN_EYE / max(widest, 1e-6), 1.0, _MOST_WIDEN))
         # Skin vertices next to each lid margin (the first ring of the mesh around the eye), per side.
         neighbours: dict[int, set[int]] = {}

@@ -112,7 +112,7 @@ class StrayTeeth:
         """lip_red: the lips' own colour without what a soft photo smears into them (MouthLayer.lip_red); the cover
         takes it, a little into shade, where no lip is near."""
         points = np.asarray(points, dtype=np.float64)
-        self.blur = float(blur)  # the photo's softness beyond the drawing's own (MouthLayer.blur): the cover's edge as soft
+        self.blur = float(blur)  # the photo's softness beyond the drawing's own (sharpness.drawn_blur): the cover's edge as soft
         self.inner = points[INNER_LIP_POLYGON]
         self.reach = _REACH * face_width
         self.margin = _LOWER_TEETH * self.reach  # how far past the opening anything to cover may lie
