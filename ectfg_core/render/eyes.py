@@ -17,6 +17,7 @@ from ectfg_core.render.eyeball import Eyeball
 from ectfg_core.render.geometry import EYES, IRIS, eye_polygon, eye_width
 from ectfg_core.render.occlusion import occluded
 from ectfg_core.render.raster import apply_affine, box_around, invert_affine, polygon_coverage
+from ectfg_core.render.rig import BLINK_MEET
 from ectfg_core.render.sampling import sample
 
 _MIN_CLOSURE_PX = 0.05  # below this the skin warp alone shows the eye correctly
@@ -31,6 +32,24 @@ def edge_on_eyes(points: np.ndarray) -> set[str]:
     width = {side: eye_width(points, side) for side in EYES}
     widest = max(width.values())
     return {side for side, w in width.items() if w < _EDGE_ON_SHARE * widest}
+
+
+def close_eyes(lids: np.ndarray, blinks: dict[str, float], ey: np.ndarray) -> np.ndarray:
+    """Close each eye's lid margins by its blink (0..1, by side) over whatever opening the other controls left, in
+    place, and uncross them: a blink shuts even eyes opened wide, and lids closed by several controls at once (a glare's
+    raised lower lid, a smile's cheeks, a blink) meet instead of passing through each other."""
+    for side, (upper, lower) in EYES.items():
+        up, low = upper[1:-1], lower[1:-1]
+        meet = lids[up] + BLINK_MEET * (lids[low] - lids[up])
+        shut = float(np.clip(blinks.get(side, 0.0), 0.0, 1.0))
+        if shut > 0.0:
+            lids[up] += shut * (meet - lids[up])
+            lids[low] += shut * (meet - lids[low])
+        crossed = (lids[low] - lids[up]) @ ey < 0.0
+        if crossed.any():
+            lids[np.asarray(up)[crossed]] = meet[crossed]
+            lids[np.asarray(low)[crossed]] = meet[crossed]
+    return lids
 
 
 class EyeLayer:

@@ -13,7 +13,7 @@ from ectfg_core.audio.torch_threads import fixed_threads
 from ectfg_core.errors import InputError
 from ectfg_core.render.controls import CONTROL_INDEX, CONTROL_NAMES, HEAD_CONTROLS, NUM_CONTROLS, clamp_controls
 from ectfg_core.render.expressions import portrait_units
-from ectfg_core.render.eyes import EyeLayer, edge_on_eyes
+from ectfg_core.render.eyes import EyeLayer, close_eyes, edge_on_eyes
 from ectfg_core.render.geometry import (
     EYES,
     INNER_LIP_POLYGON,
@@ -48,6 +48,7 @@ MOUTH_DETAIL = UPPER_OUTER + LOWER_OUTER
 _JAW = CONTROL_INDEX["jaw_open"]
 _PRESS = CONTROL_INDEX["lip_press"]
 _TONGUE = CONTROL_INDEX["tongue_tip"]
+_BLINKS = {"left": CONTROL_INDEX["blink_left"], "right": CONTROL_INDEX["blink_right"]}
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 _EYE_CORNERS = [33, 133, 263, 362]
 
@@ -153,7 +154,8 @@ class PortraitAnimator:
         weights[_RIGID] = 0.0
         head_row = self._head_row(row)
         skin = self.skin_before_head(row)
-        lids = skin + _combine(weights, self._lid_flat)
+        lids = close_eyes(skin + _combine(weights, self._lid_flat), {side: row[k] for side, k in _BLINKS.items()},
+                          self.frame.ey)
         angle = np.radians(head_row["head_roll"])
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         axes = (rot @ self.frame.ex, rot @ self.frame.ey)

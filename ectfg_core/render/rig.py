@@ -34,6 +34,7 @@ from ectfg_core.render.mesh import NUM_MESH_LANDMARKS, Mesh
 
 # How far a full jaw_open drops the lower lip (face widths).
 JAW_DROP = 0.12
+BLINK_MEET = 0.8  # how far down the eye's opening the lids of a blink meet
 # An ordinary eye's opening (eye widths), and the most times its own gap a narrower eye's upper lid rises by for it.
 _OPEN_EYE, _MOST_WIDEN = 0.30, 2.0
 
@@ -538,16 +539,18 @@ class Rig:
         return c
 
     def _close_lids(self, upper: float = 0.0, lower: float = 0.0, sides: tuple[str, ...] = ("right", "left"),
-                    follow: tuple[float, float] = (0.12, 0.3)) -> Constraints:
+                    follow: tuple[float, float] = (0.12, 0.3), margins: bool = True) -> Constraints:
         """Lids closing over the eyeball by a fraction of the opening (the eye layer draws them).
 
         The skin next to each margin follows by `follow` (upper, lower) of the margin's travel; the returned
-        constraints hold that skin motion, the margins themselves stay for the skin warp.
+        constraints hold that skin motion, the margins themselves stay for the skin warp. margins=False leaves the
+        margins' own travel to the caller (a blink's, see eyes.close_eyes).
         """
         c: Constraints = {}
         for side in sides:
             closure = self._lids(upper, lower, (side,))
-            self._pending_lids.update(closure)
+            if margins:
+                self._pending_lids.update(closure)
             for name, share in (("upper", follow[0]), ("lower", follow[1])):
                 for n, m in self.lid_rings[(side, name)].items():
                     c[n] = share * closure[m]
@@ -599,7 +602,10 @@ class Rig:
         return c, 0.05
 
     def _blink(self, side: str):
-        c = self._close_lids(upper=0.8, lower=0.2, sides=(side,))
+        # The skin beside the lids follows a blink as any closing; the margins themselves meet wherever the other
+        # controls left them (eyes.close_eyes): closed by a share of the photo's opening, a blink over eyes opened
+        # wider (surprise, fear, a grin's squint let go) stopped half way.
+        c = self._close_lids(upper=BLINK_MEET, lower=1.0 - BLINK_MEET, sides=(side,), margins=False)
         c.update(self._brows(lambda t, s: (0.0, 0.0)))
         return c, 0.05
 
