@@ -3,8 +3,8 @@
 Teeth are fixed to the skull and the jaw, not to the lips, so they are never stretched: where the portrait shows
 its teeth between its lips, what shows there moves with the head only; the lower teeth and the tongue follow the
 jaw; the rest is a dark cavity. When the portrait shows no teeth (lips closed, or open on a cavity and a tongue,
-which belong to no skull), the mouth is drawn whole: upper and lower teeth one by one (gaps, rounded edges, darker
-towards the canines) in the white of the portrait's own eyes.
+which belong to no skull), the mouth is drawn whole: upper and lower teeth one by one (gaps, notched at the biting
+edge, rounded edges, darker towards the canines) in the white of the portrait's own eyes.
 
 Every colour here is a portrait colour times a scalar (or a mix of portrait colours), so the mouth keeps the
 photo's white balance and saturation: a grayscale portrait gets a grayscale mouth.
@@ -49,6 +49,9 @@ _LOWER_GAP = 0.25  # how much darker the seam between two lower teeth is, once t
 _GAPS_FROM, _GAPS_FULL = 2.5, 4.0  # pixels of lower teeth showing: the seams begin to show, and take this many more
 # to darken fully (a jaw opened wide shows about 6 px at 512: its teeth stand apart)
 _POINTED = np.array([0.0, 0.0, 1.0, 0.6, 0.6, 0.6])
+# The seam between two teeth towards the gum, as a share of its darkness at the biting edge; and how deep (face
+# widths) the notch at the edge reaches.
+_SEAM_BODY, _NOTCH_DEPTH = 0.5, 0.01
 _TOOTH_LENGTH = 0.075  # upper incisor crown, face widths: above it the gum
 _DEEP, _RIM = 0.28, 0.6  # cavity brightness in lip-colour units: far back, and the wet inner lip at the edge
 _SEAM_CORNER, _SEAM_TAPER = 0.5, 0.4  # the seam's strength at the corners, and over what share of the half-mouth it grows
@@ -414,8 +417,15 @@ class MouthLayer:
         rounding = fw * (0.006 * from_middle**4 * (1.0 - pointed) + 0.01 * from_middle**1.5 * pointed)
         edge = root + hang * (reach[k] * fw - rounding)
         cover = np.clip(hang * (edge - v) + 0.5, 0.0, 1.0) * np.clip((edges[-1] - a) * fw / 2.0, 0.0, 1.0)
-        gaps = 1.0 - gap * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
-        shade = _TOOTH_LIGHT[k] * (1.0 - 0.15 * from_middle**2) * gaps
+        # The seam between two teeth is darkest at the biting edge, where they part in a notch, and faint towards
+        # the gum, where they touch: drawn full length, every row read as a zipper.
+        from_edge = np.clip(hang * (edge - v), 0.0, None)
+        notch = _SEAM_BODY + (1.0 - _SEAM_BODY) * np.exp(-from_edge / (_NOTCH_DEPTH * fw)) if hang > 0 else 1.0
+        gaps = 1.0 - gap * notch * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
+        # The light falls off smoothly along the arch as it turns into the mouth's shadow (a step per tooth drew each
+        # one as a flat tile), and each crown bulges a little towards the light.
+        light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1])
+        shade = light * (1.0 - 0.15 * from_middle**2) * gaps
         # The biting edge is a little translucent (darker), the crown lighter.
         shade *= 0.88 + 0.12 * np.clip(hang * (edge - v) / (0.01 * fw), 0.0, 1.0)
         return shade, cover
