@@ -24,6 +24,27 @@ _MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside 
 # The white above the iris darkens from this many iris radii above its centre (the white right over the iris stays lit),
 # by _TOP_SHADE over _SHADE_SPAN radii more.
 _SHADE_FROM, _SHADE_SPAN, _TOP_SHADE = 1.4, 1.0, 0.3
+# The upper lid's shade on the white is read down the columns of white beside the iris (at least _SHADOW_COLUMNS
+# of them, up to _WHITE_REACH iris radii from its middle); the white is out of it where it is _LIT as bright as the
+# lit white. What gives way to the completed eyeball under the photo's upper margin reaches at most _DEEPEST_BAND
+# margin bands deep.
+_SHADOW_COLUMNS, _WHITE_REACH, _LIT, _DEEPEST_BAND = 4, 2.6, 0.95, 3.0
+
+
+def _shadow_depth(photo: torch.Tensor, upper: np.ndarray, opening: float, centre: np.ndarray, radius: float) -> float:
+    """How far (pixels) the upper lid's shadow (lashes, the lid's shade) reaches down the white below its margin: the
+    first depth where the columns of white beside the iris are lit again (0 where too little white shows to tell)."""
+    xs = np.arange(np.ceil(upper[:, 0].min()), np.floor(upper[:, 0].max()) + 1.0)
+    off = np.abs(xs - centre[0])
+    xs = xs[(off > 1.2 * radius) & (off < _WHITE_REACH * radius)]
+    if len(xs) < _SHADOW_COLUMNS or opening < 2.0:
+        return 0.0
+    depths = np.arange(0.0, 0.6 * opening, 0.5)
+    tops = np.interp(xs, *by_x(upper))
+    points = np.stack(np.broadcast_arrays(xs[None, :], tops[None, :] + depths[:, None]), axis=-1)
+    profile = np.median(_luma(sample(photo, torch.from_numpy(points.astype(np.float32)))).numpy(), axis=1)
+    lit = np.flatnonzero(profile >= _LIT * profile.max())
+    return float(depths[lit[0]]) if len(lit) else 0.0
 
 
 def _luma(colors: torch.Tensor) -> torch.Tensor:
@@ -51,14 +72,20 @@ class Eyeball:
         inside = polygon_coverage(contour, xs, ys, feather=1.0)
         below_upper = gy - np.interp(gx, *by_x(upper))
         above_lower = np.interp(gx, *by_x(lower)) - gy
-        upper_band = inside * np.clip(1.0 - below_upper / self.band, 0.0, 1.0)
+        # Under the photo's upper margin, the completed eyeball takes over as deep as the lid's shade on the white
+        # reaches, then fades out over a band: fading out from the margin itself, it left the shade's deeper part as a
+        # dark seam across the bared white. Not over the iris, whose top holds the photo's catchlight.
+        margin_band = inside * np.clip(1.0 - below_upper / self.band, 0.0, 1.0)
         lower_band = inside * np.clip(1.0 - above_lower / self.band, 0.0, 1.0)
         photo = source[:, y0:y1, x0:x1]
-
-        # What the photo shows of the eyeball for sure: inside the opening, off both margin bands.
-        clear = torch.from_numpy((inside > 0.5) & (upper_band < 0.5) & (lower_band < 0.5))
         dist = np.hypot(gx - centre[0], gy - centre[1])
         disc = np.clip(radius - dist + 0.5, 0.0, 1.0)
+        shaded = min(_shadow_depth(source, upper, opening, centre, radius), (_DEEPEST_BAND - 1.0) * self.band)
+        in_shade = inside * np.clip(1.0 + (shaded - below_upper) / self.band, 0.0, 1.0) * np.clip(dist - radius - 0.5, 0.0, 1.0)
+        upper_band = np.maximum(margin_band, in_shade)
+
+        # What the photo shows of the eyeball for sure: inside the opening, off both margin bands.
+        clear = torch.from_numpy((inside > 0.5) & (margin_band < 0.5) & (lower_band < 0.5))
         iris_pixels = photo[:, clear & torch.from_numpy(disc > 0.5)]
         white_pixels = photo[:, clear & torch.from_numpy(dist > 1.2 * radius)]
         all_pixels = photo[:, clear] if bool(clear.any()) else photo.reshape(3, -1)
