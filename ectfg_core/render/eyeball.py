@@ -25,10 +25,11 @@ _MARGIN_BAND = 0.012  # face widths: the dark band along each lid margin inside 
 # by _TOP_SHADE over _SHADE_SPAN radii more.
 _SHADE_FROM, _SHADE_SPAN, _TOP_SHADE = 1.4, 1.0, 0.3
 # The upper lid's shade on the white is read down the columns of white beside the iris (at least _SHADOW_COLUMNS
-# of them, up to _WHITE_REACH iris radii from its middle); the white is out of it where it is _LIT as bright as the
+# of them, _WHITE_FROM to _WHITE_REACH iris radii from its middle); the white is out of it where it is _LIT as bright as the
 # lit white. What gives way to the completed eyeball under the photo's upper margin reaches at most _DEEPEST_BAND
 # margin bands deep.
 _SHADOW_COLUMNS, _WHITE_REACH, _LIT, _DEEPEST_BAND = 4, 2.6, 0.95, 3.0
+_WHITE_FROM = 1.2  # iris radii from its middle: past this the photo's eye is white (or lid), not iris
 
 
 def _shadow_depth(photo: torch.Tensor, upper: np.ndarray, opening: float, centre: np.ndarray, radius: float) -> float:
@@ -36,7 +37,7 @@ def _shadow_depth(photo: torch.Tensor, upper: np.ndarray, opening: float, centre
     first depth where the columns of white beside the iris are lit again (0 where too little white shows to tell)."""
     xs = np.arange(np.ceil(upper[:, 0].min()), np.floor(upper[:, 0].max()) + 1.0)
     off = np.abs(xs - centre[0])
-    xs = xs[(off > 1.2 * radius) & (off < _WHITE_REACH * radius)]
+    xs = xs[(off > _WHITE_FROM * radius) & (off < _WHITE_REACH * radius)]
     if len(xs) < _SHADOW_COLUMNS or opening < 2.0:
         return 0.0
     depths = np.arange(0.0, 0.6 * opening, 0.5)
@@ -87,7 +88,7 @@ class Eyeball:
         # What the photo shows of the eyeball for sure: inside the opening, off both margin bands.
         clear = torch.from_numpy((inside > 0.5) & (margin_band < 0.5) & (lower_band < 0.5))
         iris_pixels = photo[:, clear & torch.from_numpy(disc > 0.5)]
-        white_pixels = photo[:, clear & torch.from_numpy(dist > 1.2 * radius)]
+        white_pixels = photo[:, clear & torch.from_numpy(dist > _WHITE_FROM * radius)]
         all_pixels = photo[:, clear] if bool(clear.any()) else photo.reshape(3, -1)
         # A photo with the eye (nearly) shut, or none of its white in view, shows too little of the eyeball to
         # complete: a lid opened wider than in it shows what the photo has there (the lid) rather than an invented eye.

@@ -417,8 +417,9 @@ class MouthLayer:
         rounding = fw * (0.006 * from_middle**4 * (1.0 - pointed) + 0.01 * from_middle**1.5 * pointed)
         edge = root + hang * (reach[k] * fw - rounding)
         cover = np.clip(hang * (edge - v) + 0.5, 0.0, 1.0) * np.clip((edges[-1] - a) * fw / 2.0, 0.0, 1.0)
-        # The seam between two teeth is darkest at the biting edge, where they part in a notch, and faint towards
-        # the gum, where they touch: drawn full length, every row read as a zipper.
+        # The seam between two upper teeth is darkest at the biting edge, where they part in a notch, and faint towards
+        # the gum, where they touch: drawn full length, a sneer's row read as piano keys. (A lower row shows little
+        # more than its tips, and its seams down to the lip are what tell its teeth apart.)
         from_edge = np.clip(hang * (edge - v), 0.0, None)
         notch = _SEAM_BODY + (1.0 - _SEAM_BODY) * np.exp(-from_edge / (_NOTCH_DEPTH * fw)) if hang > 0 else 1.0
         gaps = 1.0 - gap * notch * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
@@ -427,7 +428,7 @@ class MouthLayer:
         light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1])
         shade = light * (1.0 - 0.15 * from_middle**2) * gaps
         # The biting edge is a little translucent (darker), the crown lighter.
-        shade *= 0.88 + 0.12 * np.clip(hang * (edge - v) / (0.01 * fw), 0.0, 1.0)
+        shade *= 0.88 + 0.12 * np.clip(from_edge / (0.01 * fw), 0.0, 1.0)
         return shade, cover
 
     def _own_teeth(self, color: torch.Tensor, gx: np.ndarray, gy: np.ndarray, pose: MouthPose) -> torch.Tensor:
