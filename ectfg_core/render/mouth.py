@@ -423,9 +423,9 @@ class MouthLayer:
         from_edge = np.clip(hang * (edge - v), 0.0, None)
         notch = _SEAM_BODY + (1.0 - _SEAM_BODY) * np.exp(-from_edge / (_NOTCH_DEPTH * fw)) if hang > 0 else 1.0
         gaps = 1.0 - gap * notch * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
-        # The light falls off smoothly along the arch as it turns into the mouth's shadow (a step per tooth drew each
-        # one as a flat tile), and each crown bulges a little towards the light.
-        light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1])
+        # The light falls off along the arch as it turns into the mouth's shadow, smoothly along an upper row (a step
+        # per tooth drew each crown a sneer bares as a flat tile), and each crown bulges a little towards the light.
+        light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1]) if hang > 0 else _TOOTH_LIGHT[k]
         shade = light * (1.0 - 0.15 * from_middle**2) * gaps
         # The biting edge is a little translucent (darker), the crown lighter.
         shade *= 0.88 + 0.12 * np.clip(from_edge / (0.01 * fw), 0.0, 1.0)
