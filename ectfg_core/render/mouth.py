@@ -417,16 +417,18 @@ class MouthLayer:
         rounding = fw * (0.006 * from_middle**4 * (1.0 - pointed) + 0.01 * from_middle**1.5 * pointed)
         edge = root + hang * (reach[k] * fw - rounding)
         cover = np.clip(hang * (edge - v) + 0.5, 0.0, 1.0) * np.clip((edges[-1] - a) * fw / 2.0, 0.0, 1.0)
-        # The seam between two upper teeth is darkest at the biting edge, where they part in a notch, and faint towards
-        # the gum, where they touch: drawn full length, a sneer's row read as piano keys. (A lower row shows little
-        # more than its tips, and its seams down to the lip are what tell its teeth apart.)
         from_edge = np.clip(hang * (edge - v), 0.0, None)
-        notch = _SEAM_BODY + (1.0 - _SEAM_BODY) * np.exp(-from_edge / (_NOTCH_DEPTH * fw)) if hang > 0 else 1.0
+        # The light falls off along the arch as it turns into the mouth's shadow, one step per tooth, and the seams
+        # between teeth run down to the lip: a lower row shows little more than its tips, and those seams are what
+        # tell its teeth apart.
+        light, notch = _TOOTH_LIGHT[k], 1.0
+        if hang > 0:
+            # Drawn so, the crowns a sneer bares read as piano keys. Along an upper row the light falls off smoothly,
+            # and a seam is darkest at the biting edge, where the teeth part in a notch, fainter towards the gum.
+            light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1])
+            notch = _SEAM_BODY + (1.0 - _SEAM_BODY) * np.exp(-from_edge / (_NOTCH_DEPTH * fw))
         gaps = 1.0 - gap * notch * np.exp(-((gap_px / max(0.003 * fw, 0.6)) ** 2))
-        # The light falls off along the arch as it turns into the mouth's shadow, smoothly along an upper row (a step
-        # per tooth drew each crown a sneer bares as a flat tile), and each crown bulges a little towards the light.
-        light = np.interp(a, 0.5 * (edges[:-1] + edges[1:]), _TOOTH_LIGHT[: len(edges) - 1]) if hang > 0 else _TOOTH_LIGHT[k]
-        shade = light * (1.0 - 0.15 * from_middle**2) * gaps
+        shade = light * (1.0 - 0.15 * from_middle**2) * gaps  # each crown bulges a little towards the light
         # The biting edge is a little translucent (darker), the crown lighter.
         shade *= 0.88 + 0.12 * np.clip(from_edge / (0.01 * fw), 0.0, 1.0)
         return shade, cover
