@@ -182,6 +182,28 @@ def test_lower_teeth_show_when_the_jaw_opens(smiling, closed):
         assert dips(line, depth=0.1 * np.median(line)) >= 3  # separate teeth, not a white strip
 
 
+@pytest.mark.parametrize("name", ["astronaut", "obama_smile"])
+def test_the_lower_teeth_sink_behind_the_lip_towards_the_corners(framed, name):
+    """Fear opens a smiling photo's mouth: its lower teeth show most in front, not as a fence of equal pickets
+    standing up along the curved lip into the corners."""
+    portrait = framed(name)
+    animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+    fw = animator.frame.width
+    animator.mouth.teeth_color = torch.tensor([0.0, 1.0, 0.0]) * animator.mouth.teeth_color.max()  # drawn teeth: green
+    row = held_row(animator, "fearful")
+    frame, driven = animator.render(row).astype(int), animator.driven_landmarks(row)
+    green = frame[..., 1] - np.maximum(frame[..., 0], frame[..., 2]) > 40
+    green[: int(0.5 * (driven[13, 1] + driven[14, 1]))] = False  # the lower row only
+    cx = driven[14, 0]
+
+    def shown(offsets: tuple[float, ...]) -> float:
+        return float(np.mean([green[:, int(round(cx + o * fw))].sum() for o in offsets]))
+
+    front, sides = shown((-0.02, 0.0, 0.02)), shown((-0.14, -0.12, 0.12, 0.14))
+    assert front >= 4  # the front teeth show
+    assert 1 <= sides <= 0.6 * front  # the side ones, less
+
+
 def test_the_portraits_own_teeth_move_rigidly(smiling):
     """The photo's upper teeth are not squashed or stretched by the lips: they stay as they were (no head motion)."""
     p, fw = smiling.points, smiling.frame.width
