@@ -46,9 +46,8 @@ _LOWER_EDGES = np.array([0.0, 0.036, 0.07, 0.1, 0.126, 0.15])
 _TOOTH_LIGHT = np.array([1.0, 0.9, 0.74, 0.58, 0.46, 0.4])
 _UPPER_REACH = np.array([0.02, 0.016, 0.015, 0.01, 0.008, 0.006])
 _LOWER_GAP = 0.25  # how much darker the seam between two lower teeth is, once the row shows itself
-# How much less of itself the lower row shows at its last tooth than in the middle (the share falls off with the
-# square of the distance): the side teeth stand further back, behind the lip's curve. Shown as tall as the front ones,
-# they rose along a curved lower lip as a fence of pickets up into the corners.
+# How much less of itself the lower row shows at its last tooth than in the middle (less with the square of the
+# distance from the middle).
 _LOWER_SINK = 0.6
 _GAPS_FROM, _GAPS_FULL = 2.5, 4.0  # pixels of lower teeth showing: the seams begin to show, and take this many more
 # to darken fully (a jaw opened wide shows about 6 px at 512: its teeth stand apart)
@@ -335,13 +334,14 @@ class MouthLayer:
         # Lower incisors show a few millimetres above the lower lip once the jaw opens (less, and a mouth that talks
         # looks toothless: a dark band over the lower lip).
         lower_tips = jaw_line - (0.008 + 0.026 * opened) * fw
-        # They follow the photo's lower lip, but show less of themselves towards the sides than in the middle
-        # (_LOWER_SINK): where the lip now runs flatter than in the photo (a smiling photo's upturned lip stretched by
-        # fear), the side teeth stood taller than the front ones, a row of pickets.
+        # They follow the photo's lower lip, but show less of themselves towards the corners than in the middle: the
+        # side teeth stand further back, behind the lip's curve. Where the lip now runs flatter than in the photo (a
+        # smiling photo's upturned lip stretched by fear), side teeth shown as tall as the front ones, or taller, stood
+        # up along it into the corners as a fence of pickets.
         shown = lower - lower_tips
         shown_middle = _in_the_middle(shown, tu_lower)
-        along = np.clip(np.abs(tu_lower) / (_LOWER_EDGES[-1] * fw), 0.0, 1.0)
-        lower_tips = np.maximum(lower_tips, lower - shown_middle * (1.0 - _LOWER_SINK * along**2))
+        to_corner = np.clip(np.abs(tu_lower) / (_LOWER_EDGES[-1] * fw), 0.0, 1.0)
+        lower_tips = np.maximum(lower_tips, lower - shown_middle * (1.0 - _LOWER_SINK * to_corner**2))
         # Tongue on the floor of the mouth, rising behind the lower teeth as the jaw opens; its back is in shadow, its
         # groove a little darker. Its top is broad and flat (an elliptic top with a marked groove showed through a
         # rounded mouth as a peaked pink tent).
