@@ -17,6 +17,7 @@ from ectfg_core.face.framing import frame_portrait
 from ectfg_core.render.controls import controls_row
 from ectfg_core.render.geometry import BROWS, eye_polygon
 from ectfg_core.render.glasses import detect_glasses
+from ectfg_core.render.raster import polygon_coverage
 from ectfg_core.render.renderer import PortraitAnimator
 
 FRAME_RGB = (24, 22, 28)
@@ -128,6 +129,23 @@ def test_the_skin_under_a_photographed_frame_is_skin_coloured():
     filled = found.bare[found.mask > 0.5].astype(np.float64)
     off_hue = np.abs(filled / filled.sum(axis=1, keepdims=True) - around / around.sum()).max(axis=1)
     assert (off_hue > 0.06).mean() < 0.02
+
+
+def test_the_eyes_behind_a_photographed_frame_are_the_photos_own():
+    """The lids and the eyeball of a blink or a raised lid are drawn from the skin under the frame. Painted over by
+    the frame's soft edge, Grace Hopper's eye corners came out as flat patches of skin edged with shards of her lashes
+    in every blink and every surprised or fearful frame; inside the eyes that skin is the photo itself."""
+    framed, found = _hopper_frame()
+    pts = framed.landmarks.points
+    for side in ("right", "left"):
+        poly = pts[eye_polygon(side)]
+        x0, y0 = np.floor(poly.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 1
+        inside = polygon_coverage(poly, np.arange(x0, x1), np.arange(y0, y1)) > 0.5
+        still = framed.image[y0:y1, x0:x1][inside].astype(np.float64)
+        under = found.bare[y0:y1, x0:x1][inside].astype(np.float64)
+        assert np.abs(under - still).max() < 1.0, side
+        assert found.mask[y0:y1, x0:x1][inside].max() == 0.0, side
 
 
 def test_the_skin_under_a_photographed_bridge_is_as_bright_as_the_skin_beside_it():

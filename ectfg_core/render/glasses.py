@@ -311,6 +311,10 @@ def detect_glasses(image: np.ndarray, points: np.ndarray) -> Glasses:
     across = v - slope * u
     local = np.maximum(local, ((np.abs(u) <= _BRIDGE_SPAN * gap) & (across >= top - 1) & (across <= bottom + 1)).astype(np.float64))
     local = ndimage.gaussian_filter(ndimage.grey_dilation(local, size=3), 0.7)
+    # The frame's soft edge, and the skin filled in under it, stop at the eyes as its detection does: the eye layer
+    # draws the lids and the eyeball from that skin, and an eye corner filled with skin showed as a flat patch in
+    # shards of the photo's lashes whenever the lids moved (a blink, a raised lid).
+    local *= ~eyes[y0:y1, x0:x1]
     mask = np.zeros(shape, dtype=np.float32)
     mask[y0:y1, x0:x1] = np.clip(local, 0.0, 1.0)
     if mask.max() < 0.5:
