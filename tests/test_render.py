@@ -312,9 +312,7 @@ def test_surprise_and_fear_bare_white_above_the_iris_of_narrow_eyes_too(name, em
     driven = face.driven_landmarks(row)
     for side, iris in IRIS.items():
         centre, radius = iris_circle(driven[iris])
-        lid = driven[EYES[side][0]]
-        order = np.argsort(lid[:, 0])
-        white = (centre[1] - radius - np.interp(centre[0], lid[order, 0], lid[order, 1])) / radius
+        white = (centre[1] - radius - np.interp(centre[0], *by_x(driven[EYES[side][0]]))) / radius
         assert white > 0.12, (side, white)
 
 

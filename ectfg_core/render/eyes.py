@@ -39,7 +39,7 @@ def close_eyes(lids: np.ndarray, blinks: dict[str, float], ey: np.ndarray) -> np
     place, and uncross them: a blink shuts even eyes opened wide, and lids closed by several controls at once (a glare's
     raised lower lid, a smile's cheeks, a blink) meet instead of passing through each other."""
     for side, (upper, lower) in EYES.items():
-        up, low = upper[1:-1], lower[1:-1]
+        up, low = np.asarray(upper[1:-1]), np.asarray(lower[1:-1])
         meet = lids[up] + BLINK_MEET * (lids[low] - lids[up])
         shut = float(np.clip(blinks.get(side, 0.0), 0.0, 1.0))
         if shut > 0.0:
@@ -47,8 +47,8 @@ def close_eyes(lids: np.ndarray, blinks: dict[str, float], ey: np.ndarray) -> np
             lids[low] += shut * (meet - lids[low])
         crossed = (lids[low] - lids[up]) @ ey < 0.0
         if crossed.any():
-            lids[np.asarray(up)[crossed]] = meet[crossed]
-            lids[np.asarray(low)[crossed]] = meet[crossed]
+            lids[up[crossed]] = meet[crossed]
+            lids[low[crossed]] = meet[crossed]
     return lids
 
 
