@@ -4,7 +4,9 @@ A warp moves pixels; a frown also folds the skin. Each layer is a map of log sha
 in the photo's own coordinates (so it lives on the skin): thin dark furrows with a lit flank on the side away from the
 light, sized by the face width and scaled by the photo's skin texture contrast. Per frame, a layer whose control is
 non-zero is sampled through the skin warp's coordinates (it moves with the posed mesh and the head) and multiplies the
-pixels: every channel by the same factor, so shading follows the photo's lighting and a grayscale photo stays grayscale.
+pixels: every channel by the same factor, so shading follows the photo's lighting and a grayscale photo stays grayscale
+(a smile's broad nasolabial shadows darken the skin's weaker channels a little more, as shadows on skin do, by weights
+taken from the photo's own skin colour: equal on a grey photo).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ _FOLD_LIMIT = 1.2
 # FROM + SPAN (over 18 portraits a smooth brow measured 0.01-0.09, light lines 0.13-0.16, a plain frown 0.25-0.5).
 _FROWN_EASE = 0.9
 _FROWN_FROM, _FROWN_SPAN = 0.1, 0.15
+# The nasolabial folds of a smile (see _smile_lines): depth (log, at the reference contrast) and width (crease sigmas),
+# and how much more a shadow on skin saturates its colour than a grey darkening would.
+_SMILE_LINE_DEPTH = 0.3
+_SMILE_LINE_SIGMA = 2.5
+_SHADOW_SATURATION = 1.4
 _RELEASES = ("smile_release", "frown_release")  # layers that ease the photo's own folds rather than draw new ones
 # The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
 # lift may brighten (log), and the disc around each corner it fades out over (face widths).
@@ -159,7 +166,7 @@ class ShadingLayers:
         self.layers: list[_Layer] = []
         for name, build in (("brow_lower", self._glabella), ("brow_raise", self._forehead_raise),
                             ("brow_inner_raise", self._forehead_inner), ("nose_wrinkle", self._nose_wrinkle),
-                            ("cheek_raise", self._crows_feet), ("chin_raise", self._chin),
+                            ("cheek_raise", self._crows_feet), ("chin_raise", self._chin), ("smile", self._smile_lines),
                             ("smile_release", self._smile_fold), ("smile_release", self._corner_pockets),
                             ("frown_release", self._frown_furrows)):
             for canvas in build():
@@ -365,6 +372,37 @@ class ShadingLayers:
         mask = np.exp(-0.5 * (rel**2).sum(axis=1)).reshape(canvas.shape)
         canvas.log += 0.05 * self.depth * np.minimum(noise, 0.3) * mask
         return [canvas]
+
+    def _smile_lines(self) -> list[_Canvas]:
+        """AU12: the nasolabial folds a smile deepens, from beside the nose wings down past the mouth corners, laid
+        onto the photo's own faint lines where it has them (as the smile release finds a grin's).
+
+        A soft shadow, as warm as shadows on this skin are: darkened alike in every channel, a fold on fair skin
+        showed as a grey smear."""
+        width = self.frame.width
+        ex, ey = self._axes()
+        lips = np.asarray(LIPS_OUTER)
+        canvases = []
+        for side, path, corner in ((-1.0, [129, 203, 206], 61), (1.0, [358, 423, 426], 291)):
+            beside_mouth = [self.points[corner] + side * out * ex + down * ey for out, down in ((0.05, 0.0), (0.045, 0.05))]
+            guide = np.concatenate([self.points[path] + side * 0.012 * ex, beside_mouth])
+            canvas = self._canvas(list(guide), reach=0.05)
+            x0, y0, x1, y1 = canvas.box
+            lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
+                                        inset=-0.02 * width, feather=0.01 * width)
+            valley = self._fold_valley(canvas.box, 0.1).mean(axis=0) * (1.0 - lip_zone)
+            trace = self._trace_fold(_curve(guide, 24), valley, (x0, y0))
+            canvas.crease(trace, _SMILE_LINE_DEPTH * self.depth, _SMILE_LINE_SIGMA * self.sigma, self.light, highlight=0.0)
+            canvas.log = (canvas.log * (1.0 - lip_zone))[None] * self._shadow_tint()[:, None, None]
+            canvases.append(canvas)
+        return canvases
+
+    def _shadow_tint(self) -> np.ndarray:
+        """(3,) per-channel weights of a darkening on this skin (luma-weighted mean 1): a shadow on skin is more
+        saturated than the skin, so its weaker channels darken more; a grey photo's weights are all 1."""
+        chroma = 3.0 * self.skin_colour  # each channel over the mean of the three
+        tint = np.clip(1.0 + _SHADOW_SATURATION * (1.0 - chroma), 0.5, 1.5)
+        return tint / float(tint @ _LUMA)
 
     def _smile_fold(self) -> list[_Canvas]:
         """The photo's own nasolabial folds, measured as dark valleys, to be lifted when its smile is undone.
