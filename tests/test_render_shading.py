@@ -56,6 +56,15 @@ def fold_depth(frame: np.ndarray, landmarks: np.ndarray, face_width: float) -> f
     return float(np.mean(values))
 
 
+def folds_before_and_after(portrait, **controls: float) -> tuple[float, float]:
+    """fold_depth of the still and of one frame rendered with `controls`."""
+    animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
+    width = animator.frame.width
+    row = controls_row(**controls)
+    before = fold_depth(portrait.image, portrait.landmarks.points, width)
+    return before, fold_depth(animator.render(row), animator.driven_landmarks(row), width)
+
+
 def test_frown_draws_furrows_between_the_brows_and_leaves_the_background(animator, portrait):
     still = portrait.image
     width = animator.frame.width
@@ -114,12 +123,7 @@ def test_releasing_the_photos_smile_fades_its_nasolabial_folds(framed, name, bar
     measured on the photo smoothed wider than their dark centre and lifted at most 35 %: the release took away a
     quarter of the astronaut's and a sixth of Obama's deep ones (0.73 and 0.84 of the fold left), and lifting more
     left the centre as a thin line. Measured at their centre it takes two thirds and a third (0.35 and 0.67)."""
-    portrait = framed(name)
-    animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
-    width = animator.frame.width
-    row = controls_row(smile_release=1.0)
-    before = fold_depth(portrait.image, portrait.landmarks.points, width)
-    after = fold_depth(animator.render(row), animator.driven_landmarks(row), width)
+    before, after = folds_before_and_after(framed(name), smile_release=1.0)
     assert before > 0.05  # both smile: their folds are clearly darker than the cheek beside them
     assert after < bar * before, (before, after)
 
@@ -129,12 +133,7 @@ def test_a_smile_deepens_the_nasolabial_folds(framed, name):
     """AU12 folds the cheek over the upper lip's skin. The warp alone pulled the corners up and left the folds as the
     photo had them (Biden 0.98 and the astronaut 0.93 of their depth), so a smile on an unsmiling face looked pasted
     on; the fold now deepens by a quarter or more (1.30 and 1.23)."""
-    portrait = framed(name)
-    animator = PortraitAnimator(portrait.image, portrait.landmarks, seed=3)
-    width = animator.frame.width
-    row = controls_row(smile=1.0)
-    before = fold_depth(portrait.image, portrait.landmarks.points, width)
-    after = fold_depth(animator.render(row), animator.driven_landmarks(row), width)
+    before, after = folds_before_and_after(framed(name), smile=1.0)
     assert after > 1.12 * before, (before, after)
 
 

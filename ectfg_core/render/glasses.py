@@ -103,17 +103,26 @@ def _bridge(luma: np.ndarray, points: np.ndarray, ex: np.ndarray, ey: np.ndarray
                 pair = min(score[i], score[j])
                 if pair > best[0]:
                     best = (float(pair), float(vs[i]), float(vs[j]), float(mean[i]), float(slope))
-            # The lower edge column by column: each column's strongest opposite edge within a frame's thickness.
-            below = -np.sign(mean[i]) * d[i + 2 : i + int(thick_max) + 1]
-            if len(below) == 0 or (below.max(axis=0) > 2.0).mean() < _BRIDGE_MIN_CONSISTENCY:
+            # Or a lower edge that arches, scored on the straight pair's scale (see _ARCHED_MIN_SCORE).
+            arched = _arched_lower_edge(d[i + 2 : i + int(thick_max) + 1], float(mean[i]), texture)
+            if arched is None:
                 continue
-            pair = min(score[i], float(np.median(below.max(axis=0))) / texture) * _BRIDGE_MIN_SCORE / _ARCHED_MIN_SCORE
+            pair = min(score[i], arched[0]) * _BRIDGE_MIN_SCORE / _ARCHED_MIN_SCORE
             if pair > best[0]:
-                # The bar's own rows end where the arch is highest (a quartile of the columns' edges), not where the
-                # rims descend at its sides.
-                j = i + 2 + int(np.percentile(below.argmax(axis=0), 25))
-                best = (float(pair), float(vs[i]), float(vs[j]), float(mean[i]), float(slope))
+                best = (float(pair), float(vs[i]), float(vs[i + 2 + arched[1]]), float(mean[i]), float(slope))
     return best
+
+
+def _arched_lower_edge(d: np.ndarray, top_mean: float, texture: float) -> tuple[float, int] | None:
+    """(strength against the skin's texture, row offset) of a bar's lower edge read column by column below its top
+    edge: each column's strongest edge of the opposite sign in `d` (rows below the top, columns across the nose);
+    None unless nearly every column has one."""
+    below = -np.sign(top_mean) * d
+    if len(below) == 0 or (below.max(axis=0) > 2.0).mean() < _BRIDGE_MIN_CONSISTENCY:
+        return None
+    # The bar's own rows end where the arch is highest (a quartile of the columns' edges), not where the rims descend
+    # at its sides.
+    return float(np.median(below.max(axis=0))) / texture, int(np.percentile(below.argmax(axis=0), 25))
 
 
 def _line_strength(luma: np.ndarray, scale: float, dark: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
