@@ -54,6 +54,8 @@ _FROWN_FROM, _FROWN_SPAN = 0.1, 0.15
 _SMILE_LINE_DEPTH = 0.3
 _SMILE_LINE_SIGMA = 2.5
 _SHADOW_SATURATION = 1.4
+# Each side's nasolabial fold: its landmark path from beside the nose wing down the cheek, and the mouth corner.
+_NASOLABIAL = ((-1.0, [129, 203, 206, 216], 61), (1.0, [358, 423, 426, 436], 291))
 _RELEASES = ("smile_release", "frown_release")  # layers that ease the photo's own folds rather than draw new ones
 # The dark pockets beside a grin's corners (see _corner_pockets): how much of one a full release lifts, how far the
 # lift may brighten (log), and the disc around each corner it fades out over (face widths).
@@ -379,19 +381,14 @@ class ShadingLayers:
 
         A soft shadow, as warm as shadows on this skin are: darkened alike in every channel, a fold on fair skin
         showed as a grey smear."""
-        width = self.frame.width
-        ex, ey = self._axes()
-        lips = np.asarray(LIPS_OUTER)
         canvases = []
-        for side, path, corner in ((-1.0, [129, 203, 206], 61), (1.0, [358, 423, 426], 291)):
-            beside_mouth = [self.points[corner] + side * out * ex + down * ey for out, down in ((0.05, 0.0), (0.045, 0.05))]
-            guide = np.concatenate([self.points[path] + side * 0.012 * ex, beside_mouth])
+        for side, path, corner in _NASOLABIAL:
+            # From the nose wing to just below the corner: the fold a smile makes ends there.
+            guide = self._fold_guide(side, path[:3], corner, 0.012, ((0.05, 0.0), (0.045, 0.05)))
             canvas = self._canvas(list(guide), reach=0.05)
-            x0, y0, x1, y1 = canvas.box
-            lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
-                                        inset=-0.02 * width, feather=0.01 * width)
-            valley = self._fold_valley(canvas.box, 0.1).mean(axis=0) * (1.0 - lip_zone)
-            trace = self._trace_fold(_curve(guide, 24), valley, (x0, y0))
+            lip_zone = self._lips(canvas.box, grow=0.02, feather=0.01)
+            trace = self._trace_fold(_curve(guide, 24), self._fold_valley(canvas.box, 0.1).mean(axis=0) * (1.0 - lip_zone),
+                                     canvas.box[:2])
             canvas.crease(trace, _SMILE_LINE_DEPTH * self.depth, _SMILE_LINE_SIGMA * self.sigma, self.light, highlight=0.0)
             canvas.log = (canvas.log * (1.0 - lip_zone))[None] * self._shadow_tint()[:, None, None]
             canvases.append(canvas)
@@ -413,21 +410,14 @@ class ShadingLayers:
         that trace is lifted, clear of the lips and the nostril.
         """
         width = self.frame.width
-        ex, ey = self._axes()
-        lips = np.asarray(LIPS_OUTER)
         canvases = []
-        for side, path, corner in ((-1.0, [129, 203, 206, 216], 61), (1.0, [358, 423, 426, 436], 291)):
+        for side, path, corner in _NASOLABIAL:
             # A broad smile's fold runs on past the mouth corner, curving in towards the chin.
-            beside_mouth = [self.points[corner] + side * out * ex + down * ey
-                            for out, down in ((0.075, 0.04), (0.065, 0.11), (0.045, 0.17))]
-            guide = np.concatenate([self.points[path] + side * 0.01 * ex, beside_mouth])
+            guide = self._fold_guide(side, path, corner, 0.01, ((0.075, 0.04), (0.065, 0.11), (0.045, 0.17)))
             canvas = self._canvas(list(guide), reach=0.06)
-            x0, y0, x1, y1 = canvas.box
             valley = self._fold_valley(canvas.box, 0.1)
-            lip_zone = polygon_coverage(self.points[lips] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
-                                        inset=-0.03 * width, feather=0.02 * width)
-            depth = valley.mean(axis=0) * (1.0 - lip_zone)
-            trace = self._trace_fold(_curve(guide, 24), depth, (x0, y0))
+            lip_zone = self._lips(canvas.box, grow=0.03, feather=0.02)
+            trace = self._trace_fold(_curve(guide, 24), valley.mean(axis=0) * (1.0 - lip_zone), canvas.box[:2])
             dist2 = ((canvas.pixels[:, None, :] - trace[None]) ** 2).sum(axis=2)
             nearest = dist2.argmin(axis=1)
             along = nearest / (len(trace) - 1)
@@ -480,19 +470,31 @@ class ShadingLayers:
         corner, outside the lips.
         """
         width = self.frame.width
-        lips = self.points[LIPS_OUTER]
         canvases = []
         for corner in (61, 291):
             centre = self.points[corner]
             canvas = self._canvas([centre], reach=0.06)
-            x0, y0, x1, y1 = canvas.box
             valley = self._valley(canvas.box, 0.06, self.sigma, _POCKET_MAX_LIFT)
             near = 1.0 - smoothstep(_POCKET_RADIUS[0] * width, _POCKET_RADIUS[1] * width,
                                     np.linalg.norm(canvas.pixels - centre, axis=1)).reshape(canvas.shape)
-            outside = 1.0 - polygon_coverage(lips - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0), feather=0.01 * width)
+            outside = 1.0 - self._lips(canvas.box, grow=0.0, feather=0.01)
             canvas.log = _POCKET_EASE * valley * (near * outside)
             canvases.append(canvas)
         return canvases
+
+    def _lips(self, box: tuple[int, int, int, int], grow: float, feather: float) -> np.ndarray:
+        """(h, w) 0..1 over a box: inside the outer lip contour grown by `grow` face widths, ramping over `feather`."""
+        x0, y0, x1, y1 = box
+        return polygon_coverage(self.points[LIPS_OUTER] - (x0, y0), np.arange(x1 - x0), np.arange(y1 - y0),
+                                inset=-grow * self.frame.width, feather=feather * self.frame.width)
+
+    def _fold_guide(self, side: float, path: list[int], corner: int, off_wing: float,
+                    beside: tuple[tuple[float, float], ...]) -> np.ndarray:
+        """A nasolabial fold's landmark guide (pixels): its path beside the nose wing moved `off_wing` face widths
+        outwards, then points beside the mouth corner at (outwards, down) face widths."""
+        ex, ey = self._axes()
+        beside_mouth = [self.points[corner] + side * out * ex + down * ey for out, down in beside]
+        return np.concatenate([self.points[path] + side * off_wing * ex, beside_mouth])
 
     def _fold_valley(self, box: tuple[int, int, int, int], reach: float) -> np.ndarray:
         """_valley for a photo's own folds (smile folds, frown furrows): measured down to their narrow dark centre
