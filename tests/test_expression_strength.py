@@ -202,7 +202,7 @@ def test_render_node_passes_its_strength_to_the_renderer(monkeypatch, portrait):
     class Recorder(pipeline.PortraitAnimator):  # records the controls, renders nothing (keeps the test fast)
         def __init__(self, image, landmarks, seed=0):
             self.image, self.seed, self.smile_at_rest, self.parted_at_rest, self.corners_at_rest = image, seed, 0.0, 0.0, 0.0
-            self.frown_at_rest = self.jaw_at_rest = 0.0
+            self.frown_at_rest = self.jaw_at_rest = self.open_corners = 0.0
             self.units = None  # the calibrated recipes
 
         def controls_for(self, *args, **kwargs):

@@ -255,6 +255,49 @@ def test_sad_over_a_smiling_photo_lets_the_smile_squint_go(animator, portrait):
     assert plain[0, CONTROL_INDEX["smile_release"]] == 0.0
 
 
+def _corners_above_opening(points: np.ndarray, frame) -> float:
+    """How far the mouth corners sit above the middle of the lips' opening (face widths; + = above, a smile's)."""
+    middle, corners = points[[13, 14]].mean(axis=0), points[[61, 291]].mean(axis=0)
+    return float((middle - corners) @ frame.ey) / frame.width
+
+
+@pytest.mark.parametrize("name", ["astronaut", "obama_smile"])
+def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, name):
+    """A grinning photo asked for calm speech: on every open vowel its corners used to ride up above the opening
+    (0.017-0.020 face widths, the driven landmarks; an unsmiling face talks with them level), a smiling mouth again. They
+    must come down to the opening's middle, as MediaPipe sees the frame too; a face that does not smile is left as
+    it was, and happy keeps its smile."""
+    portrait = framed(name)
+    animator = PortraitAnimator(portrait.image, portrait.landmarks)
+    assert animator.smile_at_rest > 1.0 and animator.open_corners > 0.2
+    vowels = [PhonemeTiming(symbol, 0.2 + 0.4 * k, 0.5 + 0.4 * k) for k, symbol in enumerate("aɑæ")]
+    track = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("neutral")] * 40],
+                         intensity=np.ones(40, dtype=np.float32))
+    opened = [9, 19, 29]  # the middle of each vowel
+
+    def corners(correction: float) -> tuple[float, float]:
+        animator.open_corners = correction
+        rows = animator.controls_for(vowels, None, track, 40, 25.0)[opened]
+        driven = [_corners_above_opening(animator.driven_landmarks(row), animator.frame) for row in rows]
+        seen = [_corners_above_opening(detect_landmarks(animator.render(row)).points, animator.frame) for row in rows]
+        return float(np.median(driven)), float(np.median(seen))
+
+    corrected = animator.open_corners
+    driven_before, seen_before = corners(0.0)
+    driven, seen = corners(corrected)
+    assert driven_before > 0.01  # the corners did ride up
+    assert abs(driven) < 0.004, driven
+    assert seen < seen_before - 0.005, (seen, seen_before)
+    # Happy keeps the photo's smile on its vowels, however it is corrected for the other classes.
+    happy = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("happy")] * 40],
+                         intensity=np.ones(40, dtype=np.float32))
+    animator.open_corners = corrected
+    smiling = animator.controls_for(vowels, None, happy, 40, 25.0)[opened]
+    assert all(_corners_above_opening(animator.driven_landmarks(row), animator.frame) > 0.01 for row in smiling)
+    plain = framed("biden")
+    assert PortraitAnimator(plain.image, plain.landmarks).open_corners == 0.0
+
+
 def _iris_profile(frame: np.ndarray, centre: np.ndarray, radius: float) -> tuple[float, float]:
     """Height and width (pixels) of the dark iris around `centre`: the rows and columns, along a strip through its
     middle, darker than halfway between the iris and the brightest of the eye (the width can stop at a catchlight)."""

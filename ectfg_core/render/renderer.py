@@ -51,6 +51,9 @@ _TONGUE = CONTROL_INDEX["tongue_tip"]
 _BLINKS = {"left": CONTROL_INDEX["blink_left"], "right": CONTROL_INDEX["blink_right"]}
 _PARALLAX = np.array([1.0 if n in ("head_yaw", "head_pitch") else 0.0 for n in CONTROL_NAMES])
 _EYE_CORNERS = [33, 133, 263, 362]
+_DEPRESS = CONTROL_INDEX["lip_corner_depress"]
+_PROBE = 0.5  # lip_corner_depress added to read how far the corners move per unit
+_MAX_OPEN_CORNERS = 1.5  # PortraitAnimator.open_corners at most (a frown past it)
 
 
 def _combine(weights: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -127,6 +130,34 @@ class PortraitAnimator:
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices,
                                      rigid=glasses.mask if glasses.present else None)
         self.frown_at_rest = self.shading.frown_at_rest  # furrows between the brows, to ease where the brows do not knit
+        self.open_corners = 0.0  # what controls_for reads while it is measured
+        self.open_corners = self._open_corners() if self.smile_at_rest > 0 else 0.0
+
+    def _open_corners(self) -> float:
+        """How much further (lip_corner_depress units) a smiling photo's corners must come down on an open vowel for a
+        calm face: to the middle of the opening, where an unsmiling mouth's corners are when it talks.
+
+        A grin's lips are parted by the smile itself; speech opens them again from there, and the released corners
+        then still sat above the opening (0.015-0.023 face widths on four grins; -0.012 to +0.005 on four unsmiling
+        faces), a smiling mouth on every vowel.
+        """
+        fps, vowel = 25.0, PhonemeTiming("a", 0.2, 0.6)
+        row = self.controls_for([vowel], None, None, 20, fps)[10]  # the middle of the vowel, neutral
+        row[[CONTROL_INDEX[name] for name in HEAD_CONTROLS]] = 0.0
+        row[list(_BLINKS.values())] = 0.0
+        lowered = row.copy()
+        lowered[_DEPRESS] += _PROBE
+
+        def corners_above_middle(controls: np.ndarray) -> float:
+            pts = self.driven_landmarks(controls)
+            middle, corners = pts[[13, 14]].mean(axis=0), pts[[61, 291]].mean(axis=0)
+            return float((middle - corners) @ self.frame.ey) / self.frame.width
+
+        above = corners_above_middle(row)
+        per_unit = (above - corners_above_middle(lowered)) / _PROBE
+        if above <= 0 or per_unit <= 1e-4:
+            return 0.0
+        return float(np.clip(above / per_unit, 0.0, _MAX_OPEN_CORNERS))
 
     # ---- per frame -----------------------------------------------------------------------------------
     def _row(self, controls_row: np.ndarray | Sequence[float]) -> np.ndarray:
@@ -231,4 +262,4 @@ class PortraitAnimator:
         return clip_controls(phonemes, energy, track, num_frames, fps, seed=self.seed,
                              smile_at_rest=self.smile_at_rest, parted_at_rest=self.parted_at_rest, strength=strength,
                              corners_at_rest=self.corners_at_rest, frown_at_rest=self.frown_at_rest,
-                             units=self.units, jaw_at_rest=self.jaw_at_rest)
+                             units=self.units, jaw_at_rest=self.jaw_at_rest, open_corners=self.open_corners)

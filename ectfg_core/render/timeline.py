@@ -125,7 +125,8 @@ def _class_share(weights: np.ndarray, shares: dict[str, float], gain: float = 1.
 def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack | None, num_frames: int, fps: float,
                   seed: int = 0, smile_at_rest: float = 0.0, parted_at_rest: float = 0.0,
                   strength: float | np.ndarray = 1.0, corners_at_rest: float | None = None,
-                  frown_at_rest: float = 0.0, units: np.ndarray | None = None, jaw_at_rest: float = 0.0) -> np.ndarray:
+                  frown_at_rest: float = 0.0, units: np.ndarray | None = None, jaw_at_rest: float = 0.0,
+                  open_corners: float = 0.0) -> np.ndarray:
     """(num_frames, NUM_CONTROLS) controls for a clip; deterministic for a seed.
 
     smile_at_rest (see resting_smile): a smiling portrait must lose its own smile before it can look sad or angry;
@@ -139,6 +140,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     look calm, happy or surprised (half of them for sad and fearful, whose brows knit a little themselves).
     units: the portrait's own expression recipes (expressions.portrait_units; None: the calibrated ones).
     jaw_at_rest (see resting_jaw_drop): an open mouth that is no smile's is closed for happy too when the jaw drops.
+    open_corners (lip_corner_depress units, see PortraitAnimator.open_corners): how much further a smiling photo's
+    corners come down, for the unsmiling classes, as speech opens the mouth (a grin's corners ride up on open vowels).
     """
     num_frames = int(num_frames)
     if num_frames < 0 or not np.isfinite(fps) or fps <= 0:
@@ -201,6 +204,11 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     photo_gap = 0.015 + 0.05 * parted_at_rest  # inverse of resting_lip_gap, face widths
     controls[:, _C["jaw_open"]] += cover * 0.8 * photo_gap / JAW_DROP
     controls[:, _C["lip_tighten"]] *= 1.0 - 0.6 * speech_open
+    if open_corners > 0:
+        # A grin's mouth opened by speech keeps its corners above the opening's middle, where an unsmiling mouth's
+        # sink with the jaw: a smile again on every open vowel.
+        unsmiling = _class_share(weights, dict.fromkeys(UNSMILING, 1.0))
+        controls[:, _C["lip_corner_depress"]] += float(open_corners) * unsmiling * speech_open * (1.0 - press)
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
     # An expression's rounded lips (surprise, a narrowed grin) part the lips a little, so a bilabial lets them go too.
     controls[:, _C["lip_pucker"]] = controls[:, _C["lip_pucker"]] * (1.0 - press) + m["lip_pucker"]
