@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -35,6 +35,7 @@ from ectfg_core.render.sampling import sample
 from ectfg_core.render.segmentation import motion_regions
 from ectfg_core.render.shading import ShadingLayers
 from ectfg_core.render.sharpness import drawn_blur, photo_blur
+from ectfg_core.render.shut_teeth import reopen_lips
 from ectfg_core.render.stray_teeth import StrayTeeth
 from ectfg_core.render.timeline import clip_controls, resting_corner_lift, resting_jaw_drop, resting_lip_gap, resting_smile
 from ectfg_core.render.unfold import FoldGuard
@@ -83,6 +84,8 @@ class PortraitAnimator:
         if tuple(landmarks.image_size) != image.shape[:2]:
             raise InputError(f"the landmarks were found on a {landmarks.image_size} image but the portrait is {image.shape[:2]}")
         self.image = np.array(image, dtype=np.uint8, order="C", copy=True)  # ours: the caller may change or freeze theirs
+        # A grin whose teeth the mesh shut the lips over is parted again (shut_teeth.py).
+        landmarks = replace(landmarks, points=reopen_lips(self.image, landmarks.points, landmarks.face_width))
         self.seed = int(seed)
         self.smile_at_rest = resting_smile(landmarks.points, landmarks.face_width)
         self.parted_at_rest = resting_lip_gap(landmarks.points, landmarks.face_width)
