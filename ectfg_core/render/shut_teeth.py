@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import map_coordinates
 
-from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, FaceFrame
+from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, FaceFrame, by_x
 from ectfg_core.render.timeline import resting_smile
 
 _GRIN = 0.8  # resting_smile from which a mesh that shuts the lips is doubted (a grin nearly always parts them)
@@ -71,9 +71,7 @@ class _Mouth:
         self.line = self.line_at(self.us)
 
     def height(self, contour: list[int], u: np.ndarray) -> np.ndarray:
-        c = self.local[contour]
-        order = np.argsort(c[:, 0])
-        return np.interp(u, c[order, 0], c[order, 1])
+        return np.interp(u, *by_x(self.local[contour]))
 
     def line_at(self, u: np.ndarray) -> np.ndarray:
         return 0.5 * (self.height(UPPER_INNER, u) + self.height(LOWER_INNER, u))
@@ -89,6 +87,50 @@ class _Mouth:
         return self.colours(np.stack([self.line + f * (edge - self.line) for f in fractions]))
 
 
+def _coloured_band(row_luma: np.ndarray, row_red: np.ndarray, peak: int, upper: tuple[float, float],
+                   lower_red: float) -> tuple[int, int] | None:
+    """The teeth's rows around `peak` where the lips are red, or None where the band there is no teeth: too dark, or
+    too red (a highlight on a lip is still pink). upper: the upper lip's brightness and redness."""
+    upper_luma, upper_red = upper
+    if row_luma[peak] < _BRIGHTER[True] * upper_luma:
+        return None
+    if row_red[peak] > min(_TEETH_RED, _TEETH_PALER * upper_red, _PALER_THAN_LOWER * lower_red):
+        return None
+    # The teeth end where the rows turn half way as red as the lip beyond them.
+    return _extent(row_red <= 0.5 * (row_red[peak] + upper_red), row_red <= 0.5 * (row_red[peak] + lower_red), peak)
+
+
+def _gray_band(row_luma: np.ndarray, detail: np.ndarray, peak: int, upper_luma: float,
+               below_lip: float) -> tuple[int, int] | None:
+    """The teeth's rows around `peak` in a gray photo, or None where the band there is no teeth: too dark, or without
+    the gaps between teeth along any of its rows (a highlight is smooth). below_lip: the lower lip's own detail."""
+    if row_luma[peak] < _BRIGHTER[False] * upper_luma:
+        return None
+    as_bright = row_luma >= _STILL_TEETH * row_luma[peak]
+    first, last = _extent(as_bright, as_bright, peak)
+    if detail[first : last + 1].max() < _GAPS * below_lip:
+        return None
+    # Upwards, rows nearer the teeth's brightness than the lip's with the teeth's detail (the upper lip's own edge
+    # has detail too); downwards also rows as bright as the teeth (their lower half is softer, in the lip's shade).
+    gaps = detail - below_lip >= 0.5 * (detail[peak] - below_lip)
+    bright = row_luma >= 0.5 * (upper_luma + row_luma[peak])
+    return _extent(gaps & bright, gaps | as_bright, peak)
+
+
+def _parted(mouth: _Mouth, top: float, bottom: float) -> np.ndarray:
+    """The mesh's points (local pixels) with the inner contours moved onto the band's edges (offsets from the line at
+    the middle), the move coming to nothing at the corners, where the lips meet."""
+    out = mouth.local.copy()
+    reach = _SPAN[0] * (mouth.right - mouth.left)
+    for contour, shift in ((UPPER_INNER, min(top, 0.0)), (LOWER_INNER, max(bottom, 0.0))):
+        for i in contour[1:-1]:
+            u = mouth.local[i, 0]
+            to_corner = float(np.clip(min(u - mouth.left, mouth.right - u) / reach, 0.0, 1.0))
+            target = float(mouth.line_at(np.array([u]))[0]) + shift * to_corner
+            out[i, 1] = min(out[i, 1], target) if shift < 0 else max(out[i, 1], target)
+    return out
+
+
 def reopen_lips(image: np.ndarray, points: np.ndarray, face_width: float) -> np.ndarray:
     """points (478, 2) with the inner lip contours moved apart onto the edges of the teeth a grinning photo shows
     between lips its mesh shut; the very same array where the mesh is right (nearly every photo)."""
@@ -98,45 +140,20 @@ def reopen_lips(image: np.ndarray, points: np.ndarray, face_width: float) -> np.
         return points
     mouth = _Mouth(image, pts)
     fw = frame.width
-    offsets = np.arange(-_REACH[0] * fw, _REACH[1] * fw, _STEP)
+    offsets = np.arange(-_REACH[0] * fw, _REACH[1] * fw, _STEP)  # rows along the line, above (-) and below it
     luma, red = _luma_redness(mouth.colours(mouth.line[None, :] + offsets[:, None]))
     row_luma, row_red, detail = np.median(luma, axis=1), np.median(red, axis=1), _detail(luma)
     upper_luma, upper_red = (float(np.median(x)) for x in _luma_redness(mouth.between(UPPER_OUTER, (0.35, 0.5, 0.65))))
-    lower_red = float(np.median(_luma_redness(mouth.between(LOWER_OUTER, (0.75, 0.85, 0.95)))[1]))
     near = np.flatnonzero((offsets >= -_NEAR[0] * fw) & (offsets <= _NEAR[1] * fw))
-    peak = int(near[np.argmax(row_luma[near])])
-    coloured = upper_red > _RED_LIPS
-    if row_luma[peak] < _BRIGHTER[coloured] * upper_luma:
-        return points
-    if coloured:
-        if row_red[peak] > min(_TEETH_RED, _TEETH_PALER * upper_red, _PALER_THAN_LOWER * lower_red):
-            return points
-        # The teeth end where the rows turn half way as red as the lip beyond them.
-        first, last = _extent(row_red <= 0.5 * (row_red[peak] + upper_red), row_red <= 0.5 * (row_red[peak] + lower_red), peak)
+    peak = int(near[np.argmax(row_luma[near])])  # the teeth's brightest row
+    if upper_red > _RED_LIPS:
+        lower_red = float(np.median(_luma_redness(mouth.between(LOWER_OUTER, (0.75, 0.85, 0.95)))[1]))
+        band = _coloured_band(row_luma, row_red, peak, (upper_luma, upper_red), lower_red)
     else:
-        below_lip = float(detail[offsets > _LOWER_LIP * fw].mean())
-        as_bright = row_luma >= _STILL_TEETH * row_luma[peak]
-        first, last = _extent(as_bright, as_bright, peak)
-        if detail[first : last + 1].max() < _GAPS * below_lip:  # the gaps show along some row of the teeth
-            return points
-        # Upwards, rows nearer the teeth's brightness than the lip's with the teeth's detail (the upper lip's own edge
-        # has detail too); downwards also rows as bright as the teeth (their lower half is softer, in the lip's shade).
-        gaps = detail - below_lip >= 0.5 * (detail[peak] - below_lip)
-        bright = row_luma >= 0.5 * (upper_luma + row_luma[peak])
-        first, last = _extent(gaps & bright, gaps | (row_luma >= _STILL_TEETH * row_luma[peak]), peak)
-    top, bottom = offsets[first], offsets[last]
-    if bottom - top < _MIN_BAND * fw:
+        band = _gray_band(row_luma, detail, peak, upper_luma, float(detail[offsets > _LOWER_LIP * fw].mean()))
+    if band is None or offsets[band[1]] - offsets[band[0]] < _MIN_BAND * fw:
         return points
-    # The band's edges follow the mesh's line across the mouth, coming to nothing at the corners, where the lips meet.
-    out = mouth.local.copy()
-    reach = _SPAN[0] * (mouth.right - mouth.left)
-    for contour, shift in ((UPPER_INNER, min(top, 0.0)), (LOWER_INNER, max(bottom, 0.0))):
-        for i in contour[1:-1]:
-            u = mouth.local[i, 0]
-            to_corner = float(np.clip(min(u - mouth.left, mouth.right - u) / reach, 0.0, 1.0))
-            target = float(mouth.line_at(np.array([u]))[0]) + shift * to_corner
-            out[i, 1] = min(out[i, 1], target) if shift < 0 else max(out[i, 1], target)
-    moved = frame.to_pixels(out / fw)
+    moved = frame.to_pixels(_parted(mouth, offsets[band[0]], offsets[band[1]]) / fw)
     result = np.array(points, copy=True)
     inner = UPPER_INNER[1:-1] + LOWER_INNER[1:-1]
     result[inner] = moved[inner].astype(result.dtype)
