@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_render_mouth import constant_track
 
 from ectfg_core.errors import InputError
 from ectfg_core.face.detect import detect_landmarks
@@ -271,8 +272,7 @@ def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, 
     animator = PortraitAnimator(portrait.image, portrait.landmarks)
     assert animator.smile_at_rest > 1.0 and animator.open_corners > 0.2
     vowels = [PhonemeTiming(symbol, 0.2 + 0.4 * k, 0.5 + 0.4 * k) for k, symbol in enumerate("aɑæ")]
-    track = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("neutral")] * 40],
-                         intensity=np.ones(40, dtype=np.float32))
+    track = constant_track("neutral", 40)
     opened = [9, 19, 29]  # the middle of each vowel
 
     def corners(correction: float) -> tuple[float, float]:
@@ -289,10 +289,8 @@ def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, 
     assert abs(driven) < 0.004, driven
     assert seen < seen_before - 0.005, (seen, seen_before)
     # Happy keeps the photo's smile on its vowels, however it is corrected for the other classes.
-    happy = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("happy")] * 40],
-                         intensity=np.ones(40, dtype=np.float32))
     animator.open_corners = corrected
-    smiling = animator.controls_for(vowels, None, happy, 40, 25.0)[opened]
+    smiling = animator.controls_for(vowels, None, constant_track("happy", 40), 40, 25.0)[opened]
     assert all(_corners_above_opening(animator.driven_landmarks(row), animator.frame) > 0.01 for row in smiling)
     plain = framed("biden")
     assert PortraitAnimator(plain.image, plain.landmarks).open_corners == 0.0

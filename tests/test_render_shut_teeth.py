@@ -12,13 +12,13 @@ import dataclasses
 import numpy as np
 import pytest
 from scipy.ndimage import map_coordinates
+from test_render_mouth import held_row
 
 import ectfg_core.render.renderer as renderer
 from ectfg_core.render.controls import CONTROL_INDEX
 from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, FaceFrame, by_x
 from ectfg_core.render.renderer import PortraitAnimator
 from ectfg_core.render.shut_teeth import reopen_lips
-from ectfg_core.types.emotion import EMOTIONS, EmotionTrack
 
 BAND = 0.03  # face widths of teeth left showing at the middle of the mouth
 
@@ -88,8 +88,6 @@ def test_calm_closes_the_lips_over_the_teeth_the_mesh_had_shut(framed, monkeypat
     portrait = framed("astronaut")
     grin, shut, _ = thin_grin(gray(portrait.image), portrait.landmarks.points)
     landmarks = dataclasses.replace(portrait.landmarks, points=shut)
-    track = EmotionTrack(fps=25.0, probs=np.eye(len(EMOTIONS), dtype=np.float32)[[EMOTIONS.index("neutral")] * 25],
-                         intensity=np.ones(25, dtype=np.float32))
 
     p = shut.astype(np.float64)
     width = FaceFrame.from_points(p).width
@@ -103,7 +101,7 @@ def test_calm_closes_the_lips_over_the_teeth_the_mesh_had_shut(framed, monkeypat
 
     def teeth_between_the_lips(animator: PortraitAnimator) -> int:
         """Pixels along the middle of the mouth nearer the teeth's brightness than the lips'."""
-        row = animator.controls_for([], np.zeros(25, np.float32), track, 25, 25.0)[-1]
+        row = held_row(animator, "neutral", 25)
         row[[CONTROL_INDEX[name] for name in ("head_yaw", "head_pitch", "head_roll", "head_x", "head_y")]] = 0.0
         frame = animator.render(row).astype(np.float64).mean(axis=2)
         return sum(int((frame[rows, x] > 0.5 * (teeth + lip)).sum()) for rows, x in zip(band, xs, strict=True))

@@ -133,8 +133,9 @@ class PortraitAnimator:
         self.shading = ShadingLayers(self.image, self.points, self.frame, self.mesh.vertices,
                                      rigid=glasses.mask if glasses.present else None)
         self.frown_at_rest = self.shading.frown_at_rest  # furrows between the brows, to ease where the brows do not knit
-        self.open_corners = 0.0  # what controls_for reads while it is measured
-        self.open_corners = self._open_corners() if self.smile_at_rest > 0 else 0.0
+        self.open_corners = 0.0  # no correction while it is measured (controls_for reads it)
+        if self.smile_at_rest > 0:
+            self.open_corners = self._open_corners()
 
     def _open_corners(self) -> float:
         """How much further (lip_corner_depress units) a smiling photo's corners must come down on an open vowel for a

@@ -154,8 +154,8 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     shown = track_strength(track, num_frames, fps) * np.asarray(strength, dtype=np.float32)
     controls = expression_controls(weights, shown, units)
     weights = weights * shown[:, None]  # the smile release, wide-eyed blinking and head offsets follow the strength too
+    unsmiling = _class_share(weights, dict.fromkeys(UNSMILING, 1.0))  # how much a photo's own smile is undone
     if smile_at_rest > 0:
-        unsmiling = _class_share(weights, dict.fromkeys(UNSMILING, 1.0))
         # Level corners for a calm face; the negative classes take them a third further, or the grin's curve still shows.
         overshoot = _class_share(weights, {name: 1.0 for name in UNSMILING if name != "neutral"})
         corners = smile_at_rest if corners_at_rest is None else min(corners_at_rest, smile_at_rest)
@@ -207,7 +207,6 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
     if open_corners > 0:
         # A grin's mouth opened by speech keeps its corners above the opening's middle, where an unsmiling mouth's
         # sink with the jaw: a smile again on every open vowel.
-        unsmiling = _class_share(weights, dict.fromkeys(UNSMILING, 1.0))
         controls[:, _C["lip_corner_depress"]] += float(open_corners) * unsmiling * speech_open * (1.0 - press)
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
     # An expression's rounded lips (surprise, a narrowed grin) part the lips a little, so a bilabial lets them go too.
