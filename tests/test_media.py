@@ -59,6 +59,30 @@ def test_unreadable_images_are_named(tmp_path):
         load_image(bogus)
 
 
+def _png_header(path, width: int, height: int) -> None:
+    """A PNG that says it is width x height (its pixels are never read: the size is refused first)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width, height", [(8000, 6000), (12000, 9000), (20000, 20000)])
+def test_a_huge_image_is_refused_by_its_size_without_a_traceback(tmp_path, recwarn, width, height):
+    """Over 40 megapixels the portrait is refused by name and size. From 89 megapixels PIL also warned about a
+    'decompression bomb' on the console, and from 179 it raised its own error: a traceback instead of the message."""
+    path = tmp_path / "poster.png"
+    _png_header(path, width, height)
+    with pytest.raises(InputError, match="40 megapixels") as err:
+        load_image(path)
+    assert str(path) in str(err.value)
+    assert not [w for w in recwarn if "decompression bomb" in str(w.message).lower()]
+
+
 def test_bundled_portrait_loads():
     img = load_image(None)
     assert img.shape == (512, 512, 3) and img.dtype == np.uint8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -24,14 +25,21 @@ def load_image(path: str | Path | None) -> np.ndarray:
     path = default_portrait_path() if path is None else Path(path)
     if not path.is_file():
         raise InputError(f"image not found: {path}; pass the path of a PNG or JPEG portrait", field="image")
+    too_big = f"image {path} is larger than 40 megapixels; resize it below that"
     try:
-        with Image.open(path) as img:
+        # PIL's own size guard warns from 89 megapixels and refuses from 179: ours, lower, answers for both.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
             if img.width * img.height > MAX_PIXELS:
                 raise InputError(f"image {path} is {img.width}x{img.height}; resize it below 40 megapixels", field="image")
             # Phone photos are stored sideways with an EXIF note saying how to turn them (as ComfyUI's Load Image
             # does, and any viewer): the face must be upright for the detector.
             upright = ImageOps.exif_transpose(img)
             return _rgb8(upright)
+    except Image.DecompressionBombError:
+        raise InputError(too_big, field="image") from None
     except (UnidentifiedImageError, OSError) as err:
         raise InputError(f"cannot read the image {path} ({err.__class__.__name__}); pass a valid PNG or JPEG file") from None
 
