@@ -295,6 +295,27 @@ def test_no_emotion_error_suggests_a_spelling():
         parse_description("anrgy", WORDS)
 
 
+@pytest.mark.parametrize("description, expected", [
+    ("😡", "aaaaaaaaaaaa"),
+    ("starts 🙂, suddenly 😱 at 'money', ends 😭", "hhhhhhhfffss"),
+    ("🤢 until 'found', then 😮", "ddddduuuuuuu"),
+    ("calm 👍🏽 then 😠️", "nnnnnnaaaaaa"),  # a skin tone and the emoji presentation selector change nothing
+])
+def test_emoji_read_as_the_feeling_they_show(description, expected):
+    """Artists type emoji into prompts. An emoji description read as no words at all: silently calm."""
+    assert _labels(description) == expected
+
+
+def test_emoji_keep_their_words_strength_and_voice():
+    assert _level("😡") > _level("😠") > _level("😒")  # furious > angry > annoyed
+    assert parse_description("😭", WORDS).hints == ["sob"] and parse_description("😂", WORDS).hints == ["laugh"]
+
+
+def test_an_emoji_that_shows_no_feeling_is_reported_like_an_unknown_word():
+    with pytest.raises(InputError, match="names no emotion"):
+        parse_description("🎉🔥", WORDS)
+
+
 def test_overlong_description_is_rejected():
     with pytest.raises(InputError, match="keep it under"):
         parse_description("happy " * 400, WORDS)

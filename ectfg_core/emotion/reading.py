@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ectfg_core.emotion import lexicon, masking, spans
+from ectfg_core.emotion import emoji, lexicon, masking, spans
 from ectfg_core.emotion.phrases import Item, Mention, Reading
 from ectfg_core.emotion.spans import Span
 from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Mask, Modifier, Negation, VoiceHint
@@ -20,6 +20,7 @@ _TOKEN = re.compile(
     _QUOTE
     + r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     + r"|(?P<punct>->|=>|→|⇒|[,;:.!?()\[\]—–…]|(?<!\w)-+(?!\w))"
+    + rf"|(?P<emoji>[{emoji.PICTOGRAPHS}][\ufe0f\U0001f3fb-\U0001f3ff]*)"
 )
 
 
@@ -71,7 +72,9 @@ def items(text: str) -> list[Item]:
 
 
 def _lower_word(match: re.Match[str]) -> str:
-    # Quotes and punctuation break multi-word lookups: "\0" never matches an entry.
+    # Quotes and punctuation break multi-word lookups: "\0" never matches an entry. An emoji reads as its word.
+    if match.group("emoji"):
+        return emoji.word_for(match.group("emoji")) or "\0"
     return match.group("word").lower().replace("’", "'") if match.group("word") else "\0"
 
 
