@@ -11,6 +11,10 @@ from ectfg_core.errors import InputError
 MAX_TEXT_CHARS = 5000
 
 _WORD = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+# Emoji and other pictographs, with the joiner and presentation selector that build them: shown, never read aloud
+# (espeak-ng says "pouting face" for 😡).
+PICTOGRAPHS = "\u2600-\u27bf\U0001f300-\U0001faff"
+_PICTOGRAPH_RUN = re.compile(f"[{PICTOGRAPHS}\ufe0f\u200d]+")
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen").split()
@@ -41,6 +45,11 @@ def spoken_form(word: str) -> str:
         return f" {spoken} "
 
     return " ".join(_DIGITS.sub(say, word).split())
+
+
+def unspoken(text: str) -> str:
+    """The text between words without its emoji and pictographs, for a speech engine to read."""
+    return _PICTOGRAPH_RUN.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,17 @@ def test_markup_characters_are_spoken_as_text() -> None:
     assert [w.word for w in speech.words] == ["Say", "speak", "quote", "now"]
 
 
+def test_emoji_in_the_text_are_not_read_aloud() -> None:
+    """espeak-ng reads an emoji's name: "Hello 😡 there" said "pouting face" between the words, 1.8 s of speech
+    that is in no word, with the face waiting through it."""
+    plain = synthesize("Hello there, my friend.")
+    text = "😀Hello 😡 there,👍🏽 my friend. 🎉❤️"
+    decorated = synthesize(text)
+    check_timings(text, decorated)
+    assert not [p for p in decorated.phonemes if p.word_index < 0]
+    assert abs(decorated.duration - plain.duration) < 0.05, (decorated.duration, plain.duration)
+
+
 def test_concurrent_calls_are_serialised() -> None:
     texts = [f"Thread number {k} is speaking now, with its own words." for k in range(4)]
     results: dict[int, object] = {}

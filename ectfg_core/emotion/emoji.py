@@ -5,6 +5,11 @@ prompts. Each face emoji maps to a word of the vocabulary, so it gets that word'
 
 from __future__ import annotations
 
+# Pictographs, so that an emoji that shows no feeling (🎉) is reported as not understood instead of vanishing.
+from ectfg_core.text import PICTOGRAPHS
+
+__all__ = ["EMOJI_WORDS", "PICTOGRAPHS", "word_for"]
+
 EMOJI_WORDS: dict[str, str] = {
     # happy
     "😀": "joyful", "😃": "joyful", "😄": "joyful", "😁": "joyful", "😆": "joyful", "😊": "happy", "☺": "happy",
@@ -28,8 +33,6 @@ EMOJI_WORDS: dict[str, str] = {
     "🤢": "nauseated", "🤮": "disgusted",
 }
 
-# Pictographs and symbols, so an emoji that names no feeling (🎉) is reported as not understood instead of vanishing.
-PICTOGRAPHS = "\u2600-\u27bf\U0001f300-\U0001faff"
 _IGNORED = {"\ufe0f", "\u200d"} | {chr(c) for c in range(0x1F3FB, 0x1F400)}  # presentation selector, joiner, skin tones
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ectfg_core.errors import InputError, ModelError
 from ectfg_core.model_folders import resolve
 from ectfg_core.progress import Progress
-from ectfg_core.text import check_text, tokenize
+from ectfg_core.text import check_text, tokenize, unspoken
 from ectfg_core.tts.describe import describe
 from ectfg_core.tts.join import join, trim
 from ectfg_core.tts.prosody import PROFILES
@@ -87,7 +87,7 @@ def speak_neural(
     progress.stage("speech", len(segments))
     for k, (seg, desc) in enumerate(zip(segments, descriptions, strict=True)):
         budget = _SECONDS_PER_WORD * (seg.end - seg.first) + _EXTRA_SECONDS
-        audio = model.speak(desc, seg.text, seed=seed + k, max_seconds=budget, step=lambda *_: progress.check())
+        audio = model.speak(desc, unspoken(seg.text), seed=seed + k, max_seconds=budget, step=lambda *_: progress.check())
         if len(audio) == 0:
             raise ModelError(f"the model produced no audio for {seg.text!r}; check the model folder or try another seed")
         parts.append(trim(audio, sr)[0])

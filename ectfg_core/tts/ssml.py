@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from ectfg_core.text import Token
+from ectfg_core.text import Token, unspoken
 from ectfg_core.tts.espeak_engine import DEFAULT_PITCH, DEFAULT_RANGE, MAX_PITCH_PARAM, MAX_RANGE_PARAM
 from ectfg_core.types.speech import WordProsody
 
@@ -109,7 +109,7 @@ def build_ssml(
     current, depth, segment = neutral, 0, False
     frozen: list[int] = []
     if first == 0:
-        emit(escape(text[: tokens[0].start]))
+        emit(escape(unspoken(text[: tokens[0].start])))
     for j, (tok, p) in enumerate(zip(tokens[first:last], prosody[first:last], strict=True)):
         i = first + j
         target, rate = runs[j], settings[j][2]
@@ -133,12 +133,12 @@ def build_ssml(
         # lone "." at the end of the text as the word "dot".
         gap = text[tok.end : tokens[i + 1].start] if i + 1 < len(tokens) else text[tok.end :]
         cut = next((k for k, c in enumerate(gap) if c.isspace()), len(gap))
-        emit(escape(gap[:cut]))
+        emit(escape(unspoken(gap[:cut])))
         emit("</prosody>")
         pause_ms = int(round(max(0.0, float(p.pause_after)) * 1000))
         if pause_ms >= 10 and i + 1 < len(tokens):
             emit(f'<break time="{pause_ms}ms"/>')
-        emit(escape(gap[cut:]))
+        emit(escape(unspoken(gap[cut:])))
     if segment:
         emit(_SEGMENT_CLOSE)
     emit("\n</speak>")
