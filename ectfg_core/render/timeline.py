@@ -214,8 +214,10 @@ def clip_controls(phonemes: Sequence[PhonemeTiming], energy, track: EmotionTrack
         # A grin's mouth opened by speech keeps its corners above the opening's middle, where an unsmiling mouth's
         # sink with the jaw: a smile again on every open vowel.
         controls[:, _C["lip_corner_depress"]] += float(open_corners) * unsmiling * speech_open * (1.0 - press)
+    # A display of strong anger: irritation ("annoyed", 0.35) gets an eighth of it, not a third.
     # A grin's teeth stay covered: bared again, they read as its smile (see CLOSED_LIPS).
-    snarl = weights[:, EMOTION_INDEX["angry"]] * speech_open * (1.0 - float(smoothstep(*SMILING_SNARL, smile_at_rest)))
+    anger = weights[:, EMOTION_INDEX["angry"]]
+    snarl = anger * np.clip(anger, 0.0, 1.0) * speech_open * (1.0 - float(smoothstep(*SMILING_SNARL, smile_at_rest)))
     for name, amount in SPOKEN_ANGER.items():
         controls[:, _C[name]] += amount * snarl
     controls[:, _C["lip_stretch"]] += m["lip_stretch"] * (1.0 - 0.5 * np.clip(controls[:, _C["lip_stretch"]], 0, 1))
