@@ -99,10 +99,12 @@ def test_bilabials_close_the_lips(smiling):
             if ph.symbol in "mbp":
                 frame = smiling.render(controls[int(round((ph.start + ph.end) / 2 * FPS))])
                 assert inner_gap(frame, fw) <= 0.005, (ph.symbol, track is not None)
-        # ...and the open vowels between them really open (the closure is not a mouth glued shut): about as wide as
-        # the photo's own parted grin (~0.08) even where a calm face covers its teeth, less the detector's noise.
+        # ...and the open vowels between them really open (the closure is not a mouth glued shut): where a calm face
+        # covers the grin's teeth about as wide as an unsmiling face's short vowel (0.04 on Grace Hopper's), less the
+        # detector's noise; wide open where surprise drops the jaw.
         vowel = next(ph for ph in phonemes if ph.symbol == "a")
-        assert inner_gap(smiling.render(controls[int(round((vowel.start + vowel.end) / 2 * FPS))]), fw) > 0.075
+        gap = inner_gap(smiling.render(controls[int(round((vowel.start + vowel.end) / 2 * FPS))]), fw)
+        assert gap > (0.1 if track is not None else 0.03), (gap, track is not None)
 
 
 def test_a_closed_mouth_rests_closed_in_a_pause(closed):
@@ -880,26 +882,38 @@ def test_a_sliver_of_lower_teeth_shows_as_teeth_not_a_dotted_line(smiling):
 
 
 @pytest.mark.parametrize("which", ["smiling", "broad_grin"])
-def test_a_covered_grin_talking_shows_the_edges_of_its_upper_teeth_on_open_vowels(which, request):
-    """A smiling photo asked to talk calmly or angrily covers its grin with the upper lip; covered down to the teeth's
-    edges on every vowel, its open mouth was a dark hole with a sliver of teeth (read as shock, not speech). On /ɑ/
-    the lip now lets the incisal edges show, as talking mouths do: tooth-bright rows across the mouth's middle were
-    0.028-0.038 face widths (lower teeth mostly), now over 0.05."""
+def test_a_grin_talking_calmly_opens_like_a_calm_mouth_with_its_teeth_covered(which, request, monkeypatch):
+    """A smiling photo asked to talk calmly or angrily covers its grin with the upper lip. A third of the cover came
+    back on every open vowel, baring the grin's upper teeth (0.031-0.043 face widths of tooth-bright rows in the upper
+    half of the opening), and the jaw dropped by all the cover took, so vowels opened on top of the grin's own gap:
+    talking like a laugh (FER read 29 smiling photos talking calmly as happy on 63 % of frames, 52 % now). The teeth
+    now stay under the lip (at most 0.021) and /ɑ/ opens 0.02-0.04 face widths less, still wide open."""
     animator = request.getfixturevalue(which)
     fw, frames = animator.frame.width, 50
     vowel = timed([("m", 0.15), ("ɑ", 0.5), ("n", 0.15)], start=0.6)
     energy = np.zeros(frames, np.float32)
     energy[18:36] = 0.8
     bright = 0.75 * float(animator.mouth.photo_teeth_color @ torch.tensor([0.299, 0.587, 0.114]))
-    for emotion in ("neutral", "angry"):
+
+    def spoken(emotion: str) -> tuple[np.ndarray, np.ndarray]:
         row = animator.controls_for(vowel, energy, constant_track(emotion, frames), frames, FPS)[25]
-        frame = animator.render(row).astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        return row, animator.render(row)
+
+    for emotion in ("neutral", "angry"):
+        row, frame = spoken(emotion)
+        luma = frame.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
         p = animator.driven_landmarks(row)
         upper, lower = (c[np.argsort(c[:, 0])] for c in (p[UPPER_INNER], p[LOWER_INNER]))
         middle, half = 0.5 * (p[61, 0] + p[291, 0]), 0.5 * abs(p[291, 0] - p[61, 0])
         rows = []
         for x in range(int(middle - 0.3 * half), int(middle + 0.3 * half)):
             top, bottom = (int(round(np.interp(x, c[:, 0], c[:, 1]))) for c in (upper, lower))
-            rows.append(int((frame[top - 2 : bottom + 1, x] > bright).sum()))
-        assert np.median(rows) > 0.045 * fw, (emotion, np.median(rows) / fw)
+            column = luma[top - 2 : bottom + 1, x]
+            rows.append(int((column[: max(1, len(column) // 2)] > bright).sum()))
+        assert np.median(rows) <= 0.025 * fw, (emotion, np.median(rows) / fw)
+        gap = inner_gap(frame, fw)
+        with monkeypatch.context() as patched:
+            patched.setattr(timeline, "SPOKEN_GAP_KEPT", 1.0)
+            laughing = inner_gap(spoken(emotion)[1], fw)
+        assert 0.1 < gap < laughing - 0.012, (emotion, gap, laughing)
 
