@@ -48,10 +48,10 @@ def seam_line(animator: PortraitAnimator, row: np.ndarray, trim: int) -> list[tu
     return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
-def constant_track(emotion: str, frames: int) -> EmotionTrack:
+def constant_track(emotion: str, frames: int, intensity: float = 1.0) -> EmotionTrack:
     probs = np.zeros((frames, len(EMOTIONS)), dtype=np.float32)
     probs[:, EMOTIONS.index(emotion)] = 1.0
-    return EmotionTrack(fps=FPS, probs=probs, intensity=np.ones(frames, dtype=np.float32))
+    return EmotionTrack(fps=FPS, probs=probs, intensity=np.full(frames, intensity, dtype=np.float32))
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +177,7 @@ def spoken_mouth(animator: PortraitAnimator, emotion: str, intensity: float = 1.
     how far the corners sit below the middle of the opening, how far the upper lip hangs below the base of the nose,
     and the opening's mean grey level between its quarter points (teeth are light, the cavity dark)."""
     vowels = [PhonemeTiming(symbol, 0.2 + 0.4 * k, 0.5 + 0.4 * k) for k, symbol in enumerate("aɑæ")]
-    track = constant_track(emotion, 40)
-    track = EmotionTrack(fps=track.fps, probs=track.probs, intensity=np.full(40, intensity, dtype=np.float32))
-    rows = animator.controls_for(vowels, None, track, 40, FPS)[[9, 19, 29]]
+    rows = animator.controls_for(vowels, None, constant_track(emotion, 40, intensity), 40, FPS)[[9, 19, 29]]
     ey, fw = animator.frame.ey, animator.frame.width
     measured = []
     for row in rows:

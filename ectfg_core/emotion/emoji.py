@@ -5,11 +5,6 @@ prompts. Each face emoji maps to a word of the vocabulary, so it gets that word'
 
 from __future__ import annotations
 
-# Pictographs, so that an emoji that shows no feeling (🎉) is reported as not understood instead of vanishing.
-from ectfg_core.text import PICTOGRAPHS
-
-__all__ = ["EMOJI_WORDS", "PICTOGRAPHS", "word_for"]
-
 EMOJI_WORDS: dict[str, str] = {
     # happy
     "😀": "joyful", "😃": "joyful", "😄": "joyful", "😁": "joyful", "😆": "joyful", "😊": "happy", "☺": "happy",

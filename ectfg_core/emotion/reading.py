@@ -14,13 +14,15 @@ from ectfg_core.emotion import emoji, lexicon, masking, spans
 from ectfg_core.emotion.phrases import Item, Mention, Reading
 from ectfg_core.emotion.spans import Span
 from ectfg_core.emotion.terms import Comparative, Cue, EmotionWord, Mask, Modifier, Negation, VoiceHint
+from ectfg_core.text import PICTOGRAPHS
 
 _QUOTE = r"(?<!\w)['\"‘“](?P<quote>(?:[^'\"‘’“”]|(?<=\w)['’](?=\w))+?)['\"’”](?!\w)"
 _TOKEN = re.compile(
     _QUOTE
     + r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     + r"|(?P<punct>->|=>|→|⇒|[,;:.!?()\[\]—–…]|(?<!\w)-+(?!\w))"
-    + rf"|(?P<emoji>[{emoji.PICTOGRAPHS}][\ufe0f\U0001f3fb-\U0001f3ff]*)"
+    # Any pictograph, so that an emoji that shows no feeling (🎉) is reported as not understood instead of vanishing.
+    + rf"|(?P<emoji>[{PICTOGRAPHS}][\ufe0f\U0001f3fb-\U0001f3ff]*)"
 )
 
 

@@ -25,7 +25,6 @@ def load_image(path: str | Path | None) -> np.ndarray:
     path = default_portrait_path() if path is None else Path(path)
     if not path.is_file():
         raise InputError(f"image not found: {path}; pass the path of a PNG or JPEG portrait", field="image")
-    too_big = f"image {path} is larger than 40 megapixels; resize it below that"
     try:
         # PIL's own size guard warns from 89 megapixels and refuses from 179: ours, lower, answers for both.
         with warnings.catch_warnings():
@@ -39,7 +38,7 @@ def load_image(path: str | Path | None) -> np.ndarray:
             upright = ImageOps.exif_transpose(img)
             return _rgb8(upright)
     except Image.DecompressionBombError:
-        raise InputError(too_big, field="image") from None
+        raise InputError(f"image {path} is larger than 40 megapixels; resize it below that", field="image") from None
     except (UnidentifiedImageError, OSError) as err:
         raise InputError(f"cannot read the image {path} ({err.__class__.__name__}); pass a valid PNG or JPEG file") from None
 
