@@ -22,6 +22,7 @@ from ectfg_core.emotion.planning import build_plan
 from ectfg_core.errors import InputError
 from ectfg_core.progress import Progress
 from ectfg_core.text import check_text, tokenize
+from ectfg_core.tts.voice_choice import AUTO, voice_note
 from ectfg_core.types.description import DEFAULT_CONTENT_AMOUNT, DescribedEmotion
 from ectfg_core.types.emotion import DEFAULT_STRENGTH, MAX_STRENGTH, EmotionPlan, EmotionTrack
 from ectfg_core.types.speech import Speech
@@ -118,7 +119,7 @@ def _is_embedded(backend: str | None) -> bool:
 def speak(
     text: str,
     emotion: str,
-    voice: str = "en-us",
+    voice: str = AUTO,
     voice_reference: tuple[np.ndarray, int] | None = None,
     words_per_minute: int = 165,
     backend: str | None = EMBEDDED_BACKEND,
@@ -130,10 +131,10 @@ def speak(
 ) -> SpokenText:
     """EmotionalTTS: text + description -> timed speech and per-word plan.
 
-    backend: the embedded espeak-ng voice (default; `voice`, `words_per_minute` apply), or a neural model folder
-    name under models/tts (or a path): the plan is spoken segment by segment by the description-conditioned model,
-    as `speaker` (a Parler-TTS voice name), and the words are timed by `aligner` (auto: a wav2vec2 folder if
-    installed, else espeak-ng + DTW). A voice reference sets the base pitch (and for neural models the speaker).
+    backend: the embedded espeak-ng voice (default; `voice`, "auto" for the text's script, and `words_per_minute`
+    apply), or a neural model folder name under models/tts (or a path): the plan is spoken segment by segment by the
+    description-conditioned model, as `speaker` (a Parler-TTS voice name), and the words are timed by `aligner`
+    (auto: a wav2vec2 folder if installed, else espeak-ng + DTW). A voice reference sets the base pitch (and for neural models the speaker).
     """
     text = check_text(text)
     tokens = tokenize(text)
@@ -145,6 +146,9 @@ def speak(
         base_pitch = voice_pitch_from_reference(*voice_reference) if voice_reference is not None else None
         speech = speak_embedded(text, described, voice=voice, words_per_minute=words_per_minute, base_pitch=base_pitch,
                                 progress=progress)
+        note = voice_note(text, voice)
+        if note:
+            extra_warnings.append(note)
     else:
         from ectfg_core.align.estimate import METHOD as ESTIMATED
         from ectfg_core.align.words import align_words
@@ -300,7 +304,7 @@ class JobOptions:
     size: int = 512  # square frame size in pixels
     seed: int = 0  # blinks and head motion (and for `sample` the sampler's noise): the same seed, the same video
     crop: str = "face"  # frame the largest face, or "center"
-    voice: str = "en-us"  # espeak-ng voice of the embedded backend
+    voice: str = AUTO  # espeak-ng voice of the embedded backend ("auto": the one for the text's script)
     backend: str | None = EMBEDDED_BACKEND  # or a neural model folder under models/tts (see `speak`)
     speaker: str | None = None  # a neural backend's speaker
     aligner: str = "auto"  # word timing of neural speech

@@ -32,8 +32,9 @@ class EmotionalTTS(SpeechNode):
                     "multiline": True, "default": "starts happy, then slowly becomes irritated",
                     "tooltip": "Free-form emotional arc, e.g. 'starts calm, suddenly furious at \"the money\", ends sad'.",
                 }),
-                "voice": ("STRING", {"default": "en-us", "tooltip": "espeak-ng voice for the embedded backend, e.g. en-us, "
-                                                                    "en-gb, en-us+f3 (female)."}),
+                "voice": ("STRING", {"default": "auto", "tooltip": "espeak-ng voice for the embedded backend, e.g. en-us, "
+                                                                   "en-gb, en-us+f3 (female), ru, cmn; auto: en-us, or the "
+                                                                   "voice of the script the text is written in."}),
                 "words_per_minute": ("INT", {"default": 165, "min": 80, "max": 400, "step": 5,
                                              "tooltip": "Neutral speaking rate of the embedded voice; emotions speed it up "
                                                         "or slow it down."}),

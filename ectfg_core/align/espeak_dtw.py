@@ -18,6 +18,7 @@ from ectfg_core.errors import InputError
 from ectfg_core.progress import Progress
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.espeak_engine import RATE_MAX, RATE_MIN
+from ectfg_core.tts.voice_choice import AUTO
 from ectfg_core.types.speech import Alignment, PhonemeTiming, Speech, WordTiming
 
 _HOP_SHORT, _HOP_LONG = 0.01, 0.02  # seconds; the coarser hop keeps minutes-long clips affordable
@@ -52,7 +53,7 @@ def align_with_espeak(
     sample_rate: int,
     text: str,
     words: Sequence[str],
-    voice: str = "en-us",
+    voice: str = AUTO,
     progress: Progress | None = None,
 ) -> Alignment:
     """Word timings (one per word of tokenize(text)) and espeak-ng's IPA phonemes mapped onto the recording."""

@@ -19,7 +19,8 @@ def add_speech_options(cmd: argparse.ArgumentParser) -> None:
         "--emotion", default="neutral",
         help="free-form emotional arc, e.g. \"starts calm, slowly becomes furious, ends sad\" (default: neutral)",
     )
-    cmd.add_argument("--voice", default="en-us", help="espeak-ng voice name, e.g. en-us, en-gb, en-us+f3 (default en-us)")
+    cmd.add_argument("--voice", default="auto", help="espeak-ng voice name, e.g. en-us, en-gb, en-us+f3, ru, cmn "
+                     "(default auto: en-us, or the voice of the script the text is written in, e.g. Cyrillic: ru)")
     cmd.add_argument("--backend", default=None,
                      help="speech backend: embedded espeak-ng (default) or a neural model folder name/path under models/tts")
     cmd.add_argument("--speaker", default=None, help="neural backends: the model's speaker name (e.g. a Parler-TTS voice)")

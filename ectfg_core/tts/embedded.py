@@ -11,6 +11,7 @@ from ectfg_core.text import check_text, tokenize
 from ectfg_core.tts.espeak import synthesize
 from ectfg_core.tts.pauses import add_punctuation_pauses
 from ectfg_core.tts.prosody import prosody_for_words
+from ectfg_core.tts.voice_choice import AUTO
 from ectfg_core.tts.voice_hints import apply_voice_hints, word_hints
 from ectfg_core.tts.voice_quality import quality_for
 from ectfg_core.types.description import DescribedEmotion
@@ -22,7 +23,7 @@ _STEPS = 100  # the "speech" stage in steps of 1 % of the text spoken
 def speak_embedded(
     text: str,
     described: DescribedEmotion,
-    voice: str = "en-us",
+    voice: str = AUTO,
     words_per_minute: int = 165,
     base_pitch: int | None = None,
     voice_quality: bool = True,

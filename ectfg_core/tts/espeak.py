@@ -38,6 +38,7 @@ from ectfg_core.tts.espeak_engine import (
     espeakVOLUME,
 )
 from ectfg_core.tts.ssml import FULL, Ssml, build_ssml, chunk_starts
+from ectfg_core.tts.voice_choice import AUTO, resolve_voice
 from ectfg_core.tts.voice_quality import Quality, quality_runs, variant_body, variant_name
 from ectfg_core.tts.word_durations import estimated_phonemes, settle_words
 from ectfg_core.types.speech import PhonemeTiming, Speech, WordProsody, WordTiming
@@ -257,7 +258,7 @@ def _apply_volume(samples: np.ndarray, sr: int, words: Sequence[WordTiming], pro
 def synthesize(
     text: str,
     prosody: Sequence[WordProsody] | None = None,
-    voice: str = "en-us",
+    voice: str = AUTO,
     words_per_minute: int = 165,
     base_pitch: int | None = None,
     progress: Callable[[float], None] | None = None,
@@ -266,7 +267,7 @@ def synthesize(
     """Speak text with one WordProsody per word of tokenize(text); returns audio and the engine's timings.
 
     qualities (optional, one per word) set the voice quality (voice_quality.py); it changes per clause, each
-    clause taking the average of its words.
+    clause taking the average of its words. voice: an espeak-ng voice, or "auto" for the text's script (voice_choice.py).
     """
     text = check_text(text)
     tokens = tokenize(text)
@@ -282,6 +283,7 @@ def synthesize(
     if not 0 <= pitch <= 100:
         raise InputError(f"base_pitch={base_pitch} must be 0..100 (espeak-ng's pitch scale, 50 = the voice's normal)")
 
+    voice = resolve_voice(text, voice)
     with _LOCK:
         engine = _fresh_engine()
         name = check_voice(engine, voice)
