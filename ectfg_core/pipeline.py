@@ -134,7 +134,8 @@ def speak(
     backend: the embedded espeak-ng voice (default; `voice`, "auto" for the text's script, and `words_per_minute`
     apply), or a neural model folder name under models/tts (or a path): the plan is spoken segment by segment by the
     description-conditioned model, as `speaker` (a Parler-TTS voice name), and the words are timed by `aligner`
-    (auto: a wav2vec2 folder if installed, else espeak-ng + DTW). A voice reference sets the base pitch (and for neural models the speaker).
+    (auto: a wav2vec2 folder if installed, else espeak-ng + DTW). A voice reference sets the base pitch (and for
+    neural models the speaker).
     """
     text = check_text(text)
     tokens = tokenize(text)

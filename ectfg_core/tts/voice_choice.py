@@ -47,21 +47,24 @@ def _chosen(text: str) -> str | None:
     return script
 
 
+def _named(voice: str | None) -> str | None:
+    """The voice asked for by name; None for "auto" or nothing."""
+    asked = (voice or "").strip()
+    return asked if asked and asked.lower() != AUTO else None
+
+
 def resolve_voice(text: str, voice: str | None) -> str:
     """The espeak-ng voice to speak `text` with: `voice` itself, or for "auto" (or nothing) the script's voice."""
-    asked = (voice or "").strip()
-    if asked and asked.lower() != AUTO:
-        return asked
+    named = _named(voice)
+    if named:
+        return named
     script = _chosen(text)
     return _SCRIPTS[script][0] if script else ENGLISH
 
 
 def voice_note(text: str, voice: str | None) -> str | None:
     """A line for the user when "auto" chose a voice other than English (and what it cannot read), else None."""
-    asked = (voice or "").strip()
-    if asked and asked.lower() != AUTO:
-        return None
-    script = _chosen(text)
+    script = None if _named(voice) else _chosen(text)
     if script is None:
         return None
     code, written, language = _SCRIPTS[script]
