@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_render_mouth import constant_track
+from test_render_mouth import constant_track, corners_above_opening
 
 from ectfg_core.errors import InputError
 from ectfg_core.face.detect import detect_landmarks
@@ -256,12 +256,6 @@ def test_sad_over_a_smiling_photo_lets_the_smile_squint_go(animator, portrait):
     assert plain[0, CONTROL_INDEX["smile_release"]] == 0.0
 
 
-def _corners_above_opening(points: np.ndarray, frame) -> float:
-    """How far the mouth corners sit above the middle of the lips' opening (face widths; + = above, a smile's)."""
-    middle, corners = points[[13, 14]].mean(axis=0), points[[61, 291]].mean(axis=0)
-    return float((middle - corners) @ frame.ey) / frame.width
-
-
 @pytest.mark.parametrize("name", ["astronaut", "obama_smile"])
 def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, name):
     """A grinning photo asked for calm speech: on every open vowel its corners used to ride up above the opening
@@ -278,8 +272,8 @@ def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, 
     def corners(correction: float) -> tuple[float, float]:
         animator.open_corners = correction
         rows = animator.controls_for(vowels, None, track, 40, 25.0)[opened]
-        driven = [_corners_above_opening(animator.driven_landmarks(row), animator.frame) for row in rows]
-        seen = [_corners_above_opening(detect_landmarks(animator.render(row)).points, animator.frame) for row in rows]
+        driven = [corners_above_opening(animator.driven_landmarks(row), animator.frame) for row in rows]
+        seen = [corners_above_opening(detect_landmarks(animator.render(row)).points, animator.frame) for row in rows]
         return float(np.median(driven)), float(np.median(seen))
 
     corrected = animator.open_corners
@@ -291,7 +285,7 @@ def test_a_grin_asked_to_talk_calmly_does_not_smile_again_on_its_vowels(framed, 
     # Happy keeps the photo's smile on its vowels, however it is corrected for the other classes.
     animator.open_corners = corrected
     smiling = animator.controls_for(vowels, None, constant_track("happy", 40), 40, 25.0)[opened]
-    assert all(_corners_above_opening(animator.driven_landmarks(row), animator.frame) > 0.01 for row in smiling)
+    assert all(corners_above_opening(animator.driven_landmarks(row), animator.frame) > 0.01 for row in smiling)
     plain = framed("biden")
     assert PortraitAnimator(plain.image, plain.landmarks).open_corners == 0.0
 

@@ -172,6 +172,12 @@ def test_a_sneer_bares_a_row_of_upper_teeth_not_piano_keys(framed, name):
     assert 0.04 < seams < 0.13, seams  # separate teeth, but no keyboard
 
 
+def corners_above_opening(points: np.ndarray, frame: FaceFrame) -> float:
+    """How far the mouth corners sit above the middle of the lips' opening (face widths; + = above, a smile's)."""
+    middle, corners = points[[13, 14]].mean(axis=0), points[[61, 291]].mean(axis=0)
+    return float((middle - corners) @ frame.ey) / frame.width
+
+
 def spoken_mouth(animator: PortraitAnimator, emotion: str, intensity: float = 1.0) -> tuple[float, float, float]:
     """Three open vowels spoken in `emotion`, as MediaPipe finds the mouth again in the frames (medians, face widths):
     how far the corners sit below the middle of the opening, how far the upper lip hangs below the base of the nose,
@@ -183,7 +189,7 @@ def spoken_mouth(animator: PortraitAnimator, emotion: str, intensity: float = 1.
     for row in rows:
         frame = animator.render(row)
         p = detect_landmarks(frame).points[:, :2]
-        corners = float((p[[61, 291]].mean(axis=0) - p[[13, 14]].mean(axis=0)) @ ey) / fw
+        corners = -corners_above_opening(p, animator.frame)
         hang = float((p[13] - p[2]) @ ey) / fw
         left, right = int(p[78, 0]), int(p[308, 0])
         quarter = (right - left) // 4

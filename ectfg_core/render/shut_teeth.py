@@ -15,9 +15,11 @@ does not have).
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy.ndimage import map_coordinates
 
 from ectfg_core.render.geometry import LOWER_INNER, LOWER_OUTER, UPPER_INNER, UPPER_OUTER, FaceFrame, by_x
+from ectfg_core.render.stray_teeth import redness
 from ectfg_core.render.timeline import resting_smile
 
 _GRIN = 0.8  # resting_smile from which a mesh that shuts the lips is doubted (a grin nearly always parts them)
@@ -38,9 +40,8 @@ _MIN_BAND = 0.012  # face widths: a band of teeth at least this tall
 
 
 def _luma_redness(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Brightness, and redness per unit of brightness (lips are red, teeth are not, whatever the light)."""
-    luma = colours.mean(axis=-1)
-    return luma, (colours[..., 0] - 0.5 * (colours[..., 1] + colours[..., 2])) / np.maximum(luma, 1.0)
+    """Brightness, and redness (stray_teeth.redness) of (..., 3) colours."""
+    return colours.mean(axis=-1), redness(torch.from_numpy(np.moveaxis(colours, -1, 0))).numpy()
 
 
 def _detail(luma: np.ndarray) -> np.ndarray:

@@ -37,8 +37,8 @@ def _letters(text: str) -> Counter:
     return Counter(_script(c) for c in text if unicodedata.category(c).startswith("L"))
 
 
-def _chosen(text: str) -> str | None:
-    counts = _letters(text)
+def _chosen(counts: Counter) -> str | None:
+    """The script most of the letters (_letters) are written in; None for Latin letters, or none at all."""
     if not counts:
         return None
     if counts["HIRAGANA"] + counts["KATAKANA"] > 0 and counts["CJK"] > 0:
@@ -58,17 +58,18 @@ def resolve_voice(text: str, voice: str | None) -> str:
     named = _named(voice)
     if named:
         return named
-    script = _chosen(text)
+    script = _chosen(_letters(text))
     return _SCRIPTS[script][0] if script else ENGLISH
 
 
 def voice_note(text: str, voice: str | None) -> str | None:
     """A line for the user when "auto" chose a voice other than English (and what it cannot read), else None."""
-    script = None if _named(voice) else _chosen(text)
+    counts = Counter() if _named(voice) else _letters(text)
+    script = _chosen(counts)
     if script is None:
         return None
     code, written, language = _SCRIPTS[script]
     note = f"the text is written in {written}: it is spoken by espeak-ng's {language} voice ({code}); set the voice to choose another"
-    if code == "ja" and _letters(text)["CJK"]:
+    if code == "ja" and counts["CJK"]:
         note += "; espeak-ng's Japanese voice reads kana only and spells kanji out, so write the words in kana"
     return note
