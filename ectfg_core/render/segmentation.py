@@ -30,6 +30,11 @@ _log = logging.getLogger(__name__)
 _EDGE = (0.012, 0.03)
 _FACE_EDGE = 0.02  # face content fades over this band inside the oval where it passes over what stays (chin over collar)
 _BACKGROUND = 0.01  # person probability at or below which a pixel is plain background
+# The segmenter's probability is a confidence, not a matte: over dim or grey hair it stays near 0.5 well inside the
+# person. Read as half background, such hair let the background plate through wherever the head moved it (a grey band
+# across the hair beside a turning face, a notch of backdrop at the jaw). Beyond the outline's soft band (_EDGE) from
+# everything the segmenter is sure is background, a probability from the first to the second value counts in full.
+_UNSURE_PERSON = (0.1, 0.35)
 _PLATE_REACH = 0.025  # Gaussian sigma of the background guessed behind the head's edge
 _SEAM_SOFTNESS = 0.012  # Gaussian sigma of the head / clothing seam (hides classifier noise, avoids a hard seam)
 _BELOW_RAMP = 0.04  # the line's soft width
@@ -80,6 +85,13 @@ def person_mask(image: np.ndarray) -> np.ndarray | None:
         else:
             result = _segmenter.process(np.ascontiguousarray(image))
     return np.clip(np.asarray(result.segmentation_mask, dtype=np.float32), 0.0, 1.0)
+
+
+def solid_person(person: np.ndarray, face_width: float) -> np.ndarray:
+    """The segmenter's probabilities with the unsure inside of the person made sure (see _UNSURE_PERSON)."""
+    inside = ndimage.distance_transform_edt(person > _BACKGROUND)
+    away = smoothstep(max(_EDGE[0] * face_width, 1.5), max(_EDGE[1] * face_width, 3.0), inside)
+    return np.maximum(person, away * smoothstep(*_UNSURE_PERSON, person)).astype(np.float32)
 
 
 def backdrop_person_mask(image: np.ndarray, points: np.ndarray, face_width: float) -> np.ndarray | None:
@@ -162,7 +174,8 @@ class MotionRegions:
     may_move: how much of the face and head motion a pixel takes: 1 on the head, hair and neck skin, 0 on the
     background and the clothes, feathered in between.
     clothing: the clothes below the chin; never pulled into the head (the neck does not stretch into a collar copy).
-    person: the person probability from the segmenter, else from a plain backdrop's colour (None with neither).
+    person: the person probability from the segmenter (its unsure inside made sure, see solid_person), else from a
+    plain backdrop's colour (None with neither).
     background: 1 where the person mask is sure there is no person, else 0 (None without a person mask).
     plate: (H, W, 3) float32 the photo with the background continued behind the person's edge, shown where the head
     moves away from it (None without a segmenter); equal to the photo on the background.
@@ -188,7 +201,9 @@ def motion_regions(image: np.ndarray, points: np.ndarray, frame: FaceFrame, chin
     height, width = image.shape[:2]
     face = _face_oval(points, (height, width), frame.width)
     person, source = person_mask(image), "segmenter"
-    if person is None:
+    if person is not None:
+        person = solid_person(person, frame.width)
+    else:
         person, source = backdrop_person_mask(image, points, frame.width), "backdrop colour"
     if person is None:
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
