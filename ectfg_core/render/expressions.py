@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # is one rig control; blends mix these rows.
 EXPRESSION_UNITS: dict[str, dict[str, float]] = {
     "neutral": {},
-    "happy": {"smile": 1.0, "cheek_raise": 0.8, "lid_tighten": 0.1, "upper_lip_raise": 0.25, "brow_raise": 0.1, "jaw_open": 0.12},
+    "happy": {"smile": 1.2, "cheek_raise": 0.8, "lid_tighten": 0.1, "upper_lip_raise": 0.25, "brow_raise": 0.1, "jaw_open": 0.12},
     "sad": {"brow_inner_raise": 1.3, "brow_lower": 0.45, "lip_corner_depress": 1.25, "chin_raise": 0.8, "blink_left": 0.2,
             "blink_right": 0.2, "lip_press": 0.45},
     "angry": {"brow_lower": 1.3, "lid_tighten": 0.6, "upper_lid_raise": 1.25, "lip_tighten": 1.4, "lip_press": 0.9,
