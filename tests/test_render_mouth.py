@@ -540,6 +540,29 @@ def test_a_smile_lifting_the_lip_of_a_toothy_photo_bares_more_tooth_not_a_dark_b
     assert min(under_the_upper_lip(smiling, "happy"), under_the_upper_lip(broad_grin, "happy")) > 0.8
 
 
+@pytest.fixture(scope="module")
+def biden() -> PortraitAnimator:
+    from ectfg_core.face.framing import frame_portrait
+    from ectfg_core.media.images import load_image
+
+    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / "biden.jpg"), size=512)
+    return PortraitAnimator(framed.image, framed.landmarks, seed=3)
+
+
+def test_a_closed_mouth_asked_to_be_very_happy_parts_its_lips_over_the_upper_teeth(closed, biden):
+    """Posed smiles part the lips over the upper teeth; a closed-mouth photo's happy was a wide closed-lip smile
+    (0.032-0.034 face widths between the inner lips over the middle half of the mouth). The upper lip lifts further
+    on photos that do not smile already (a smiling photo tops up its own smile: see the test above)."""
+    for animator in (closed, biden):
+        row = held_row(animator, "happy")
+        driven = animator.driven_landmarks(row)
+        upper, lower = (c[np.argsort(c[:, 0])] for c in (driven[UPPER_INNER], driven[LOWER_INNER]))
+        half = 0.25 * abs(driven[308, 0] - driven[78, 0])
+        xs = np.arange(driven[13, 0] - half, driven[13, 0] + half)
+        opening = np.median(np.interp(xs, lower[:, 0], lower[:, 1]) - np.interp(xs, upper[:, 0], upper[:, 1]))
+        assert opening / animator.frame.width > 0.036
+
+
 def test_fear_over_a_toothy_grin_shows_the_edges_of_the_upper_teeth(smiling, broad_grin):
     """Fear's dropped jaw over a grin: the lowered upper lip covered the photo's teeth whole, and the open mouth was a
     flat dark slot with a few lower teeth (0.46 and 0.61 of the teeth's brightness under the lip). The lip now stops

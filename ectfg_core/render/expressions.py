@@ -49,6 +49,7 @@ _ANGRY, _LID_RAISE = EMOTIONS.index("angry"), CONTROL_INDEX["upper_lid_raise"]
 _HAPPY, _LIP_LIFT = EMOTIONS.index("happy"), [CONTROL_INDEX["smile"], CONTROL_INDEX["upper_lip_raise"]]
 SMILE_TOP_UP = 0.5  # the share of happy's lip lift a photo already smiling broadly keeps
 BROAD_GRIN = 1.5  # resting_smile (timeline) of a photo that smiles as broadly as it gets
+BARED_SMILE = 0.25  # more upper lip lift (of its 1.3 range) for happy on a photo that does not smile: see portrait_units
 
 
 def grin_share(smile_at_rest: float) -> float:
@@ -64,12 +65,14 @@ def portrait_units(rig: Rig, smile_at_rest: float = 0.0) -> np.ndarray:
     which reads as alarm, not anger.
     Happy tops up a smile the photo already shows (smile_at_rest, see timeline.resting_smile) instead of adding a
     second full one: a grin's lip already rests near its gums, and lifting it as far again bared a dark band above
-    the teeth and pushed the corners into the cheeks.
+    the teeth and pushed the corners into the cheeks. A photo that does not smile gets the more lip lift
+    (BARED_SMILE): posed smiles part the lips over the upper teeth, and its happy was a wide closed-lip smile.
     """
     units = UNIT_MATRIX.copy()
     glare = rig.raise_to_iris_top(units[_ANGRY], "upper_lid_raise")
     units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), glare)
     units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * grin_share(smile_at_rest)
+    units[_HAPPY, _LIP_LIFT[1]] += BARED_SMILE * (1.0 - grin_share(smile_at_rest))
     return units
 
 
