@@ -91,6 +91,16 @@ def check_fps(fps: float) -> float:
     return float(fps)
 
 
+MAX_SEED = 2**31 - 1  # the nodes' seed widgets stop here too
+
+
+def check_seed(seed: int) -> int:
+    """A seed from 0 to MAX_SEED: numpy's generators refuse negative seeds with a bare ValueError."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise InputError(f"seed {seed} is out of range; use a whole number from 0 to {MAX_SEED}", field="seed")
+    return int(seed)
+
+
 def voice_pitch_from_reference(samples: np.ndarray, sample_rate: int) -> int | None:
     """espeak's base pitch (0-100) that best matches a reference speaker's median F0; None if unvoiced."""
     from ectfg_core.audio.features import median_pitch
@@ -346,9 +356,9 @@ def _prepare(text: str, emotion: str, image: np.ndarray, options: JobOptions, pr
 
 
 def _checked(options: JobOptions | None, out_path: str | Path) -> tuple[JobOptions, Path]:
-    """The options with fps and strength checked, and the output path; InputError before any work otherwise."""
+    """The options with fps, seed and strength checked, and the output path; InputError before any work otherwise."""
     options = options or JobOptions()
-    options = dataclasses.replace(options, fps=check_fps(options.fps),
+    options = dataclasses.replace(options, fps=check_fps(options.fps), seed=check_seed(options.seed),
                                   expression_strength=check_strength(options.expression_strength))
     out_path = Path(out_path)
     if out_path.suffix.lower() != ".mp4":

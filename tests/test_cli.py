@@ -63,7 +63,8 @@ def test_unreadable_image(capsys, tmp_path):
 
 @pytest.mark.parametrize(
     "extra, needle",
-    [(["--bogus"], "unrecognized arguments: --bogus"), (["--fps", "500"], "--fps 500"), (["--size", "100"], "--size 100")],
+    [(["--bogus"], "unrecognized arguments: --bogus"), (["--fps", "500"], "--fps 500"), (["--size", "100"], "--size 100"),
+     (["--seed", "-1"], "--seed -1 is out of range")],  # numpy refused a negative seed with a traceback
 )
 def test_bad_options(capsys, tmp_path, extra, needle):
     code, _, err = _run(capsys, "generate", "--text", "Hi", "--out", str(tmp_path / "o.mp4"), *extra)

@@ -141,6 +141,7 @@ def test_train_efp_command(tmp_path, capsys, encoders):
     (["--data", "{tmp}/none", "--out", "{tmp}/o", "--audio-encoder", "x"], "is not a folder"),
     (["--data", "{tmp}", "--out", "{tmp}/o"], "give --audio-encoder"),
     (["--data", "{tmp}", "--out", "{tmp}/o", "--audio-encoder", "x", "--val-fraction", "1.5"], "--val-fraction"),
+    (["--data", "{tmp}", "--out", "{tmp}/o", "--audio-encoder", "x", "--seed", "-1"], "--seed -1 must be 0 or more"),
     (["--data", "{tmp}", "--out", "{tmp}/o", "--resume"], "nothing to resume"),
     (["--data", "{tmp}", "--out", "{tmp}/o", "--audio-encoder", "{tmp}/missing"], "no training clips"),
 ])

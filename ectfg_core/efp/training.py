@@ -49,6 +49,8 @@ class TrainOptions:
                              field="val_fraction")
         if self.lr <= 0:
             raise InputError(f"lr {self.lr} must be positive", field="lr")
+        if self.seed < 0:  # numpy's generators refuse it with a bare ValueError
+            raise InputError(f"seed {self.seed} must be 0 or more", field="seed")
 
 
 @dataclass
