@@ -41,6 +41,12 @@ def test_warnings_reach_the_plan():
     assert len(plan.warnings) == 1 and "blorpy" in plan.warnings[0]
 
 
+def test_a_phrase_left_without_a_word_is_named_in_plain_english():
+    description = "starts calm, ends angry"
+    plan = build_plan(description, parse_description(description, ["Hello"]), [("Hello", 0.0, 0.4)])
+    assert any('"starts calm" does not get a word of its own: 1 word is too few' in w for w in plan.warnings), plan.warnings
+
+
 def test_plan_json_round_trip():
     plan = _plan("starts calm, slowly becomes furious, ends sad, then bittersweet")
     again = EmotionPlan.from_json(plan.to_json())

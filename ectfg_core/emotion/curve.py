@@ -10,6 +10,13 @@ from ectfg_core.emotion.terms import NEUTRAL_BASELINE
 from ectfg_core.types.description import Keyframe, WordTarget, mixture_of
 
 
+def no_word_of_its_own(phrase: str, words: int) -> str:
+    """The warning for a description phrase that no word of the text is left to show."""
+    few = "1 word is too few" if words == 1 else f"{words} words are too few"
+    return (f'"{phrase}" does not get a word of its own: {few} for this many changes (or its place is taken by '
+            "another); shorten the description or quote other words")
+
+
 def keyframes_to_targets(keyframes: Sequence[Keyframe], num_words: int) -> list[WordTarget]:
     """One target per word, interpolated between keyframes (sorted by position) as their transitions say."""
     return interpolate(list(keyframes), num_words)[0]
@@ -86,7 +93,4 @@ def warn_unreached(keyframes: Sequence[Keyframe], owners: Sequence[int], n: int,
     for keyframe in keyframes:
         if keyframe.source and keyframe.source not in reached:
             reached.add(keyframe.source)  # one warning per phrase
-            warnings.append(
-                f'"{keyframe.source}" does not get a word of its own: {n} words are too few for this many changes '
-                "(or its place is taken by another); shorten the description or quote other words"
-            )
+            warnings.append(no_word_of_its_own(keyframe.source, n))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ectfg_core.emotion import conflicts
+from ectfg_core.emotion.curve import no_word_of_its_own
 from ectfg_core.emotion.drafting import UNDERTONE, Draft, baseline
 from ectfg_core.text import tokenize
 from ectfg_core.types.description import Keyframe, emotion_distribution, mixture_of
@@ -236,10 +237,7 @@ def _paint(base: Draft, ordered: Sequence[Draft], length: int, warnings: list[st
     painted = {id(d) for _, d in stretches}
     for draft in ordered:
         if draft.source and id(draft) not in painted and not any(d.source == draft.source for _, d in stretches):
-            warnings.append(
-                f'"{draft.source}" does not get a word of its own: {length} words are too few for this many changes '
-                "(or its place is taken by another); shorten the description or quote other words"
-            )
+            warnings.append(no_word_of_its_own(draft.source, length))
     return stretches or [(0.0, base)]
 
 
