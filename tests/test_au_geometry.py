@@ -212,3 +212,34 @@ def test_expression_sheet_script_tells_surprise_from_neutral(tmp_path):
     assert surprised["au"]["AU26"] > neutral["au"]["AU26"]
     assert neutral["frames_measured"] == 3 and neutral["bilabials"] > 0 and neutral["rest_gap"] is not None
     assert set(neutral["fer"]) == {"mini-xception", "small-cnn"}
+
+
+def test_classifier_calibration_reads_a_labelled_folder_class_by_class(tmp_path, capsys):
+    """The calibration script reads posed photos labelled the two ways public sets label them (JAFFE's codes in the
+    file name, a folder per class), down to the tight 48-pixel grey crops CK+ collections keep."""
+    import importlib.util
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("classifier_calibration", root / "scripts" / "classifier_calibration.py")
+    calibration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibration)
+    biden = Image.open(root / "tests/data/portraits/biden.jpg").convert("RGB")
+    biden.save(tmp_path / "JB.NE1.1.jpg")
+    (tmp_path / "happiness").mkdir()
+    Image.open(root / "tests/data/portraits/obama_smile.jpg").save(tmp_path / "happiness" / "S001_001_00000009.png")
+    (tmp_path / "neutral").mkdir()
+    width, height = biden.size
+    tight = biden.crop((int(0.3 * width), int(0.18 * height), int(0.78 * width), int(0.66 * height))).convert("L")
+    tight.resize((48, 48)).save(tmp_path / "neutral" / "S002_001_00000001.png")
+    (tmp_path / "notes.txt").write_text("not a photo")
+    assert calibration.posed_class(Path("KA.AN1.39.tiff")) == "angry"
+    assert calibration.main(["--folder", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert set(lines) == {"neutral", "happy"}
+    assert " 2 photos " in lines["neutral"] and " 1 photo " in lines["happy"]
+    assert "no face" not in out  # the face in the 48-pixel crop was found
+    assert "agree 100%" in lines["happy"]  # Obama's grin reads as happy to both classifiers
