@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from ectfg_core.render.rig import Rig
 
 # Action-unit recipes at full intensity, after the EMFACS prototypes (Ekman & Friesen; Matsumoto & Ekman's posed
-# sets): happy 6+12; sad 1+4+15+17 with drooping lids; angry 4+5+7+23+24, a glare: the lower lids rise (AU7) and
-# the upper lids are held up (AU5) against the lowered brows' weight, so the eyes narrow from below without closing
-# (an upper lid come down reads as a squint, and on a photo with one eye smaller than the other as a wink);
+# sets): happy 6+12, the corners raised as far as posed smiles raise them; sad 1+4+15+17 with drooping lids; angry
+# 4+5+7+23+24, a glare: the lower lids rise (AU7) and the upper lids are held up (AU5) against the lowered brows'
+# weight, so the eyes narrow from below without closing (an upper lid come down reads as a squint, and on a photo with
+# one eye smaller than the other as a wink);
 # fearful 1+2+4+5+16+20+26, the lower lip drawn off the lower teeth; surprised 1+2+5+26; disgusted 9+10+15+17 with
 # the lower lids raised a little (with the nose wrinkle, cheek raise and brows, more shut the eyes to slits: a wink on
 # uneven eyes) and the upper lip raised the more for it (a face model reads the sneer partly from the squint). Each AU
