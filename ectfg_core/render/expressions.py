@@ -72,8 +72,9 @@ def portrait_units(rig: Rig, smile_at_rest: float = 0.0) -> np.ndarray:
     units = UNIT_MATRIX.copy()
     glare = rig.raise_to_iris_top(units[_ANGRY], "upper_lid_raise")
     units[_ANGRY, _LID_RAISE] = min(float(units[_ANGRY, _LID_RAISE]), glare)
-    units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * grin_share(smile_at_rest)
-    units[_HAPPY, _LIP_LIFT[1]] += BARED_SMILE * (1.0 - grin_share(smile_at_rest))
+    grin = grin_share(smile_at_rest)
+    units[_HAPPY, _LIP_LIFT] *= 1.0 - (1.0 - SMILE_TOP_UP) * grin
+    units[_HAPPY, _LIP_LIFT[1]] += BARED_SMILE * (1.0 - grin)
     return units
 
 
