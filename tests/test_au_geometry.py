@@ -211,7 +211,7 @@ def test_expression_sheet_script_tells_surprise_from_neutral(tmp_path):
     assert surprised["au"]["AU1"] > neutral["au"]["AU1"] + THRESHOLDS["AU1"]  # brows go up for surprise only
     assert surprised["au"]["AU26"] > neutral["au"]["AU26"]
     assert neutral["frames_measured"] == 3 and neutral["bilabials"] > 0 and neutral["rest_gap"] is not None
-    assert set(neutral["fer"]) == {"mini-xception", "small-cnn"}
+    assert set(neutral["fer"]) == {"mini-xception", "small-cnn", "face-api"}
 
 
 def test_classifier_calibration_reads_a_labelled_folder_class_by_class(tmp_path, capsys):
@@ -242,4 +242,5 @@ def test_classifier_calibration_reads_a_labelled_folder_class_by_class(tmp_path,
     assert set(lines) == {"neutral", "happy"}
     assert " 2 photos " in lines["neutral"] and " 1 photo " in lines["happy"]
     assert "no face" not in out  # the face in the 48-pixel crop was found
-    assert "agree 100%" in lines["happy"]  # Obama's grin reads as happy to both classifiers
+    # Obama's grin reads as happy to every classifier, each named with its agreement.
+    assert "agree: mini-xception 100%  small-cnn 100%  face-api 100%" in lines["happy"]

@@ -91,7 +91,7 @@ def videos(portrait, tmp_path_factory):
 def test_evaluate_reports_the_four_figures(videos):
     synced, unsynced, sad_track = videos
     report = evaluate(synced, reference=unsynced)  # the sidecar synced.json supplies the requested track
-    assert report.frames == FRAMES and report.face_frames == FRAMES and report.classifier == "small-cnn"
+    assert report.frames == FRAMES and report.face_frames == FRAMES and report.classifier == "face-api"
     assert report.ef_score.score == 1.0 and report.ef_score.frames == FRAMES  # both show the same happy face
     assert report.emo_acc == 1.0 and report.generated_emotion == report.target_emotion == "happy"
     assert report.target_source == "reference"

@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "with it the report also breaks the clip down by the class the track asks for")
     cmd.add_argument("--portrait", help="the still portrait the clip was made from, for the AU geometry "
                      "(default: the clip's first frame, which may already show expression)")
-    cmd.add_argument("--classifier", default="small-cnn", choices=("small-cnn", "mini-xception"),
-                     help="expression classifier (default small-cnn: independent of the pseudo-label one)")
+    cmd.add_argument("--classifier", default="face-api", choices=("face-api", "small-cnn", "mini-xception"),
+                     help="expression classifier (default face-api: trained on faces from the wild, it reads real posed "
+                          "faces best, and is independent of the pseudo-label one)")
     cmd.add_argument("--json", action="store_true", help="print the figures as JSON")
     add_face_model_option(cmd)
     cmd.add_argument("--quiet", action="store_true", help="no progress bars")

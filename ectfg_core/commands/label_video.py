@@ -13,8 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser("label-video", help="write per-frame expression pseudo-labels (JSON) for videos")
     cmd.add_argument("videos", nargs="+", metavar="VIDEO", help="video files (MP4, MOV, AVI, FLV...)")
     cmd.add_argument("--out", help="output .json for one video, or a folder for several (default: VIDEO.labels.json beside each)")
-    cmd.add_argument("--classifier", default="mini-xception", choices=("mini-xception", "small-cnn"),
-                     help="mini-xception (default: the pseudo-label classifier) or small-cnn (the evaluation one)")
+    cmd.add_argument("--classifier", default="mini-xception", choices=("mini-xception", "small-cnn", "face-api"),
+                     help="mini-xception (default: the pseudo-label classifier), small-cnn, or face-api (the evaluation one)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bars")
     cmd.set_defaults(handler=run)
 
