@@ -1,5 +1,5 @@
-"""One pass over a video for evaluation: expression probabilities per frame (the evaluation classifier), mouth opening from the
-landmarks, and speech loudness per frame from the video's own audio."""
+"""One pass over a video for evaluation: expression probabilities per frame (the evaluation classifier), mouth
+opening from the landmarks, and speech loudness per frame from the video's own audio."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """`ectfg evaluate`: the four figures for a generated video, against an original video and/or the requested track.
 
 All expression labels come from the evaluation classifier ("face-api" unless --classifier says otherwise), which
-is not the one that made the EFP's training pseudo-labels (paper sec. 4: an independently trained model avoids evaluation bias).
+is not the one that made the EFP's training pseudo-labels (paper sec. 4: an independently trained model avoids
+evaluation bias).
 Beside the classifier, the AU geometry (au_geometry.py) of the generated frames against the still portrait says
 whether the face makes the FACS prototype of the target class, independently of any trained network.
 """

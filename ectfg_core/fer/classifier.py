@@ -22,6 +22,7 @@ import torch
 from ectfg_core.errors import InputError
 from ectfg_core.fer.crop import face_crop
 from ectfg_core.fer.face_api import FACE_API_CLASSES
+from ectfg_core.fer.face_api import INPUT_SIZE as FACE_API_SIZE
 from ectfg_core.fer.weights import WeightSource, find_weights
 from ectfg_core.types.emotion import EMOTION_INDEX, EMOTIONS, NUM_EMOTIONS
 from ectfg_core.types.face import FaceLandmarks
@@ -67,7 +68,7 @@ SPECS: dict[str, ClassifierSpec] = {
         source=WeightSource("face_expression_model.bin", "", "face_api/face_expression_model.bin",
                             "the plugin bundles it in ectfg_core/assets/face_api: restore that folder"),
         # Margin 0 (the oval's own square): of -0.1, 0, 0.1 and 0.2 it read JAFFE's and CK+'s posed faces best.
-        input_size=112, margin=0.0, scores="softmax", classes=FACE_API_CLASSES, colour=True,
+        input_size=FACE_API_SIZE, margin=0.0, scores="softmax", classes=FACE_API_CLASSES, colour=True,
         description="face-api.js's FaceExpressionNet (Mühler; faces from the wild), TF.js weights bundled; MIT",
     ),
 }
