@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ectfg_core.errors import ModelError
+from ectfg_core.fer.tf_padding import same_pad
 
 # Output order of the network (face-api.js's FACE_EXPRESSION_LABELS), in this project's names.
 FACE_API_CLASSES = ("neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised")
@@ -27,17 +28,6 @@ MEAN_RGB = (122.782, 117.001, 104.298)  # subtracted from 0..255 pixels before s
 BLOCK_CHANNELS = (32, 64, 128, 256)
 MANIFEST_SUFFIX = "-weights_manifest.json"
 _INSTALL = "the files come with the plugin (ectfg_core/assets/face_api); reinstall it or pass the original files"
-
-
-def same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
-    """TensorFlow 'same' padding: output ceil(n / stride), the odd padding pixel on the bottom/right."""
-
-    def pads(n: int) -> tuple[int, int]:
-        total = max((-(-n // stride) - 1) * stride + kernel - n, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(x.shape[-2]), pads(x.shape[-1])
-    return F.pad(x, (left, right, top, bottom))
 
 
 class SeparableConv(nn.Module):

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ectfg_core.errors import ModelError
+from ectfg_core.fer.tf_padding import same_pad
 
 # Output order of the FER-2013 label set this network was trained on.
 FER2013_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -25,14 +26,7 @@ INPUT_SIZE = 64
 
 def same_max_pool(x: torch.Tensor, kernel: int = 3, stride: int = 2) -> torch.Tensor:
     """TensorFlow 'same' max pooling: output ceil(n / stride), the odd padding pixel goes bottom/right."""
-
-    def pads(n: int) -> tuple[int, int]:
-        out = -(-n // stride)
-        total = max((out - 1) * stride + kernel - n, 0)
-        return total // 2, total - total // 2
-
-    (top, bottom), (left, right) = pads(x.shape[-2]), pads(x.shape[-1])
-    return F.max_pool2d(F.pad(x, (left, right, top, bottom), value=float("-inf")), kernel, stride)
+    return F.max_pool2d(same_pad(x, kernel, stride, value=float("-inf")), kernel, stride)
 
 
 class SeparableConv(nn.Module):
